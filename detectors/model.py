@@ -190,3 +190,23 @@ class SiteInfo:
         ns_id, rest = self.split_title(title)
         ns = self.namespace(ns_id)
         return f"{ns.canonical}:{rest}" if ns and ns.canonical else rest
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the pipeline hands to storage: one per (wiki, event, ban), with its findings.
+
+    `actor` is the name at the time of the event; `target` the protected user's current name.
+    """
+
+    wiki: str
+    ban_id: str
+    event_key: str
+    actor: UserRef
+    target: str
+    page: str
+    timestamp: datetime
+    findings: tuple[Finding, ...]
+    revid: int = 0
+    logid: int = 0
+    source: str = "detector"

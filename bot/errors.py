@@ -1,0 +1,39 @@
+"""The one exception tree. Every error the bot raises on purpose is an IbanbotError.
+
+`exit_code` is what the CLI exits with: 2 for usage and configuration errors, 1 for runtime
+errors. Messages are one line, name the place (file, ban id, key, wiki, item) and never
+include secrets or the content of a confidential ban.
+"""
+from __future__ import annotations
+
+
+class IbanbotError(Exception):
+    exit_code = 1
+
+
+class ConfigError(IbanbotError):
+    """A bad settings or bans file (or a bad value in one)."""
+
+    exit_code = 2
+
+
+class UsageError(IbanbotError):
+    """A bad command line."""
+
+    exit_code = 2
+
+
+class WikiError(IbanbotError):
+    """The wiki was unreachable or answered something we cannot use."""
+
+
+class StorageError(IbanbotError):
+    """The database failed or is not at the schema this version needs."""
+
+
+class NotFound(IbanbotError):
+    """A queue item, ban or user that does not exist."""
+
+
+class IdentityError(IbanbotError):
+    """A name in the bans file that resolves to no account on a wiki."""
