@@ -1,0 +1,197 @@
+"""WikiGateway: everything the bot reads from one wiki, through pywikibot.
+
+Reads are batched (50 titles, revisions or users per request) and follow `continue`.
+Polling yields one API page at a time with the position after it, so the pipeline can
+save findings and cursor together after every page.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from bot.wiki import normalize, session
+from bot.wiki.cursor import Position, format_ts, parse_ts
+from detectors.model import Event, Revision, SiteInfo, UserRef, normalize_user_name
+
+log = logging.getLogger(__name__)
+BATCH = 50
+RC_PROPS = "user|userid|comment|timestamp|title|ids|sha1|sizes|loginfo|tags|flags"
+LOG_PROPS = "ids|title|type|user|userid|timestamp|comment|details|tags"
+REV_PROPS = "ids|user|userid|timestamp|sha1|size|comment|tags"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One API page of a stream: its events (None for rows that cannot be read) and where it ends."""
+
+    events: tuple[Event, ...]
+    position: Position
+    unreadable: tuple[str, ...] = ()  # ids of rows that were skipped, for the log
+
+
+@dataclass(frozen=True)
+class WikiConfig:
+    name: str
+    api: str
+    user: str | None = None
+    contact: str | None = None
+    maxlag: int = 5
+    max_retries: int = 3
+    retry_wait: int = 5
+    ping_templates: tuple[str, ...] | None = None
+    pywikibot_dir: Path | None = None
+
+
+class WikiGateway:
+    def __init__(self, config: WikiConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self._site: Any = None
+        self._site_info: SiteInfo | None = None
+
+    @property
+    def site(self) -> Any:
+        if self._site is None:
+            pwb = session.load_pywikibot(self.config.pywikibot_dir)
+            session.configure(pwb, contact=self.config.contact, maxlag=self.config.maxlag,
+                              max_retries=self.config.max_retries,
+                              retry_wait=self.config.retry_wait)
+            self._site = session.make_site(pwb, self.name, self.config.api, self.config.user)
+        return self._site
+
+    def _query(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        return session.query_pages(self.site, self.name, params)
+
+    def site_info(self) -> SiteInfo:
+        if self._site_info is None:
+            query = next(self._query({"meta": "siteinfo",
+                                      "siprop": "namespaces|namespacealiases|specialpagealiases"}))
+            self._site_info = normalize.site_info_from_api(query, self.config.ping_templates)
+        return self._site_info
+
+    def server_time(self) -> Position:
+        query = next(self._query({"meta": "siteinfo", "siprop": "general", "curtimestamp": 1}))
+        return Position(parse_ts(str(query.get("general", {}).get("time"))))
+
+    # -- streams -------------------------------------------------------------------------
+    def recent_changes(self, position: Position, limit: int = 500) -> Iterator[Page]:
+        params = {"list": "recentchanges", "rcprop": RC_PROPS, "rcdir": "newer",
+                  "rctype": "edit|new|log", "rclimit": limit,
+                  "rcstart": format_ts(position.read_from())}
+        yield from self._stream(params, "recentchanges", "rcid", normalize.event_from_rc, position)
+
+    def log_events(self, log_type: str, position: Position, limit: int = 500) -> Iterator[Page]:
+        params = {"list": "logevents", "leprop": LOG_PROPS, "ledir": "newer", "letype": log_type,
+                  "lelimit": limit, "lestart": format_ts(position.read_from())}
+        yield from self._stream(params, "logevents", "logid", normalize.event_from_log, position)
+
+    def _stream(self, params: dict[str, Any], key: str, id_key: str, convert: Any,
+                position: Position) -> Iterator[Page]:
+        for query in self._query(params):
+            events, bad = [], []
+            for row in query.get(key) or ():
+                row_id, stamp = int(row.get(id_key) or 0), str(row.get("timestamp", ""))
+                try:
+                    ts = parse_ts(stamp)
+                except ValueError:
+                    bad.append(f"{id_key} {row_id or '?'}")
+                    continue
+                if not position.is_after(ts, row_id):
+                    continue
+                event = convert(self.name, row)
+                position = position.advance(ts, row_id)
+                (events.append(event) if event else bad.append(f"{id_key} {row_id}"))
+            yield Page(tuple(events), position, tuple(bad))
+
+    # -- contents ------------------------------------------------------------------------
+    def revisions(self, revids: Iterable[int], with_text: bool = True) -> dict[int, Revision]:
+        """The revisions with these ids (batched), hidden text as None; missing ones left out."""
+        wanted = sorted({r for r in revids if r})
+        found: dict[int, Revision] = {}
+        props = REV_PROPS + ("|content" if with_text else "")
+        for i in range(0, len(wanted), BATCH):
+            chunk = "|".join(map(str, wanted[i:i + BATCH]))
+            params = {"prop": "revisions", "revids": chunk, "rvprop": props, "rvslots": "main"}
+            for query in self._query(params):
+                for rev in _page_revisions(query):
+                    found[rev.revid] = rev
+        return found
+
+    def history(self, title: str, from_revid: int, limit: int, with_text: bool = False,
+                max_bytes: int = 0) -> tuple[Revision, ...]:
+        """Revisions of `title` from `from_revid` backwards (newest first), at most `limit`."""
+        if not title or not from_revid or limit <= 0:
+            return ()
+        params = {"prop": "revisions", "titles": title, "rvstartid": from_revid, "rvdir": "older",
+                  "rvprop": REV_PROPS + ("|content" if with_text else ""), "rvslots": "main",
+                  "rvlimit": min(limit, 50 if with_text else 500)}
+        out: list[Revision] = []
+        total = 0
+        for query in self._query(params):
+            for rev in _page_revisions(query):
+                out.append(rev)
+                total += len(rev.text or "")
+                if len(out) >= limit or (max_bytes and total >= max_bytes):
+                    return tuple(out)
+        return tuple(out)
+
+    def page_creator(self, title: str) -> str | None:
+        """Who created a page, from the creation log (it survives deletion), else its history."""
+        query = next(self._query({"list": "logevents", "letype": "create", "letitle": title,
+                                  "ledir": "newer", "lelimit": 1, "leprop": "user"}))
+        for row in query.get("logevents") or ():
+            if row.get("user"):
+                return str(row["user"])
+        query = next(self._query({"prop": "revisions", "titles": title, "rvdir": "newer",
+                                  "rvlimit": 1, "rvprop": "user"}))
+        revs = [r for p in query.get("pages") or () for r in p.get("revisions") or ()]
+        return str(revs[0]["user"]) if revs and revs[0].get("user") else None
+
+    # -- users ---------------------------------------------------------------------------
+    def users_by_name(self, names: Iterable[str]) -> dict[str, UserRef | None]:
+        """Each name -> the account (id and normalized name) or None when it does not exist."""
+        wanted = sorted({normalize_user_name(n) for n in names if n.strip()})
+        out: dict[str, UserRef | None] = {}
+        for i in range(0, len(wanted), BATCH):
+            for query in self._query({"list": "users", "ususers": "|".join(wanted[i:i + BATCH])}):
+                for row in query.get("users") or ():
+                    ok = "userid" in row and not row.get("missing") and not row.get("invalid")
+                    out[str(row.get("name"))] = UserRef(int(row["userid"]), str(row["name"])) \
+                        if ok else None
+        return {n: out.get(n) for n in wanted}
+
+    def users_by_id(self, ids: Iterable[int]) -> dict[int, str | None]:
+        wanted = sorted({i for i in ids if i})
+        out: dict[int, str | None] = {i: None for i in wanted}
+        for i in range(0, len(wanted), BATCH):
+            chunk = "|".join(map(str, wanted[i:i + BATCH]))
+            for query in self._query({"list": "users", "ususerids": chunk}):
+                for row in query.get("users") or ():
+                    if "userid" in row and not row.get("missing"):
+                        out[int(row["userid"])] = str(row["name"])
+        return out
+
+    def renamed_to(self, name: str) -> str | None:
+        """The newest name of an account renamed away from `name` (renameuser log), if any."""
+        current, seen = normalize_user_name(name), set()
+        while current not in seen:
+            seen.add(current)
+            query = next(self._query({"list": "logevents", "letype": "renameuser",
+                                      "letitle": f"User:{current}", "lelimit": 1,
+                                      "leprop": "details|title"}))
+            rows = query.get("logevents") or ()
+            new = rows[0].get("params", {}).get("newuser") if rows else None
+            if not new:
+                return None if current == normalize_user_name(name) else current
+            current = normalize_user_name(str(new))
+        return current
+
+
+def _page_revisions(query: dict[str, Any]) -> Iterator[Revision]:
+    for page in query.get("pages") or ():
+        for raw in page.get("revisions") or ():
+            rev = normalize.revision_from_api(raw)
+            if rev is not None:
+                yield rev

@@ -1,0 +1,90 @@
+"""pywikibot, configured for a bot that only reads, and one API call helper.
+
+pywikibot reads its configuration when first imported, so `load_pywikibot` sets the
+environment first: PYWIKIBOT_DIR (where an operator's user-config.py and user-password.py
+live) and, when there is no user-config.py there, PYWIKIBOT_NO_USER_CONFIG so that
+anonymous reading works with no file at all.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterator
+
+from bot.errors import WikiError
+
+log = logging.getLogger(__name__)
+VERSION = "0.1.0"
+
+
+def load_pywikibot(base_dir: Path | None = None) -> ModuleType:
+    if "pywikibot" not in sys.modules:
+        if base_dir is not None:
+            os.environ.setdefault("PYWIKIBOT_DIR", str(base_dir))
+        folder = Path(os.environ.get("PYWIKIBOT_DIR", "."))
+        if not (folder / "user-config.py").exists():
+            os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
+    import pywikibot  # noqa: PLC0415 (imported late on purpose: see the module doc)
+    return pywikibot
+
+
+def configure(pwb: ModuleType, *, contact: str | None, maxlag: int, max_retries: int,
+              retry_wait: int) -> None:
+    """Settings that hold for every site: a read-only bot that fails fast and says who it is."""
+    cfg = pwb.config
+    cfg.user_agent_description = f"ibanbot/{VERSION}" + (f" ({contact})" if contact else "")
+    cfg.max_retries = max_retries
+    cfg.retry_wait = retry_wait
+    cfg.retry_max = max(retry_wait, 60)
+    for key in ("read_maxlag", "write_maxlag"):
+        if hasattr(cfg, key):
+            setattr(cfg, key, maxlag)
+    cfg.minthrottle = 0
+    cfg.socket_timeout = (6.05, 30)
+
+
+def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
+    """A site from the API URL alone (pywikibot's AutoFamily), logged in when `user` is set."""
+    try:
+        site = pwb.Site(url=api, fam=name, user=user) if user else pwb.Site(url=api, fam=name)
+        if user:
+            site.login()
+        return site
+    except Exception as exc:  # pywikibot raises many unrelated types here
+        raise WikiError(f"wiki {name}: cannot open {api}: {_short(exc)}") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
+def call(site: Any, wiki: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One API request (pywikibot handles maxlag, retries and the User-Agent)."""
+    params = {"formatversion": "2", **params}
+    try:
+        answer = site.simple_request(**params).submit()
+    except Exception as exc:
+        raise WikiError(f"wiki {wiki}: {params.get('action')} "
+                        f"{params.get('list') or params.get('prop') or params.get('meta') or ''}"
+                        f" failed: {_short(exc)}") from None
+    if not isinstance(answer, dict):
+        raise WikiError(f"wiki {wiki}: the API answered something that is not JSON object")
+    return answer
+
+
+def query_pages(site: Any, wiki: str, params: dict[str, Any], max_requests: int = 1000
+                ) -> Iterator[dict[str, Any]]:
+    """Yield each `query` part of an action=query, following `continue` (bounded)."""
+    params = {"action": "query", **params}
+    for _ in range(max_requests):
+        answer = call(site, wiki, params)
+        yield answer.get("query") or {}
+        cont = answer.get("continue")
+        if not isinstance(cont, dict):
+            return
+        params = {**params, **cont}
+    log.warning("wiki %s: stopped following continuation after %d requests", wiki, max_requests)
