@@ -1,0 +1,299 @@
+"""LocalWiki: a real MediaWiki 1.39 (Debian package) on SQLite, served by `php -S`."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import dump, process
+from .errors import LocalWikiError
+from .process import MW_DIR
+
+ADMIN = "Admin"
+ADMIN_PASSWORD = "Admin-password-1234"
+APT_PACKAGES = ("mediawiki", "php-sqlite3", "php-cli")
+SHARED_SETTINGS = Path(__file__).with_name("settings.php")
+_GROUP_FLAGS = {"sysop": "--sysop", "bot": "--bot", "bureaucrat": "--bureaucrat",
+                "interface-admin": "--interface-admin"}
+
+SETTINGS_TEMPLATE = """<?php
+// Written by localwiki (ibanbot); regenerated on every start. Do not edit.
+if ( !defined( 'MEDIAWIKI' ) ) {{
+	exit;
+}}
+require __DIR__ . '/LocalSettings.install.php';
+$wgServer = "http://127.0.0.1:{port}";
+$wgCanonicalServer = $wgServer;
+$wgCacheDirectory = __DIR__ . '/cache';
+$wgUploadDirectory = __DIR__ . '/images';
+require {shared!r};
+"""
+
+
+class LocalWiki:
+    """One development wiki living in its own folder `root`, served on `port`."""
+
+    def __init__(self, root: Path | str, port: int, name: str = "devwiki",
+                 admin_password: str = ADMIN_PASSWORD) -> None:
+        if not name.isidentifier() or not name.isascii():
+            raise LocalWikiError(f"wiki name must be an ASCII identifier: {name!r}")
+        self.root = Path(root).absolute()
+        self.port = port
+        self.name = name
+        self.admin_password = admin_password
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    # -- paths and URLs -------------------------------------------------------------
+    @property
+    def server_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.server_url}/api.php"
+
+    @property
+    def index_url(self) -> str:
+        return f"{self.server_url}/index.php"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / "LocalSettings.php"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def pristine_dir(self) -> Path:
+        return self.root / "pristine"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "server.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def db_file(self) -> Path:
+        return self.data_dir / f"{self.name}.sqlite"
+
+    def __repr__(self) -> str:
+        return f"LocalWiki(root={str(self.root)!r}, port={self.port}, name={self.name!r})"
+
+    # -- installation and creation --------------------------------------------------
+    @staticmethod
+    def install() -> None:
+        """Install MediaWiki, php-cli and php-sqlite3 with apt when they are missing."""
+        if _mediawiki_ready():
+            return
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", *APT_PACKAGES]):
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise LocalWikiError(f"{' '.join(cmd)} failed: {done.stderr[-2000:]}")
+        if not _mediawiki_ready():
+            raise LocalWikiError("MediaWiki or php/pdo_sqlite still missing after apt-get install")
+
+    def exists(self) -> bool:
+        return (self.root / "LocalSettings.install.php").is_file() and self.pristine_dir.is_dir()
+
+    def create(self) -> None:
+        """Install a fresh wiki into `root` (once); later calls reuse it."""
+        if self.exists():
+            self.write_settings()
+            return
+        self.install()
+        if self.root.exists():
+            self._wipe()
+        self.root.mkdir(parents=True)
+        self._run_installer()
+        self.write_settings()
+        self.start()
+        self.stop()
+        self._snapshot()
+
+    def _run_installer(self) -> None:
+        installed = self.root / "LocalSettings.php"
+        self._php([str(MW_DIR / "maintenance/install.php"), "--dbtype", "sqlite",
+                   "--dbpath", str(self.data_dir), "--dbname", self.name,
+                   "--server", self.server_url, "--scriptpath", "", "--confpath", str(self.root),
+                   "--pass", self.admin_password, "--skins", "Vector", "--lang", "en",
+                   self.name, ADMIN])
+        installed.rename(self.root / "LocalSettings.install.php")
+        (self.root / "cache").mkdir(exist_ok=True)
+        (self.root / "images").mkdir(exist_ok=True)
+
+    def write_settings(self) -> None:
+        text = SETTINGS_TEMPLATE.format(port=self.port, shared=str(SHARED_SETTINGS))
+        if not self.settings_file.is_file() or self.settings_file.read_text() != text:
+            self.settings_file.write_text(text)
+
+    def _snapshot(self) -> None:
+        tmp = self.root / "pristine.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(self.data_dir, tmp)
+        shutil.rmtree(self.pristine_dir, ignore_errors=True)
+        tmp.rename(self.pristine_dir)
+
+    def _wipe(self) -> None:
+        if self.is_running():
+            self.stop()
+        shutil.rmtree(self.root)
+
+    def reset(self) -> None:
+        """Back to the state right after create(); restarts the server if it was running."""
+        if not self.exists():
+            self.create()
+            return
+        running = self.is_running()
+        if running:
+            self.stop()
+        l10n = f"{self.name}_l10n_cache.sqlite"
+        for item in self.data_dir.iterdir():
+            if item.name != l10n and item.is_file():
+                item.unlink()
+        for item in self.pristine_dir.iterdir():
+            if item.is_file() and not (item.name == l10n and (self.data_dir / l10n).exists()):
+                shutil.copy2(item, self.data_dir / item.name)
+        dump.forget_clock(self.root)
+        if running:
+            self.start()
+
+    # -- the server ------------------------------------------------------------------
+    def _read_pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def is_running(self) -> bool:
+        """True when our `php -S` lives; a stale pid file is removed."""
+        pid = self._read_pid()
+        if pid is None:
+            return False
+        if process.pid_alive(pid):
+            return True
+        self.pid_file.unlink(missing_ok=True)
+        return False
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Serve the wiki (created first if needed); a no-op when already running."""
+        if self.is_running():
+            return
+        if not (self.root / "LocalSettings.install.php").is_file():
+            self.create()
+            if self.is_running():
+                return
+        self.write_settings()
+        if process.port_in_use(self.port):
+            raise LocalWikiError(f"port {self.port} is already in use")
+        self._proc = process.spawn_server(self.port, self.settings_file, self.log_file)
+        self.pid_file.write_text(f"{self._proc.pid} {self.port}\n")
+        try:
+            info = process.wait_for_api(self.api_url, self._proc, self.log_file, timeout)
+        except LocalWikiError:
+            self.stop()
+            raise
+        if info.get("wikiid") != self.name:
+            self.stop()
+            raise LocalWikiError(f"port {self.port} answered for wiki {info.get('wikiid')!r}")
+
+    def stop(self) -> None:
+        """Kill the server's whole process group and wait for it."""
+        pid = self._read_pid()
+        if pid is not None and process.pid_alive(pid):
+            proc = self._proc if self._proc is not None and self._proc.pid == pid else None
+            process.kill_group(pid, proc)
+        self._proc = None
+        self.pid_file.unlink(missing_ok=True)
+
+    @property
+    def pgid(self) -> int | None:
+        """Process group of the running server (its pid), or None."""
+        return self._read_pid() if self.is_running() else None
+
+    # -- maintenance scripts ---------------------------------------------------------
+    def _php(self, args: list[str], input_text: str | None = None) -> str:
+        env = dict(os.environ, MW_CONFIG_FILE=str(self.settings_file), MW_INSTALL_PATH=str(MW_DIR))
+        done = subprocess.run(["php", *args], cwd=str(MW_DIR), env=env, input=input_text,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise LocalWikiError(f"php {' '.join(args[:1])} failed ({done.returncode}): "
+                                 f"{(done.stdout + done.stderr)[-3000:]}")
+        return done.stdout
+
+    def run_maintenance(self, script: str, *args: str, input_text: str | None = None) -> str:
+        """Run a maintenance script: 'createAndPromote' or a path relative to the MediaWiki dir."""
+        if "/" not in script:
+            script = f"maintenance/{script.removesuffix('.php')}.php"
+        if not self.exists() and not (self.root / "LocalSettings.install.php").is_file():
+            raise LocalWikiError(f"{self.root} holds no wiki yet: call create() first")
+        self.write_settings()
+        return self._php([str(MW_DIR / script), *args], input_text)
+
+    # -- users, renames, thanks --------------------------------------------------------
+    def user_id(self, name: str) -> int | None:
+        """The user id for `name` (read straight from the SQLite database)."""
+        key = name.replace("_", " ").strip()
+        key = key[:1].upper() + key[1:]
+        with sqlite3.connect(f"file:{self.db_file}?mode=ro", uri=True, timeout=10) as conn:
+            row = conn.execute("SELECT user_id FROM user WHERE user_name = ?", (key,)).fetchone()
+        return int(row[0]) if row else None
+
+    def create_user(self, name: str, password: str, groups: Iterable[str] = ()) -> int:
+        """Create (or update, with --force) an account; returns its user id."""
+        flags, custom = [], []
+        for group in groups:
+            if group in _GROUP_FLAGS:
+                flags.append(_GROUP_FLAGS[group])
+            else:
+                custom.append(group)
+        if custom:
+            flags.append("--custom-groups=" + ",".join(custom))
+        force = ["--force"] if self.user_id(name) is not None else []
+        self.run_maintenance("createAndPromote", *force, *flags, name, password)
+        user_id = self.user_id(name)
+        if user_id is None:
+            raise LocalWikiError(f"createAndPromote did not create {name!r}")
+        return user_id
+
+    def rename_user(self, old: str, new: str, performer: str = ADMIN, reason: str = "") -> int:
+        """Rename with Renameuser's renameUser.php (real rename, real renameuser/renameuser log)."""
+        args = ["--oldname", old, "--newname", new, "--performer", performer]
+        if reason:
+            args += ["--reason", reason]
+        self.run_maintenance("extensions/Renameuser/maintenance/renameUser.php", *args)
+        user_id = self.user_id(new)
+        if user_id is None:
+            raise LocalWikiError(f"rename of {old!r} to {new!r} left no user {new!r}")
+        return user_id
+
+    def thank(self, sender: str, recipient: str, timestamp: str | None = None) -> str:
+        """A real thanks/thank log entry (via importDump.php); returns its timestamp."""
+        sender_id = self.user_id(sender)
+        if sender_id is None:
+            raise LocalWikiError(f"no such user: {sender!r}")
+        stamp = dump.next_timestamp(self.root, timestamp)
+        xml = dump.thanks_logitem(sender, sender_id, recipient, stamp)
+        with tempfile.NamedTemporaryFile("w", suffix=".xml", dir=self.root, delete=False) as fh:
+            fh.write(xml)
+        try:
+            self.run_maintenance("importDump", fh.name)
+        finally:
+            os.unlink(fh.name)
+        return stamp
+
+
+def _mediawiki_ready() -> bool:
+    if not (MW_DIR / "maintenance/install.php").is_file() or shutil.which("php") is None:
+        return False
+    modules = subprocess.run(["php", "-m"], capture_output=True, text=True).stdout.split()
+    return "pdo_sqlite" in modules
