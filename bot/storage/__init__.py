@@ -1,0 +1,8 @@
+"""Storage: the only package that imports SQLAlchemy (and Alembic).
+
+`Store(url)` is the entry point; records are frozen dataclasses. See store.py for the API.
+"""
+from bot.storage.records import DECISIONS, SOURCES, STATUSES, AuditEntry, Decision, QueueItem
+from bot.storage.store import Store
+
+__all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES"]

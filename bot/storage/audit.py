@@ -1,0 +1,51 @@
+"""The audit log and the identities table (bans-file names resolved to user ids per wiki)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from bot.storage.records import AuditEntry, from_db_time, to_db_time
+from bot.storage.schema import audit_log, identities
+from detectors.bans import Identity
+
+
+def record_audit(conn: Connection, actor: str, action: str, item_id: int | None,
+                 detail: str, at: datetime) -> AuditEntry:
+    values = {"at": to_db_time(at), "actor": actor, "action": action, "item_id": item_id,
+              "detail": detail}
+    entry_id = conn.execute(insert(audit_log).values(values)).inserted_primary_key[0]
+    return AuditEntry(int(entry_id), from_db_time(values["at"]), actor, action, item_id, detail)
+
+
+def audit(conn: Connection, limit: int | None = 100,
+          item_id: int | None = None) -> list[AuditEntry]:
+    """Newest first."""
+    a = audit_log.c
+    stmt = select(audit_log).order_by(a.at.desc(), a.id.desc())
+    if item_id is not None:
+        stmt = stmt.where(a.item_id == item_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [AuditEntry(r["id"], from_db_time(r["at"]), r["actor"], r["action"], r["item_id"],
+                       r["detail"]) for r in conn.execute(stmt).mappings()]
+
+
+def save_identity(conn: Connection, identity: Identity, resolved_at: datetime) -> None:
+    i = identities.c
+    key = (i.wiki == identity.wiki, i.name == identity.name)
+    values = {"user_id": identity.user_id, "current_name": identity.current_name,
+              "resolved_at": to_db_time(resolved_at)}
+    if conn.execute(select(i.wiki).where(*key).with_for_update()).first():
+        conn.execute(update(identities).where(*key).values(values))
+    else:
+        conn.execute(insert(identities).values(wiki=identity.wiki, name=identity.name, **values))
+
+
+def list_identities(conn: Connection, wiki: str | None = None) -> list[Identity]:
+    i = identities.c
+    stmt = select(identities).order_by(i.wiki, i.name)
+    if wiki is not None:
+        stmt = stmt.where(i.wiki == wiki)
+    return [Identity(r["wiki"], r["name"], int(r["user_id"]), r["current_name"])
+            for r in conn.execute(stmt).mappings()]

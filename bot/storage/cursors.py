@@ -1,0 +1,44 @@
+"""Cursors (per wiki and stream, opaque strings) and settings (key/value text).
+
+Both are upserts done portably: update, and insert when no row matched. Functions take a
+Connection inside a transaction the Store opened.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from bot.storage.records import to_db_time
+from bot.storage.schema import cursors, settings
+
+
+def get_cursor(conn: Connection, wiki: str, stream: str) -> str | None:
+    c = cursors.c
+    return conn.execute(select(c.value).where(c.wiki == wiki, c.stream == stream)
+                        ).scalar_one_or_none()
+
+
+def set_cursor(conn: Connection, wiki: str, stream: str, value: str, at: datetime) -> None:
+    c = cursors.c
+    exists = conn.execute(select(c.wiki).where(c.wiki == wiki, c.stream == stream)
+                          .with_for_update()).first()
+    values = {"value": value, "updated_at": to_db_time(at)}
+    if exists:
+        conn.execute(update(cursors).where(c.wiki == wiki, c.stream == stream).values(values))
+    else:
+        conn.execute(insert(cursors).values(wiki=wiki, stream=stream, **values))
+
+
+def get_setting(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(settings.c.value).where(settings.c.key == key)
+                        ).scalar_one_or_none()
+
+
+def set_setting(conn: Connection, key: str, value: str) -> None:
+    s = settings.c
+    exists = conn.execute(select(s.key).where(s.key == key).with_for_update()).first()
+    if exists:
+        conn.execute(update(settings).where(s.key == key).values(value=value))
+    else:
+        conn.execute(insert(settings).values(key=key, value=value))

@@ -1,0 +1,62 @@
+"""Alembic, run programmatically: the `migrations` package is found with importlib."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Engine
+
+from bot.errors import StorageError
+from bot.storage.engine import storage_errors
+
+
+def migrations_dir() -> Path:
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or not spec.submodule_search_locations:
+        raise StorageError("the `migrations` package is not installed next to `bot`")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with storage_errors(engine, "reading the schema revision"), engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _run(engine: Engine, what: str, action: str, revision: str) -> None:
+    config = alembic_config()
+    with storage_errors(engine, what), engine.begin() as conn:
+        config.attributes["connection"] = conn
+        try:
+            getattr(command, action)(config, revision)
+        except CommandError as exc:
+            raise StorageError(f"{what}: {str(exc).splitlines()[0]}") from exc
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, f"upgrading the database to {revision}", "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run(engine, f"downgrading the database to {revision}", "downgrade", revision)
+
+
+def check_schema(engine: Engine) -> None:
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise StorageError(f"database is at revision {current or 'none'}; "
+                           "run `ibanbot db upgrade`")

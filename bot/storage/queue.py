@@ -1,0 +1,161 @@
+"""Queue items with their findings and decisions: insert (idempotent), list, get, decide.
+
+Functions take a Connection inside a transaction the Store opened; none commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, ColumnElement, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import NotFound
+from bot.storage.records import Decision, QueueItem, STATUSES, from_db_time, to_db_time
+from bot.storage.schema import decisions, findings, queue_items
+from detectors.model import Detection, Finding, Kind
+
+CHUNK = 500  # ids per IN (...) when loading findings and decisions
+
+
+def find_item_id(conn: Connection, wiki: str, event_key: str, ban_id: str) -> int | None:
+    q = queue_items.c
+    stmt = select(q.id).where(q.wiki == wiki, q.event_key == event_key, q.ban_id == ban_id)
+    return conn.execute(stmt).scalar_one_or_none()
+
+
+def _item_values(d: Detection, detected_at: datetime) -> dict[str, Any]:
+    return {
+        "wiki": d.wiki, "ban_id": d.ban_id, "event_key": d.event_key, "actor": d.actor.name,
+        "actor_id": d.actor.id, "target": d.target, "page": d.page, "revid": d.revid,
+        "logid": d.logid, "event_time": to_db_time(d.timestamp),
+        "detected_at": to_db_time(detected_at), "status": "new", "source": d.source,
+    }
+
+
+def _insert_new(conn: Connection, d: Detection, detected_at: datetime) -> int:
+    item_id = conn.execute(insert(queue_items).values(_item_values(d, detected_at))
+                           ).inserted_primary_key[0]
+    rows = [{"item_id": item_id, "position": n, "kind": Kind(f.kind).value,
+             "confidence": float(f.confidence), "evidence": f.evidence, "target": f.target}
+            for n, f in enumerate(d.findings)]
+    if rows:
+        conn.execute(insert(findings), rows)
+    return int(item_id)
+
+
+def insert_detection(conn: Connection, d: Detection, detected_at: datetime) -> int | None:
+    """Store one detection; None when its (wiki, event_key, ban_id) is already queued.
+
+    Select first; insert on a savepoint so a concurrent writer's duplicate (IntegrityError on
+    the unique key) is rolled back alone and the surrounding batch goes on. Any other
+    integrity error propagates and fails the batch.
+    """
+    if find_item_id(conn, d.wiki, d.event_key, d.ban_id) is not None:
+        return None
+    try:
+        with conn.begin_nested():
+            return _insert_new(conn, d, detected_at)
+    except IntegrityError:
+        if find_item_id(conn, d.wiki, d.event_key, d.ban_id) is not None:
+            return None
+        raise
+
+
+def _filters(status: str | None, ban_id: str | None, wiki: str | None,
+             kind: str | Kind | None, source: str | None) -> list[ColumnElement[bool]]:
+    q = queue_items.c
+    where: list[ColumnElement[bool]] = []
+    for column, value in ((q.status, status), (q.ban_id, ban_id), (q.wiki, wiki),
+                          (q.source, source)):
+        if value is not None:
+            where.append(column == value)
+    if kind is not None:
+        kind_value = kind.value if isinstance(kind, Kind) else kind
+        where.append(q.id.in_(select(findings.c.item_id).where(findings.c.kind == kind_value)))
+    return where
+
+
+def list_items(conn: Connection, *, status: str | None = None, ban_id: str | None = None,
+               wiki: str | None = None, kind: str | Kind | None = None,
+               source: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[QueueItem]:
+    """Newest first: by event time, then id (both descending)."""
+    q = queue_items.c
+    stmt = (select(queue_items).where(*_filters(status, ban_id, wiki, kind, source))
+            .order_by(q.event_time.desc(), q.id.desc()).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return _with_children(conn, conn.execute(stmt).mappings().all())
+
+
+def get_item(conn: Connection, item_id: int) -> QueueItem:
+    rows = conn.execute(select(queue_items).where(queue_items.c.id == item_id)).mappings().all()
+    if not rows:
+        raise NotFound(f"queue item {item_id} does not exist")
+    return _with_children(conn, rows)[0]
+
+
+def count_by_status(conn: Connection) -> dict[str, int]:
+    """Every known status (0 when none), plus any other status found in the table."""
+    stmt = select(queue_items.c.status, func.count()).group_by(queue_items.c.status)
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: int(n) for status, n in conn.execute(stmt).all()})
+    return counts
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _findings_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[Finding]]:
+    out: dict[int, list[Finding]] = {}
+    f = findings.c
+    for chunk in _chunks(ids):
+        stmt = select(findings).where(f.item_id.in_(chunk)).order_by(f.item_id, f.position)
+        for r in conn.execute(stmt).mappings():
+            out.setdefault(r["item_id"], []).append(
+                Finding(Kind(r["kind"]), float(r["confidence"]), r["evidence"], r["target"]))
+    return out
+
+
+def _decisions_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[Decision]]:
+    out: dict[int, list[Decision]] = {}
+    d = decisions.c
+    for chunk in _chunks(ids):
+        stmt = select(decisions).where(d.item_id.in_(chunk)).order_by(d.decided_at, d.id)
+        for r in conn.execute(stmt).mappings():
+            out.setdefault(r["item_id"], []).append(decision_record(r))
+    return out
+
+
+def decision_record(r: Any) -> Decision:
+    return Decision(r["id"], r["item_id"], r["decision"], r["reviewer"], r["note"],
+                    from_db_time(r["decided_at"]))
+
+
+def _with_children(conn: Connection, rows: Sequence[Any]) -> list[QueueItem]:
+    ids = [r["id"] for r in rows]
+    found, decided = _findings_of(conn, ids), _decisions_of(conn, ids)
+    return [QueueItem(
+        id=r["id"], wiki=r["wiki"], ban_id=r["ban_id"], event_key=r["event_key"],
+        actor=r["actor"], actor_id=int(r["actor_id"]), target=r["target"], page=r["page"],
+        revid=int(r["revid"]), logid=int(r["logid"]), timestamp=from_db_time(r["event_time"]),
+        detected_at=from_db_time(r["detected_at"]), status=r["status"], source=r["source"],
+        findings=tuple(found.get(r["id"], ())), decisions=tuple(decided.get(r["id"], ())),
+    ) for r in rows]
+
+
+def record_decision(conn: Connection, item_id: int, decision: str, reviewer: str,
+                    note: str, at: datetime) -> str:
+    """Set the item's status and add the decision row; returns the previous status."""
+    old = conn.execute(select(queue_items.c.status).where(queue_items.c.id == item_id)
+                       .with_for_update()).scalar_one_or_none()
+    if old is None:
+        raise NotFound(f"queue item {item_id} does not exist")
+    conn.execute(update(queue_items).where(queue_items.c.id == item_id).values(status=decision))
+    conn.execute(insert(decisions).values(item_id=item_id, decision=decision, reviewer=reviewer,
+                                          note=note, decided_at=to_db_time(at)))
+    return str(old)

@@ -1,0 +1,126 @@
+"""The tables, as SQLAlchemy Core metadata. Migration 0001 creates exactly this (a test checks).
+
+Portable across SQLite, PostgreSQL and MariaDB/MySQL:
+- indexed strings stay within MariaDB's limits (utf8mb4: at most 191 characters per indexed
+  VARCHAR; composite keys within 3072 bytes);
+- on MariaDB every table is utf8mb4 with the binary collation, so names compare exactly as on
+  PostgreSQL and SQLite ("Bob" != "bob", "Ünïcødé" != "Unicode");
+- datetimes are naive UTC columns (microseconds kept on MariaDB too); the code converts.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Table,
+    Text, UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
+               "mysql_engine": "InnoDB"}
+
+WIKI = 64  # our name for a wiki
+KEY = 64  # ban ids, event keys, streams, statuses, kinds, actions
+NAME = 255  # MediaWiki user names (255 bytes)
+TITLE = 512  # page titles with their namespace prefix (never indexed)
+INDEXED_NAME = 191  # a user name that is part of a key
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+def utc_datetime() -> DateTime:
+    """A naive UTC datetime; DATETIME(6) on MariaDB/MySQL so microseconds survive."""
+    return DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+queue_items = Table(
+    "queue_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wiki", String(WIKI), nullable=False),
+    Column("ban_id", String(KEY), nullable=False),
+    Column("event_key", String(KEY), nullable=False),
+    Column("actor", String(NAME), nullable=False),
+    Column("actor_id", BigInteger, nullable=False),
+    Column("target", String(NAME), nullable=False),
+    Column("page", String(TITLE), nullable=False),
+    Column("revid", BigInteger, nullable=False),
+    Column("logid", BigInteger, nullable=False),
+    Column("event_time", utc_datetime(), nullable=False),
+    Column("detected_at", utc_datetime(), nullable=False),
+    Column("status", String(KEY), nullable=False),
+    Column("source", String(KEY), nullable=False),
+    UniqueConstraint("wiki", "event_key", "ban_id"),
+    Index(None, "status"),
+    Index(None, "ban_id"),
+    Index(None, "event_time", "id"),
+    **MYSQL_TABLE,
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("queue_items.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(KEY), nullable=False, index=True),
+    Column("confidence", Double, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("target", String(NAME), nullable=False),
+    **MYSQL_TABLE,
+)
+
+decisions = Table(
+    "decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("queue_items.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("decision", String(KEY), nullable=False),
+    Column("reviewer", String(NAME), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("decided_at", utc_datetime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+# No foreign key on item_id: the audit trail outlives purged queue items.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", utc_datetime(), nullable=False, index=True),
+    Column("actor", String(NAME), nullable=False),
+    Column("action", String(KEY), nullable=False),
+    Column("item_id", Integer, nullable=True, index=True),
+    Column("detail", Text, nullable=False),
+    **MYSQL_TABLE,
+)
+
+cursors = Table(
+    "cursors", metadata,
+    Column("wiki", String(WIKI), primary_key=True),
+    Column("stream", String(KEY), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", utc_datetime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+identities = Table(
+    "identities", metadata,
+    Column("wiki", String(WIKI), primary_key=True),
+    Column("name", String(INDEXED_NAME), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("current_name", String(NAME), nullable=False),
+    Column("resolved_at", utc_datetime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(INDEXED_NAME), primary_key=True),
+    Column("value", Text, nullable=False),
+    **MYSQL_TABLE,
+)

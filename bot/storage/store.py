@@ -1,0 +1,147 @@
+"""Store: the one entry point to the database. Every public method is one transaction.
+
+Database failures come out as one-line StorageErrors (no password); a missing queue item as
+NotFound; a bad decision or reviewer as UsageError. Datetimes in and out are aware UTC.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import URL, Engine
+
+from bot.errors import UsageError
+from bot.storage import audit as _audit
+from bot.storage import cursors as _cursors
+from bot.storage import migrate
+from bot.storage import queue as _queue
+from bot.storage.engine import make_engine, safe_url, storage_errors
+from bot.storage.records import DECISIONS, SOURCES, AuditEntry, QueueItem
+from detectors.bans import Identity
+from detectors.model import Detection, Kind
+
+
+class Store:
+    def __init__(self, url: str | URL) -> None:
+        self.engine: Engine = make_engine(url)
+
+    def __repr__(self) -> str:
+        return f"Store({safe_url(self.engine.url)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------
+    def upgrade(self, revision: str = "head") -> None:
+        migrate.upgrade(self.engine, revision)
+
+    def downgrade(self, revision: str) -> None:
+        migrate.downgrade(self.engine, revision)
+
+    def current_revision(self) -> str | None:
+        return migrate.current_revision(self.engine)
+
+    @staticmethod
+    def head_revision() -> str | None:
+        return migrate.head_revision()
+
+    def check_schema(self) -> None:
+        migrate.check_schema(self.engine)
+
+    # -- polling ---------------------------------------------------------------------------
+    def get_cursor(self, wiki: str, stream: str) -> str | None:
+        with storage_errors(self.engine, "reading a cursor"), self.engine.connect() as conn:
+            return _cursors.get_cursor(conn, wiki, stream)
+
+    def save_batch(self, wiki: str, stream: str, cursor: str | None,
+                   detections: Sequence[Detection], detected_at: datetime) -> list[int]:
+        """Queue the detections and move the cursor, all or nothing; ids of NEW items.
+
+        Detections already queued (same wiki, event_key, ban_id) are left as they are.
+        """
+        for d in detections:
+            if d.source not in SOURCES:
+                raise ValueError(f"detection {d.event_key}: unknown source {d.source!r}")
+        new: list[int] = []
+        with storage_errors(self.engine, f"saving a batch for {wiki}/{stream}"), \
+                self.engine.begin() as conn:
+            for d in detections:
+                item_id = _queue.insert_detection(conn, d, detected_at)
+                if item_id is not None:
+                    new.append(item_id)
+            if cursor is not None:
+                _cursors.set_cursor(conn, wiki, stream, cursor, detected_at)
+        return new
+
+    def set_cursor(self, wiki: str, stream: str, value: str, at: datetime) -> None:
+        with storage_errors(self.engine, "saving a cursor"), self.engine.begin() as conn:
+            _cursors.set_cursor(conn, wiki, stream, value, at)
+
+    # -- identities ------------------------------------------------------------------------
+    def save_identity(self, identity: Identity, resolved_at: datetime) -> None:
+        with storage_errors(self.engine, "saving an identity"), self.engine.begin() as conn:
+            _audit.save_identity(conn, identity, resolved_at)
+
+    def identities(self, wiki: str | None = None) -> list[Identity]:
+        with storage_errors(self.engine, "reading identities"), self.engine.connect() as conn:
+            return _audit.list_identities(conn, wiki)
+
+    # -- queue -----------------------------------------------------------------------------
+    def list_items(self, status: str | None = None, ban_id: str | None = None,
+                   wiki: str | None = None, kind: str | Kind | None = None,
+                   source: str | None = None, limit: int | None = None,
+                   offset: int = 0) -> list[QueueItem]:
+        with storage_errors(self.engine, "listing the queue"), self.engine.connect() as conn:
+            return _queue.list_items(conn, status=status, ban_id=ban_id, wiki=wiki, kind=kind,
+                                     source=source, limit=limit, offset=offset)
+
+    def count_by_status(self) -> dict[str, int]:
+        with storage_errors(self.engine, "counting the queue"), self.engine.connect() as conn:
+            return _queue.count_by_status(conn)
+
+    def get_item(self, item_id: int) -> QueueItem:
+        with storage_errors(self.engine, f"reading queue item {item_id}"), \
+                self.engine.connect() as conn:
+            return _queue.get_item(conn, item_id)
+
+    def decide(self, item_id: int, decision: str, reviewer: str, note: str,
+               at: datetime) -> QueueItem:
+        """Set the status, record the decision and an audit row, in one transaction."""
+        if decision not in DECISIONS:
+            raise UsageError(f"decision must be one of {', '.join(DECISIONS)}, "
+                             f"not {decision!r}")
+        if not reviewer or not reviewer.strip():
+            raise UsageError("a decision needs a reviewer name")
+        reviewer, note = reviewer.strip(), note or ""
+        with storage_errors(self.engine, f"deciding queue item {item_id}"), \
+                self.engine.begin() as conn:
+            old = _queue.record_decision(conn, item_id, decision, reviewer, note, at)
+            _audit.record_audit(conn, reviewer, "decide", item_id,
+                                f"status {old} -> {decision}", at)
+            return _queue.get_item(conn, item_id)
+
+    # -- audit and settings ----------------------------------------------------------------
+    def audit(self, limit: int | None = 100, item_id: int | None = None) -> list[AuditEntry]:
+        with storage_errors(self.engine, "reading the audit log"), \
+                self.engine.connect() as conn:
+            return _audit.audit(conn, limit, item_id)
+
+    def record_audit(self, actor: str, action: str, item_id: int | None, detail: str,
+                     at: datetime) -> AuditEntry:
+        with storage_errors(self.engine, "writing the audit log"), self.engine.begin() as conn:
+            return _audit.record_audit(conn, actor, action, item_id, detail, at)
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        with storage_errors(self.engine, "reading a setting"), self.engine.connect() as conn:
+            value = _cursors.get_setting(conn, key)
+        return default if value is None else value
+
+    def set_setting(self, key: str, value: str) -> None:
+        with storage_errors(self.engine, "saving a setting"), self.engine.begin() as conn:
+            _cursors.set_setting(conn, key, value)
