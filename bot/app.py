@@ -1,0 +1,107 @@
+"""Composition root: settings -> store, wiki gateways, ban registry, detectors, pipelines."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from bot import identities
+from bot.errors import ConfigError
+from bot.pipeline import Pipeline, PollResult
+from bot.settings import Settings, load_bans, load_settings
+from bot.storage import Store
+from bot.wiki import WikiConfig, WikiGateway
+from detectors import catalog
+from detectors.bans import Ban, BanRegistry
+from detectors.model import Event
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class App:
+    def __init__(self, settings: Settings, bans: tuple[Ban, ...], store: Store,
+                 gateways: dict[str, WikiGateway], now: Callable[[], datetime] = utcnow):
+        self.settings, self.bans, self.store = settings, bans, store
+        self.gateways, self.now = gateways, now
+        self.detectors = catalog.ALL
+        self._registry: BanRegistry | None = None
+
+    @classmethod
+    def load(cls, config: str | Path, now: Callable[[], datetime] = utcnow) -> "App":
+        settings = load_settings(config)
+        bans = load_bans(settings.bans.file, [w.name for w in settings.wikis])
+        store = Store(settings.database.url)
+        return cls(settings, bans, store, make_gateways(settings), now)
+
+    # -- bans and identities ---------------------------------------------------------
+    @property
+    def registry(self) -> BanRegistry:
+        if self._registry is None:
+            self._registry = BanRegistry(self.bans, [w.name for w in self.settings.wikis],
+                                         self.store.identities())
+        return self._registry
+
+    def resolve_identities(self, wiki: str | None = None) -> list[identities.NameCheck]:
+        """Resolve the bans' names on each wiki (or one), store them, rebuild the registry."""
+        checks: list[identities.NameCheck] = []
+        for name, gateway in self.gateways.items():
+            if wiki and name != wiki:
+                continue
+            found, wiki_checks = identities.resolve(self.bans, gateway, self.store.identities(name))
+            for ident in found:
+                self.store.save_identity(ident, self.now())
+            checks.extend(wiki_checks)
+        self._registry = None
+        return checks
+
+    def warn_about_names(self, checks: list[identities.NameCheck]) -> None:
+        """Log name problems without revealing confidential bans (staff see them in bans check)."""
+        confidential = {b.id for b in self.bans if b.confidential}
+        bans_file = self.settings.bans.file.name
+        hidden = 0
+        for check in checks:
+            if check.status == "ok":
+                continue
+            if check.ban_id in confidential:
+                hidden += 1
+            else:
+                log.warning("%s", check.message(bans_file))
+        if hidden:
+            log.warning("%d name problem(s) in confidential bans: run `ibanbot bans check`", hidden)
+
+    def _on_rename(self, event: Event) -> None:
+        log.info("wiki %s: an account was renamed; refreshing ban identities", event.wiki)
+        self.resolve_identities(event.wiki)
+
+    # -- polling -----------------------------------------------------------------------
+    def pipeline(self, wiki: str) -> Pipeline:
+        if wiki not in self.gateways:
+            raise ConfigError(f"{self.settings.path}: no wiki named {wiki!r}")
+        return Pipeline(self.gateways[wiki], self.store, lambda: self.registry, self.detectors,
+                        self.settings.limits.detector_limits(), self.now, self._on_rename)
+
+    def poll_once(self, wiki: str) -> PollResult:
+        result = self.pipeline(wiki).poll()
+        log.info("wiki %s: polled %d events", wiki, result.events)
+        log.debug("wiki %s: %d by restricted users, %d new queue items", wiki, result.watched,
+                  len(result.new_items))
+        return result
+
+    def prepare(self) -> None:
+        """Before polling: a database at the current schema and resolved identities."""
+        self.store.ensure_schema()
+        self.warn_about_names(self.resolve_identities())
+
+
+def make_gateways(settings: Settings) -> dict[str, WikiGateway]:
+    base = Path(settings.path).parent
+    return {w.name: WikiGateway(WikiConfig(
+        name=w.name, api=w.api, user=w.user, contact=settings.bot.contact, maxlag=w.maxlag,
+        max_retries=w.max_retries, retry_wait=w.retry_wait,
+        ping_templates=tuple(w.ping_templates) if w.ping_templates else None,
+        pywikibot_dir=base)) for w in settings.wikis}

@@ -1,0 +1,105 @@
+"""`ibanbot`: parse the command line, call a use case, print, map errors to exit codes.
+
+Exit 0 ok, 1 runtime error, 2 usage or configuration error. Errors are one line on stderr
+(a traceback only with --debug); logs go to stderr; stdout carries only the output.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Sequence
+
+from bot import review
+from bot.errors import IbanbotError, UsageError
+
+DEFAULT_CONFIG = "settings.toml"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ibanbot", description="Detect interaction-ban breaches and queue them "
+                                            "for private review. Never edits the wiki.")
+    p.add_argument("--config", default=os.environ.get("IBANBOT_CONFIG", DEFAULT_CONFIG),
+                   help="settings TOML file (default: $IBANBOT_CONFIG or ./settings.toml)")
+    p.add_argument("--debug", action="store_true", help="debug logs and tracebacks")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="poll every wiki on a schedule until SIGTERM")
+    run.add_argument("--once", action="store_true", help="one pass over every wiki, then exit")
+    bans = sub.add_parser("bans", help="the bans file").add_subparsers(
+        dest="bans_command", required=True, parser_class=_Parser)
+    bans.add_parser("check", help="validate the bans file and resolve every user on its wikis")
+    bans.add_parser("list", help="list the registered bans")
+    _queue_parsers(sub)
+    db = sub.add_parser("db", help="the database").add_subparsers(
+        dest="db_command", required=True, parser_class=_Parser)
+    db.add_parser("upgrade", help="apply the database migrations")
+    return p
+
+
+def _queue_parsers(sub: argparse._SubParsersAction) -> None:
+    queue = sub.add_parser("queue", help="the review queue").add_subparsers(
+        dest="queue_command", required=True, parser_class=_Parser)
+    lst = queue.add_parser("list", help="list queue items, newest first")
+    lst.add_argument("--status", choices=review.STATUSES)
+    lst.add_argument("--ban")
+    lst.add_argument("--wiki")
+    lst.add_argument("--kind")
+    lst.add_argument("--source", choices=["detector", "report"])
+    lst.add_argument("--limit", type=int)
+    lst.add_argument("--format", choices=["table", "json"], default="table")
+    show = queue.add_parser("show", help="one item with its findings and evidence")
+    show.add_argument("id", type=int)
+    show.add_argument("--format", choices=["text", "json"], default="text")
+    dec = queue.add_parser("decide", help="record a reviewer's decision on an item")
+    dec.add_argument("id", type=int)
+    dec.add_argument("--decision", required=True, choices=review.DECISIONS)
+    dec.add_argument("--reviewer", required=True)
+    dec.add_argument("--note", default="")
+
+
+def setup_logging(level: str, debug: bool) -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if debug else level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not debug:
+        for noisy in ("pywikibot", "apscheduler", "urllib3", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        setup_logging(args.log_level, args.debug)
+        from bot import commands  # noqa: PLC0415 (keeps --help fast)
+        return commands.dispatch(args)
+    except IbanbotError as exc:
+        if debug:
+            raise
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an unexpected bug: one line unless --debug
+        if debug:
+            raise
+        print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+              " (run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+def print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""One function per subcommand: load the app, call a use case, print the result."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot import review
+from bot.app import App, utcnow
+from bot.cli import print_json
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    handler = {
+        "run": cmd_run, "bans": cmd_bans, "queue": cmd_queue, "db": cmd_db,
+    }[args.command]
+    return handler(args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    app = App.load(args.config)
+    app.prepare()
+    if args.once:
+        for wiki in app.gateways:
+            app.poll_once(wiki)
+        return 0
+    from bot.scheduler import run_forever  # noqa: PLC0415
+    return run_forever(app)
+
+
+def cmd_bans(args: argparse.Namespace) -> int:
+    app = App.load(args.config)
+    if args.bans_command == "list":
+        for ban in app.bans:
+            print(_ban_line(ban))
+        return 0
+    app.store.ensure_schema()
+    checks = app.resolve_identities()
+    bans_file = str(app.settings.bans.file)
+    for check in checks:
+        stream = sys.stderr if check.status == "unknown" else sys.stdout
+        print(("warning: " if check.status == "renamed" else "")
+              + ("error: " if check.status == "unknown" else "") + check.message(bans_file),
+              file=stream)
+    unknown = sum(1 for c in checks if c.status == "unknown")
+    print(f"{len(app.bans)} ban(s), {len(checks)} name(s) checked, {unknown} unknown")
+    return 2 if unknown else 0
+
+
+def _ban_line(ban) -> str:
+    arrow = "<->" if ban.two_way else "->"
+    until = ban.expires.strftime("%Y-%m-%d") if ban.expires else "indefinite"
+    flags = " confidential" if ban.confidential else ""
+    return (f"{ban.id}: {', '.join(ban.banned)} {arrow} {', '.join(ban.protected)}; "
+            f"wikis {', '.join(ban.wikis)}; {ban.start:%Y-%m-%d} to {until}{flags}")
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    app = App.load(args.config)
+    app.store.check_schema()
+    if args.queue_command == "list":
+        items = app.store.list_items(status=args.status, ban_id=args.ban, wiki=args.wiki,
+                                     kind=args.kind, source=args.source, limit=args.limit)
+        if args.format == "json":
+            print_json([i.to_json() for i in items])
+        else:
+            print(review.render_table(items))
+        return 0
+    if args.queue_command == "show":
+        return _show(app, args)
+    item = review.decide(app.store, args.id, args.decision, args.reviewer, args.note, utcnow())
+    print(f"queue item {item.id}: {item.status} by {args.reviewer}")
+    return 0
+
+
+def _show(app: App, args: argparse.Namespace) -> int:
+    item = app.store.get_item(args.id)
+    if args.format == "json":
+        print_json(item.to_json())
+        return 0
+    wiki = app.settings.wiki(item.wiki) if item.wiki in app.gateways else None
+    links = review.links_for(item, wiki.api if wiki else "")
+    current = next((i.current_name for i in app.store.identities(item.wiki)
+                    if item.actor_id and i.user_id == item.actor_id), None)
+    print(review.render_item(item, links, current))
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    app = App.load(args.config)
+    app.store.upgrade()
+    print(f"database at revision {app.store.current_revision()}")
+    return 0

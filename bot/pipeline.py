@@ -1,0 +1,185 @@
+"""One poll of one wiki: cursor -> fetch -> prefilter -> enrich -> detect -> store.
+
+The prefilter (a dictionary lookup on the actor's user id) drops every event whose actor
+is restricted by no ban on this wiki; only the rest cost API calls, batched per API page and
+limited to what the detectors declare they need. Findings and the stream's new cursor are
+saved in one transaction per API page, so a crash re-reads at most one page and the queue's
+unique key makes that harmless.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
+
+from bot.wiki.cursor import Position
+from detectors.bans import BanRegistry, Restriction
+from detectors.base import Context, Detector, DetectorLimits, Need
+from detectors.model import Detection, Event, EventType, Finding, Revision, SiteInfo
+
+log = logging.getLogger(__name__)
+
+RECENT_CHANGES = "recentchanges"
+THANKS = "log:thanks"
+STREAMS = (RECENT_CHANGES, THANKS)
+CREATOR_LOGS = {"delete", "move", "protect"}
+
+
+class Gateway(Protocol):
+    name: str
+
+    def site_info(self) -> SiteInfo: ...
+    def recent_changes(self, position: Position) -> Iterator: ...
+    def log_events(self, log_type: str, position: Position) -> Iterator: ...
+    def revisions(self, revids: Iterable[int], with_text: bool = True) -> dict[int, Revision]: ...
+    def history(self, title: str, from_revid: int, limit: int, with_text: bool = False,
+                max_bytes: int = 0) -> tuple[Revision, ...]: ...
+    def page_creator(self, title: str) -> str | None: ...
+
+
+@dataclass
+class PollResult:
+    wiki: str
+    events: int = 0
+    watched: int = 0
+    new_items: list[int] = field(default_factory=list)
+    renames: int = 0
+
+
+@dataclass(frozen=True)
+class Work:
+    event: Event
+    restriction: Restriction
+
+
+class Pipeline:
+    def __init__(self, gateway: Gateway, store, registry: Callable[[], BanRegistry],
+                 detectors: Sequence[Detector], limits: DetectorLimits,
+                 now: Callable[[], datetime], on_rename: Callable[[Event], None] | None = None):
+        self.gateway, self.store, self.registry = gateway, store, registry
+        self.detectors, self.limits, self.now = tuple(detectors), limits, now
+        self.on_rename = on_rename
+        self.wiki = gateway.name
+
+    def poll(self) -> PollResult:
+        result = PollResult(self.wiki)
+        for stream in STREAMS:
+            self._poll_stream(stream, result)
+        return result
+
+    def start_position(self, stream: str) -> Position:
+        saved = self.store.get_cursor(self.wiki, stream)
+        if saved:
+            return Position.parse(saved)
+        start = self.registry().earliest_start(self.wiki)
+        return Position(start if start and start < self.now() else self.now())
+
+    def _pages(self, stream: str, position: Position) -> Iterator:
+        if stream == RECENT_CHANGES:
+            return self.gateway.recent_changes(position)
+        return self.gateway.log_events(stream.partition(":")[2], position)
+
+    def _poll_stream(self, stream: str, result: PollResult) -> None:
+        for page in self._pages(stream, self.start_position(stream)):
+            if page.unreadable:
+                log.warning("wiki %s: %s: skipped unreadable rows: %s", self.wiki, stream,
+                            ", ".join(page.unreadable[:20]))
+            result.renames += self._note_renames(page.events)
+            detections = self.analyse(page.events)
+            result.events += len(page.events)
+            result.watched += sum(1 for _ in self._watched(page.events))
+            ids = self.store.save_batch(self.wiki, stream, page.position.format(), detections,
+                                        self.now())
+            result.new_items.extend(ids)
+
+    def _note_renames(self, events: Sequence[Event]) -> int:
+        renames = [e for e in events if e.type is EventType.LOG and e.log_type == "renameuser"]
+        for event in renames:
+            if self.on_rename is not None:
+                self.on_rename(event)
+        return len(renames)
+
+    def _watched(self, events: Iterable[Event]) -> Iterator[Event]:
+        registry = self.registry()
+        return (e for e in events if registry.is_watched(self.wiki, e.actor))
+
+    def analyse(self, events: Sequence[Event]) -> list[Detection]:
+        """Findings for these events (one Detection per event and ban with findings)."""
+        registry = self.registry()
+        work = [Work(e, r) for e in self._watched(events)
+                for r in registry.restrictions(self.wiki, e.actor, e.timestamp)]
+        site = self.gateway.site_info() if work else None
+        work = [w for w in work if not w.restriction.ban.is_exempt(w.event.title, site)]
+        if not work:
+            return []
+        contents = Contents(self.gateway, self.limits, self._needs())
+        contents.prefetch([w.event for w in work])
+        return [d for w in work if (d := self._detect(w, site, contents)) is not None]
+
+    def _needs(self) -> frozenset[Need]:
+        return frozenset(n for d in self.detectors for n in d.needs)
+
+    def _detect(self, work: Work, site: SiteInfo, contents: "Contents") -> Detection | None:
+        event, restriction = work.event, work.restriction
+        ctx = contents.context(event, restriction, site)
+        findings: list[Finding] = []
+        for detector in self.detectors:
+            try:
+                findings.extend(detector.detect(event, ctx))
+            except Exception:  # a detector bug must not stop the poll or lose the others
+                log.exception("wiki %s: detector %s failed on %s", self.wiki, detector.name,
+                              event.key)
+        if not findings:
+            return None
+        return Detection(
+            wiki=self.wiki, ban_id=restriction.ban.id, event_key=event.key, actor=event.actor,
+            target=findings[0].target, page=event.title, timestamp=event.timestamp,
+            findings=tuple(findings), revid=event.revid, logid=event.logid)
+
+
+class Contents:
+    """Revision texts, histories and page creators for the watched events of one page."""
+
+    def __init__(self, gateway: Gateway, limits: DetectorLimits, needs: frozenset[Need]):
+        self.gateway, self.limits, self.needs = gateway, limits, needs
+        self.texts: dict[int, Revision] = {}
+        self.histories: dict[int, tuple[Revision, ...]] = {}
+        self.creators: dict[str, str | None] = {}
+
+    def prefetch(self, events: Sequence[Event]) -> None:
+        edits = [e for e in events if e.is_edit and e.revid]
+        if Need.TEXT in self.needs and edits:
+            ids = [e.revid for e in edits] + [e.old_revid for e in edits if e.old_revid]
+            self.texts = self.gateway.revisions(ids, with_text=True)
+        history = Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs
+        for e in edits:
+            if history and e.old_revid and e.revid not in self.histories:
+                self.histories[e.revid] = self._history(e)
+        for e in events:
+            if e.type is EventType.LOG and e.log_type in CREATOR_LOGS and e.title \
+                    and e.title not in self.creators:
+                self.creators[e.title] = self.gateway.page_creator(e.title)
+
+    def _history(self, event: Event) -> tuple[Revision, ...]:
+        with_text = Need.HISTORY_TEXT in self.needs
+        limit = max(self.limits.revert_radius,
+                    self.limits.history_revisions if with_text else 0)
+        return self.gateway.history(event.title, event.old_revid, limit, with_text=with_text,
+                                    max_bytes=self.limits.history_bytes if with_text else 0)
+
+    def context(self, event: Event, restriction: Restriction, site: SiteInfo) -> Context:
+        old = self.texts.get(event.old_revid)
+        new = self.texts.get(event.revid)
+        if event.type is EventType.LOG and event.title in self.creators:
+            creator = self.creators[event.title]
+            if creator:
+                event = _with_param(event, "page_creator", creator)
+        return Context(restriction=restriction, site=site,
+                       old_text=old.text if old else None, new_text=new.text if new else None,
+                       history=self.histories.get(event.revid, ()), limits=self.limits)
+
+
+def _with_param(event: Event, key: str, value: object) -> Event:
+    return replace(event, params=MappingProxyType({**event.params, key: value}))

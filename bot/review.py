@@ -1,0 +1,99 @@
+"""Review use cases shared by the CLI and the web UI: list, show, decide."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from bot.errors import UsageError
+
+DECISIONS = ("confirmed", "dismissed", "needs-info")
+STATUSES = ("new", *DECISIONS)
+
+
+class QueueStore(Protocol):
+    def list_items(self, **filters: Any) -> list: ...
+    def get_item(self, item_id: int) -> Any: ...
+    def decide(self, item_id: int, decision: str, reviewer: str, note: str,
+               at: datetime) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Links:
+    diff: str
+    page: str
+    actor: str
+
+
+def index_url(api: str) -> str:
+    return api[: -len("api.php")] + "index.php" if api.endswith("api.php") else api
+
+
+def links_for(item: Any, api: str) -> Links:
+    index = index_url(api)
+    if item.revid:
+        diff = f"{index}?diff={item.revid}"
+    elif item.logid:
+        diff = f"{index}?title=Special:Log&logid={item.logid}"
+    else:
+        diff = ""
+    page = f"{index}?title={quote(item.page.replace(' ', '_'))}" if item.page else ""
+    actor = f"{index}?title=Special:Contributions/{quote(item.actor.replace(' ', '_'))}"
+    return Links(diff, page, actor)
+
+
+def validate_filters(status: str | None) -> None:
+    if status and status not in STATUSES:
+        raise UsageError(f"--status must be one of {', '.join(STATUSES)}, not {status!r}")
+
+
+def decide(store: QueueStore, item_id: int, decision: str, reviewer: str, note: str,
+           at: datetime) -> Any:
+    if decision not in DECISIONS:
+        raise UsageError(f"--decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    if not reviewer.strip():
+        raise UsageError("--reviewer must name the staff member deciding")
+    return store.decide(item_id, decision, reviewer.strip(), note, at)
+
+
+def _ts(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+
+
+def render_table(items: list) -> str:
+    header = ("ID", "STATUS", "WIKI", "BAN", "ACTOR", "TARGET", "KINDS", "PAGE", "WHEN (UTC)")
+    rows = [header] + [(
+        str(i.id), i.status, i.wiki, i.ban_id, i.actor, i.target,
+        ",".join(dict.fromkeys(f.kind.value if hasattr(f.kind, "value") else str(f.kind)
+                               for f in i.findings)),
+        _clip(i.page, 40), i.timestamp.strftime("%Y-%m-%d %H:%M")) for i in items]
+    widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines) if items else "(no queue items)"
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def render_item(item: Any, links: Links, current_actor: str | None = None) -> str:
+    actor = item.actor + (f" (now {current_actor})" if current_actor and
+                          current_actor != item.actor else "")
+    out = [f"Queue item {item.id} [{item.status}]  source: {item.source}",
+           f"  wiki:     {item.wiki}", f"  ban:      {item.ban_id}",
+           f"  actor:    {actor} (user id {item.actor_id or '?'})",
+           f"  target:   {item.target}", f"  page:     {item.page}",
+           f"  event:    {'revision ' + str(item.revid) if item.revid else 'log ' + str(item.logid)}"
+           f" at {_ts(item.timestamp)}", f"  detected: {_ts(item.detected_at)}",
+           f"  diff:     {links.diff}", f"  page url: {links.page}",
+           f"  actor:    {links.actor}", "Findings:"]
+    for f in item.findings:
+        kind = f.kind.value if hasattr(f.kind, "value") else str(f.kind)
+        out.append(f"  - {kind} (confidence {f.confidence:.2f}): {f.evidence}")
+    decisions = getattr(item, "decisions", ())
+    if decisions:
+        out.append("Decisions:")
+        out += [f"  - {_ts(d.at)} {d.reviewer}: {d.decision}" + (f" ({d.note})" if d.note else "")
+                for d in decisions]
+    return "\n".join(out)
