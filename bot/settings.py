@@ -1,0 +1,345 @@
+"""The settings file: read once, validated with pydantic, frozen.
+
+`load_settings(path)` returns a `Settings`; callers keep it (there is no global). Every bad input
+is a `ConfigError` whose message is one line naming the file, the wiki (when the problem is inside a
+`[[wikis]]` table) and the key. The bans file is read by `bot.bansfile.load_bans` with the same
+helpers (`read_toml`, `config_error`).
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import (BaseModel, ConfigDict, Field, StrictStr, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
+
+from bot.errors import ConfigError
+from detectors.base import DetectorLimits
+from detectors.model import DEFAULT_PING_TEMPLATES
+
+if TYPE_CHECKING:
+    from detectors.bans import Ban
+
+DATABASE_URL_ENV = "IBANBOT_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///ibanbot.sqlite3"
+DEFAULT_BANS_FILE = "bans.toml"
+WIKI_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_DEFAULT_LIMITS = DetectorLimits()
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+class Invalid(ValueError):
+    """A validation problem whose key lies below the validator's own location.
+
+    Raised inside pydantic validators; `loc` is appended to the validator's location, so a
+    model validator can point at the exact key (`Invalid("ends before its start", "expires")`).
+    """
+
+    def __init__(self, message: str, *loc: str | int) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML file, or a one-line ConfigError (missing, unreadable, not UTF-8, syntax)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {one_line(str(exc))}") from None
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+_MESSAGES = {
+    "missing": "required key is missing",
+    "extra_forbidden": "unknown key",
+    "string_type": "must be a quoted string",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+    "too_short": "must not be empty",
+    "string_too_short": "must not be empty",
+}
+
+
+def error_message(err: Mapping[str, Any], known_keys: Iterable[str] = ()) -> tuple[tuple, str]:
+    """(location, one-line message) of one pydantic error, without the input value."""
+    loc = tuple(err["loc"])
+    ctx = err.get("ctx") or {}
+    exc = ctx.get("error")
+    kind = err["type"]
+    if isinstance(exc, Invalid):
+        return loc + exc.loc, one_line(str(exc))
+    if isinstance(exc, Exception):
+        return loc, one_line(str(exc))
+    if kind == "extra_forbidden" and loc and isinstance(loc[-1], str):
+        close = difflib.get_close_matches(loc[-1], list(known_keys), n=1)
+        return loc, "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
+    if kind in ("greater_than_equal", "greater_than"):
+        return loc, f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    return loc, _MESSAGES.get(kind) or one_line(str(err.get("msg", "invalid value")))
+
+
+def entry_label(raw: Any, section: str, index: int, key: str = "name",
+                pattern: re.Pattern[str] = WIKI_NAME) -> str:
+    """`devwiki` for the entry's own name when it is valid, else `#3` (1-based)."""
+    entries = raw.get(section) if isinstance(raw, dict) else None
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    name = entry.get(key) if isinstance(entry, dict) else None
+    return name if isinstance(name, str) and pattern.fullmatch(name) else f"#{index + 1}"
+
+
+def config_error(path: str | Path, loc: Sequence[str | int], message: str,
+                 label: str = "") -> ConfigError:
+    """`file: [label: ]key 'a.b'[, entry N]: message` as a ConfigError."""
+    keys = [p for p in loc if isinstance(p, str)]
+    entries = [p for p in loc if isinstance(p, int)]
+    where = [str(path)] + ([label] if label else [])
+    if keys:
+        where.append(f"key '{'.'.join(keys)}'" + "".join(f", entry {i + 1}" for i in entries))
+    return ConfigError(": ".join(where + [message]))
+
+
+def first_error(path: str | Path, exc: ValidationError, raw: Any, section: str, noun: str,
+                known_keys: Iterable[str], id_key: str = "name",
+                id_pattern: re.Pattern[str] = WIKI_NAME) -> ConfigError:
+    """The first pydantic error as a one-line ConfigError; `[[section]]` entries get a label."""
+    loc, message = error_message(exc.errors()[0], known_keys)
+    label = ""
+    if len(loc) >= 2 and loc[0] == section and isinstance(loc[1], int):
+        label = f"{noun} {entry_label(raw, section, loc[1], id_key, id_pattern)}"
+        loc = loc[2:]
+    return config_error(path, loc, message, label)
+
+
+def _nonblank(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _base(info: ValidationInfo) -> Path:
+    context = info.context if isinstance(info.context, dict) else {}
+    return Path(context.get("base") or Path.cwd())
+
+
+# ----------------------------------------------------------------------------- the schema
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
+Seconds = Annotated[float, Field(strict=True, ge=0)]
+
+
+def check_database_url(url: str, base: Path) -> str:
+    """The URL with a relative SQLite path made absolute (relative to `base`)."""
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url) or any(c.isspace() for c in url):
+        raise ValueError("must be a database URL such as sqlite:///ibanbot.sqlite3 or "
+                         "postgresql://user@host/ibanbot")
+    match = re.fullmatch(r"(sqlite(?:\+\w+)?:///)([^?]*)(\?.*)?", url)
+    if not match or not match[2] or match[2] == ":memory:" or match[2].startswith("file:"):
+        return url
+    file = Path(match[2])
+    if not file.is_absolute():
+        file = (base / file).resolve()
+    return f"{match[1]}{file.as_posix()}{match[3] or ''}"
+
+
+class DatabaseSettings(_Frozen):
+    url: StrictStr = Field(DEFAULT_DATABASE_URL, repr=False, validate_default=True)  # secret?
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str, info: ValidationInfo) -> str:
+        return check_database_url(url, _base(info))
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL with any password replaced by ***, for logs and messages."""
+        return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", self.url)
+
+
+class BansSettings(_Frozen):
+    file: Path = Field(Path(DEFAULT_BANS_FILE), validate_default=True)
+
+    @field_validator("file", mode="before")
+    @classmethod
+    def _file(cls, value: Any, info: ValidationInfo) -> Path:
+        if not isinstance(value, (str, Path)):
+            raise ValueError("must be a quoted string (a file path)")
+        if not str(value).strip():
+            raise ValueError("must not be empty")
+        return (_base(info) / Path(value).expanduser()).resolve()
+
+
+class BotSettings(_Frozen):
+    contact: StrictStr | None = None  # goes into the User-Agent
+
+    _contact = field_validator("contact")(_nonblank)
+
+
+class LimitsSettings(_Frozen):
+    """`detectors.base.DetectorLimits`, settable per installation."""
+
+    revert_radius: PositiveInt = _DEFAULT_LIMITS.revert_radius
+    history_revisions: PositiveInt = _DEFAULT_LIMITS.history_revisions
+    history_bytes: PositiveInt = _DEFAULT_LIMITS.history_bytes
+    max_parse_bytes: PositiveInt = _DEFAULT_LIMITS.max_parse_bytes
+
+    def detector_limits(self) -> DetectorLimits:
+        return DetectorLimits(**self.model_dump())
+
+
+def check_api_url(url: str) -> str:
+    parts = urlsplit(url)
+    if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query
+            or parts.fragment or not parts.path.endswith("api.php")
+            or any(c.isspace() for c in url)):
+        raise ValueError("must be an http(s) URL ending in api.php, "
+                         "e.g. https://en.wikipedia.org/w/api.php")
+    return url
+
+
+class WikiSettings(_Frozen):
+    name: StrictStr  # our name for the wiki: in the bans file, the queue and the CLI
+    api: StrictStr
+    poll_seconds: PositiveInt = 30
+    ping_templates: tuple[StrictStr, ...] | None = None  # None: DEFAULT_PING_TEMPLATES
+    maxlag: NonNegativeInt = 5
+    max_retries: NonNegativeInt = 3
+    retry_wait: Seconds = 5.0
+    report_page: StrictStr | None = None
+    run_page: StrictStr | None = None
+    user: StrictStr | None = None  # the pywikibot account; None: anonymous read
+
+    _blank = field_validator("report_page", "run_page", "user")(_nonblank)
+    _api = field_validator("api")(check_api_url)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not WIKI_NAME.fullmatch(name):
+            raise ValueError("must be letters, digits, '_', '.' or '-' only (e.g. devwiki)")
+        return name
+
+    @field_validator("ping_templates")
+    @classmethod
+    def _templates(cls, names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for i, name in enumerate(names or ()):
+            if not name.strip():
+                raise Invalid("must not be empty", i)
+        return names
+
+    @property
+    def effective_ping_templates(self) -> tuple[str, ...]:
+        return DEFAULT_PING_TEMPLATES if self.ping_templates is None else self.ping_templates
+
+
+class Settings(_Frozen):
+    path: Path  # the settings file (absolute)
+    database: DatabaseSettings = Field(default_factory=dict, validate_default=True)
+    bans: BansSettings = Field(default_factory=dict, validate_default=True)
+    bot: BotSettings = Field(default_factory=BotSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
+
+    @field_validator("wikis", mode="before")
+    @classmethod
+    def _some_wikis(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, (list, tuple)) and not value):
+            raise ValueError("at least one [[wikis]] table (name and api) is required")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Settings:
+        seen: dict[str, int] = {}
+        for i, wiki in enumerate(self.wikis):
+            if wiki.name in seen:
+                raise Invalid(f"duplicate wiki name (also wiki #{seen[wiki.name] + 1})",
+                              "wikis", i, "name")
+            seen[wiki.name] = i
+        return self
+
+    @property
+    def wiki_names(self) -> tuple[str, ...]:
+        return tuple(w.name for w in self.wikis)
+
+    def wiki(self, name: str) -> WikiSettings:
+        found = next((w for w in self.wikis if w.name == name), None)
+        if found is None:
+            raise ConfigError(f"{self.path}: no wiki named '{name}' "
+                              f"(configured: {', '.join(self.wiki_names)})")
+        return found
+
+    def detector_limits(self) -> DetectorLimits:
+        return self.limits.detector_limits()
+
+    def load_bans(self) -> tuple[Ban, ...]:
+        """The bans file these settings name, checked against these wikis."""
+        return load_bans(self.bans.file, self.wiki_names)
+
+
+_SETTINGS_KEYS = frozenset().union(*(m.model_fields for m in (
+    Settings, DatabaseSettings, BansSettings, BotSettings, LimitsSettings, WikiSettings)))
+
+
+# ----------------------------------------------------------------------------- loading
+
+def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, validate and freeze the settings file. `IBANBOT_DATABASE_URL` overrides database.url.
+
+    Relative paths (the SQLite file, the bans file) are relative to the settings file's folder.
+    """
+    raw = read_toml(path)
+    base = Path(path).resolve().parent
+    if "path" in raw:
+        raise config_error(path, ("path",), "unknown key")
+    env_url = (os.environ if environ is None else environ).get(DATABASE_URL_ENV, "")
+    if env_url:
+        try:
+            check_database_url(env_url, base)
+        except ValueError as exc:
+            raise ConfigError(f"{DATABASE_URL_ENV}: {exc}") from None
+        database = raw.get("database", {})
+        raw["database"] = {**database, "url": env_url} if isinstance(database, dict) else database
+    try:
+        return Settings.model_validate({**raw, "path": Path(path).resolve()},
+                                       context={"base": base})
+    except ValidationError as exc:
+        raise first_error(path, exc, raw, "wikis", "wiki", _SETTINGS_KEYS) from None
+
+
+def load_bans(path: str | Path, wiki_names: Iterable[str]) -> tuple[Ban, ...]:
+    """See `bot.bansfile.load_bans` (re-exported here for callers of the settings API)."""
+    from bot.bansfile import load_bans as _load_bans
+
+    return _load_bans(path, wiki_names)
