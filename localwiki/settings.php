@@ -57,3 +57,15 @@ $wgLogTypes[] = 'thanks';
 $wgLogActionsHandlers['thanks/*'] = 'LogFormatter';
 $wgLogNames['thanks'] = 'thanks';
 $wgLogHeaders['thanks'] = 'thanks';
+
+// API requests do not run jobs ($wgJobRunRate is only honoured by index.php), yet
+// RevertedTagUpdateJob (the mw-reverted tag) must run for the tests: run queued jobs
+// when an API request has finished (after its deferred updates pushed their jobs).
+if ( defined( 'MW_ENTRY_POINT' ) && MW_ENTRY_POINT === 'api' ) {
+	register_shutdown_function( static function () {
+		$services = MediaWiki\MediaWikiServices::getInstance();
+		if ( !$services->getReadOnlyMode()->isReadOnly() ) {
+			$services->getJobRunner()->run( [ 'maxJobs' => 100, 'maxTime' => 20 ] );
+		}
+	} );
+}
