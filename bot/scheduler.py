@@ -39,8 +39,9 @@ def build_scheduler(app: App) -> BackgroundScheduler:
 
 def run_forever(app: App, stop: threading.Event | None = None) -> int:
     stop = stop or threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
     scheduler = build_scheduler(app)
     scheduler.start()
     log.info("polling %d wiki(s); SIGTERM to stop", len(app.settings.wikis))
