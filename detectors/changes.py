@@ -1,0 +1,180 @@
+"""`edit-change`: an edit that removes or rewrites words the protected user wrote.
+
+The words of the text before the edit are attributed to the revisions that introduced them by
+walking the page history (detectors/wikitext/attribution.py), within `limits.history_revisions`
+revisions and `limits.history_bytes` characters of text, so the cost of one edit does not grow
+with the page's history. Words from before that window, or added across a hidden revision, are
+of unknown origin and never reported. Whitespace and formatting (`''`, `'''`) are not words.
+
+A protected user's word counts as touched when the edit deletes or replaces it, or inserts
+words inside their sentence; adding text beside theirs does not count. Confidence grows with
+the share of their (attributed) words touched. Moving or removing a maintenance tag they added
+(`{{citation needed}}`, `{{POV}}`, ...) is a contested case: a separate low-confidence finding.
+Edits the revert detector reports for a protected user are left to it.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Sequence
+
+from detectors.base import Context, DetectorLimits, Need
+from detectors.bans import Person
+from detectors.model import Event, EventType, Finding, Kind, Revision
+from detectors.reverts import revert_findings
+from detectors.wikitext.attribution import SENTENCE_ENDS, UNKNOWN, Comparison, Line, Step, \
+    attribute, compare
+
+TAG_CONFIDENCE = 0.3
+_EXCERPT_WORDS = 12
+
+# canonical name -> other names (redirects) of the same maintenance template
+MAINTENANCE_TAGS: dict[str, tuple[str, ...]] = {
+    "citation needed": ("cn", "fact", "citation-needed", "cite needed", "needs citation"),
+    "pov": ("npov", "pov section", "pov-section", "neutrality"),
+    "unreferenced": ("unsourced", "no sources", "refimprove", "more citations needed"),
+    "dubious": ("dubious-inline",),
+    "clarify": ("clarification needed", "huh"),
+    "disputed": ("disputed inline", "disputed-inline", "accuracy disputed"),
+    "verification needed": ("verify source", "failed verification", "fv"),
+    "original research": ("or", "original research inline"),
+    "who": ("by whom", "according to whom"),
+    "weasel": ("weasel inline", "weasel words"),
+    "peacock": ("peacock inline", "peacock term"),
+    "when": (),
+    "vague": (),
+}
+_CANONICAL = {n: c for c, names in MAINTENANCE_TAGS.items() for n in (c, *names)}
+_NAMES = "|".join(re.escape(n).replace(r"\ ", "[ _]+")
+                  for n in sorted(_CANONICAL, key=len, reverse=True))
+_TOKEN = re.compile(
+    r"\{\{\s*(?:template\s*:\s*)?(?P<tag>" + _NAMES + r")\s*(?:\|[^{}]*)?\}\}|\w+|[.!?]",
+    re.IGNORECASE)
+
+
+def tokenize(line: str) -> list[str]:
+    """Words, sentence ends, and maintenance tags as one token each (`{{citation needed}}`)."""
+    out = []
+    for m in _TOKEN.finditer(line):
+        tag = m.group("tag")
+        if tag is None:
+            out.append(m.group(0))
+        else:
+            out.append("{{" + _CANONICAL.get(" ".join(tag.replace("_", " ").split()).lower(),
+                                             tag) + "}}")
+    return out
+
+
+def is_tag(token: str) -> bool:
+    return token.startswith("{{")
+
+
+def is_word(token: str) -> bool:
+    return not is_tag(token) and token not in SENTENCE_ENDS
+
+
+def window(history: Sequence[Revision], limits: DetectorLimits) -> list[Revision]:
+    """The newest revisions within the limits, oldest first; stops at the first over budget."""
+    out: list[Revision] = []
+    budget = limits.history_bytes
+    for rev in history[:max(0, limits.history_revisions)]:
+        size = len(rev.text) if isinstance(rev.text, str) else 0
+        if size > budget:
+            break
+        budget -= size
+        out.append(rev)
+    return out[::-1]
+
+
+def _attributed(revs: list[Revision], old: str) -> list[Line]:
+    steps = [Step(i, r.text if isinstance(r.text, str) else None) for i, r in enumerate(revs)]
+    known = [r.text for r in revs if isinstance(r.text, str)]
+    if not known or known[-1] != old:
+        steps.append(Step(UNKNOWN, old))  # the edit's base is not the last known revision
+    return attribute(steps, tokenize, first_is_creation=bool(revs) and revs[0].parentid == 0)
+
+
+def edit_change_findings(event: Event, context: Context) -> list[Finding]:
+    if event.type is not EventType.EDIT or not isinstance(context.new_text, str):
+        return []
+    history = tuple(r for r in context.history if isinstance(r, Revision))
+    old = context.old_text if context.old_text is not None else (
+        history[0].text if history else None)
+    if not isinstance(old, str):
+        return []
+    flagged = {f.target for f in revert_findings(event, context)}
+    people = [p for p in context.restriction.protected if p.name not in flagged]
+    revs = window(history, context.limits)
+    if not people or not revs:
+        return []
+    lines = _attributed(revs, old)
+    diff = compare(old, lines, context.new_text, tokenize,
+                   counts=lambda t: is_word(t))
+    out = []
+    for person in people:
+        theirs = {i for i, r in enumerate(revs) if person.is_user(r.user)}
+        if theirs:
+            out.extend(_person_findings(person, theirs, revs, lines, diff))
+    return out
+
+
+def _person_findings(person: Person, theirs: set[int], revs: list[Revision],
+                     lines: list[Line], diff: Comparison) -> list[Finding]:
+    out = []
+    total = sum(1 for ln in lines for t, o in ln if o in theirs and is_word(t))
+    touched = [(t, o) for t, o in (*diff.removed, *diff.interrupted)
+               if o in theirs and is_word(t)]
+    if touched and total:
+        share = min(1.0, len(touched) / total)
+        confidence = round(min(0.9, 0.4 + 0.5 * share), 3)
+        evidence = (f"removed or changed {len(touched)} of {person.name}'s {total} words "
+                    f"{_excerpt(touched)}, introduced in {_sources(touched, revs)}")
+        out.append(Finding(Kind.EDIT_CHANGE, confidence, evidence, person.name))
+    tags = [(t, o) for t, o in diff.removed if o in theirs and is_tag(t)]
+    if tags:
+        inserted = Counter(t for t in diff.inserted if is_tag(t))
+        verbs = []
+        for t, o in tags:
+            moved = inserted[t] > 0
+            inserted[t] -= 1 if moved else 0
+            verbs.append(f"{'moved' if moved else 'removed'} {t} added in {_sources([(t, o)], revs)}")
+        evidence = "; ".join(verbs) + " (contested: maintenance tag, low confidence)"
+        out.append(Finding(Kind.EDIT_CHANGE, TAG_CONFIDENCE, evidence, person.name))
+    return out
+
+
+def _excerpt(tokens: list[tuple[str, int]]) -> str:
+    shown = " ".join(t for t, _ in tokens[:_EXCERPT_WORDS])
+    return f'("{shown}{" ..." if len(tokens) > _EXCERPT_WORDS else ""}")'
+
+
+def _sources(tokens: list[tuple[str, int]], revs: list[Revision]) -> str:
+    counts = Counter(o for _, o in tokens)
+    parts = []
+    for o, _ in counts.most_common(3):
+        r = revs[o]
+        parts.append(f"r{r.revid} by {r.user.name} at {_when(r)}")
+    more = len(counts) - len(parts)
+    return ", ".join(parts) + (f" and {more} other revision(s)" if more > 0 else "")
+
+
+def _when(rev: Revision) -> str:
+    try:
+        return rev.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (AttributeError, ValueError):
+        return "?"
+
+
+class EditChangeDetector:
+    name = "edit-change"
+    kinds = frozenset({Kind.EDIT_CHANGE})
+    needs = frozenset({Need.TEXT, Need.HISTORY_TEXT})
+
+    def detect(self, event: Event, context: Context) -> Sequence[Finding]:
+        try:
+            return edit_change_findings(event, context)
+        except (TypeError, ValueError, AttributeError, IndexError):  # malformed input
+            return []
+
+
+DETECTOR = EditChangeDetector()
