@@ -39,6 +39,11 @@ def utc_datetime() -> DateTime:
     return DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
+def long_text() -> Text:
+    """Unbounded text; MEDIUMTEXT (16 MiB) on MariaDB/MySQL, where TEXT stops at 64 KiB."""
+    return Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
 queue_items = Table(
     "queue_items", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -70,7 +75,7 @@ findings = Table(
     Column("position", Integer, nullable=False),
     Column("kind", String(KEY), nullable=False, index=True),
     Column("confidence", Double, nullable=False),
-    Column("evidence", Text, nullable=False),
+    Column("evidence", long_text(), nullable=False),
     Column("target", String(NAME), nullable=False),
     **MYSQL_TABLE,
 )
@@ -82,7 +87,7 @@ decisions = Table(
            nullable=False, index=True),
     Column("decision", String(KEY), nullable=False),
     Column("reviewer", String(NAME), nullable=False),
-    Column("note", Text, nullable=False),
+    Column("note", long_text(), nullable=False),
     Column("decided_at", utc_datetime(), nullable=False),
     **MYSQL_TABLE,
 )
@@ -95,7 +100,7 @@ audit_log = Table(
     Column("actor", String(NAME), nullable=False),
     Column("action", String(KEY), nullable=False),
     Column("item_id", Integer, nullable=True, index=True),
-    Column("detail", Text, nullable=False),
+    Column("detail", long_text(), nullable=False),
     **MYSQL_TABLE,
 )
 
@@ -103,7 +108,7 @@ cursors = Table(
     "cursors", metadata,
     Column("wiki", String(WIKI), primary_key=True),
     Column("stream", String(KEY), primary_key=True),
-    Column("value", Text, nullable=False),
+    Column("value", long_text(), nullable=False),
     Column("updated_at", utc_datetime(), nullable=False),
     **MYSQL_TABLE,
 )
@@ -121,6 +126,6 @@ identities = Table(
 settings = Table(
     "settings", metadata,
     Column("key", String(INDEXED_NAME), primary_key=True),
-    Column("value", Text, nullable=False),
+    Column("value", long_text(), nullable=False),
     **MYSQL_TABLE,
 )

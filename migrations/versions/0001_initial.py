@@ -25,6 +25,10 @@ def _dt() -> sa.types.TypeEngine:
     return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
+def _text() -> sa.types.TypeEngine:
+    return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
 def _queue_items() -> None:
     op.create_table(
         "queue_items",
@@ -60,7 +64,7 @@ def _item_children() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("confidence", sa.Double(), nullable=False),
-        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("evidence", _text(), nullable=False),
         sa.Column("target", sa.String(255), nullable=False),
         sa.ForeignKeyConstraint(["item_id"], ["queue_items.id"], ondelete="CASCADE",
                                 name="fk_findings_item_id_queue_items"),
@@ -75,7 +79,7 @@ def _item_children() -> None:
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("decision", sa.String(64), nullable=False),
         sa.Column("reviewer", sa.String(255), nullable=False),
-        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("note", _text(), nullable=False),
         sa.Column("decided_at", _dt(), nullable=False),
         sa.ForeignKeyConstraint(["item_id"], ["queue_items.id"], ondelete="CASCADE",
                                 name="fk_decisions_item_id_queue_items"),
@@ -93,7 +97,7 @@ def _bookkeeping() -> None:
         sa.Column("actor", sa.String(255), nullable=False),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=True),
-        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("detail", _text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_audit_log"),
         **MYSQL_TABLE,
     )
@@ -103,7 +107,7 @@ def _bookkeeping() -> None:
         "cursors",
         sa.Column("wiki", sa.String(64), nullable=False),
         sa.Column("stream", sa.String(64), nullable=False),
-        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("value", _text(), nullable=False),
         sa.Column("updated_at", _dt(), nullable=False),
         sa.PrimaryKeyConstraint("wiki", "stream", name="pk_cursors"),
         **MYSQL_TABLE,
@@ -121,7 +125,7 @@ def _bookkeeping() -> None:
     op.create_table(
         "settings",
         sa.Column("key", sa.String(191), nullable=False),
-        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("value", _text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_settings"),
         **MYSQL_TABLE,
     )
