@@ -126,12 +126,19 @@ class BanEntry(BaseModel):
         if self.expires is not None and self.expires <= self.start:
             raise Invalid("ends before its start" if self.expires < self.start
                           else "is the same as its start (the ban would never apply)", "expires")
-        users = set(banned) | {normalize_user_name(n) for n in self.protected}
+        self._check_alias_accounts(set(banned) | {normalize_user_name(n) for n in self.protected})
+        return self
+
+    def _check_alias_accounts(self, users: set[str]) -> None:
+        seen: dict[str, int] = {}
         for pos, account in enumerate(self.aliases, start=1):
-            if normalize_user_name(account) not in users:
+            key = normalize_user_name(account)
+            if key not in users:
                 raise Invalid(f"account {pos} is not one of this ban's users "
                               f"(banned or protected)", "aliases")
-        return self
+            if key in seen:
+                raise Invalid(f"account {pos} is the same user as account {seen[key]}", "aliases")
+            seen[key] = pos
 
     def to_ban(self) -> Ban:
         return Ban(id=self.id, banned=self.banned, protected=self.protected, start=self.start,

@@ -275,6 +275,8 @@ class Settings(_Frozen):
     @field_validator("wikis", mode="before")
     @classmethod
     def _some_wikis(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError("must be an array of tables: write [[wikis]] above each wiki")
         if value is None or (isinstance(value, (list, tuple)) and not value):
             raise ValueError("at least one [[wikis]] table (name and api) is required")
         return value
