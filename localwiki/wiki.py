@@ -168,18 +168,29 @@ class LocalWiki:
             self.start()
 
     # -- the server ------------------------------------------------------------------
-    def _read_pid(self) -> int | None:
+    def _read_pidfile(self) -> tuple[int, int] | None:
         try:
-            return int(self.pid_file.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
+            pid, port = self.pid_file.read_text().split()[:2]
+            return int(pid), int(port)
+        except (OSError, ValueError):
             return None
+
+    def _read_pid(self) -> int | None:
+        entry = self._read_pidfile()
+        return entry[0] if entry else None
+
+    def running_port(self) -> int | None:
+        """The port the server of this root listens on, when it runs (maybe not `self.port`)."""
+        entry = self._read_pidfile()
+        return entry[1] if entry and self.is_running() else None
 
     def is_running(self) -> bool:
         """True when our `php -S` lives; a stale pid file is removed."""
-        pid = self._read_pid()
-        if pid is None:
+        entry = self._read_pidfile()
+        if entry is None:
+            self.pid_file.unlink(missing_ok=True)
             return False
-        if process.pid_alive(pid):
+        if process.pid_alive(*entry):
             return True
         self.pid_file.unlink(missing_ok=True)
         return False
