@@ -303,3 +303,26 @@ def test_audit_log(store: Store) -> None:
     assert log[1].to_json() == {"id": first.id, "at": "2026-11-27T17:15:42Z", "actor": "ibanbot",
                                 "action": "poll", "item_id": None,
                                 "detail": "devwiki rc: 3 events"}
+
+
+# -- errors (no database needed) --------------------------------------------------------------------
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg2://ibanbot:s3cr3t-pw@127.0.0.1:1/nowhere",
+    "mysql+pymysql://ibanbot:s3cr3t-pw@127.0.0.1:1/nowhere",
+    "sqlite:////nonexistent-dir/sub/ibanbot.sqlite3",
+])
+def test_unreachable_database_is_a_one_line_error_without_password(url: str) -> None:
+    store = Store(url)
+    for call in (store.current_revision, store.upgrade, lambda: store.get_cursor("w", "rc")):
+        with pytest.raises(StorageError) as info:
+            call()
+        message = str(info.value)
+        assert "\n" not in message and "s3cr3t" not in message
+        assert "127.0.0.1" in message or "sqlite" in message
+    assert "s3cr3t" not in repr(store)
+    store.close()
+
+
+def test_invalid_url_is_a_storage_error() -> None:
+    with pytest.raises(StorageError, match="invalid database URL"):
+        Store("not a url")

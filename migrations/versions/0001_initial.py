@@ -103,6 +103,9 @@ def _bookkeeping() -> None:
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_item_id", "audit_log", ["item_id"])
+
+
+def _state() -> None:
     op.create_table(
         "cursors",
         sa.Column("wiki", sa.String(64), nullable=False),
@@ -135,6 +138,7 @@ def upgrade() -> None:
     _queue_items()
     _item_children()
     _bookkeeping()
+    _state()
 
 
 def downgrade() -> None:
