@@ -52,6 +52,8 @@ def find_reverted(event: Event, history: Sequence[Revision], radius: int = 15,
     if event.type is not EventType.EDIT or not history:
         return None
     history = tuple(r for r in history if isinstance(r, Revision) and r.revid != event.revid)
+    if not history:
+        return None
     radius = max(1, int(radius or 1))
     method = next((m for tag, m in _TAG_METHODS if tag in (event.tags or ())), IDENTITY)
     if method == ROLLBACK:
@@ -74,7 +76,8 @@ def _identity(event: Event, history: tuple[Revision, ...], radius: int,
         if _same_content(event.sha1, new_text, rev):
             if i == 0:
                 return None  # a null edit: nothing reverted
-            how = f"its content equals r{rev.revid}" + (" (sha1)" if event.sha1 and rev.sha1 else "")
+            how = ("its sha1" if event.sha1 and rev.sha1 else "its text") + \
+                f" equals that of r{rev.revid}"
             return Revert(method, history[:i], rev, how)
     return None
 
@@ -86,12 +89,14 @@ def _same_content(sha1: str, text: str | None, rev: Revision) -> bool:
 
 
 def _rollback(history: tuple[Revision, ...]) -> Revert | None:
-    """Rollback reverts every consecutive top edit of the last editor."""
+    """Rollback reverts every consecutive top edit of the last editor (beyond any radius)."""
     top = history[0].user
     run = 0
     while run < len(history) and _same_user(history[run].user, top):
         run += 1
     rest = history[run] if run < len(history) else None
+    if rest is None and history[-1].parentid == 0:
+        return None  # one author since the page's creation: MediaWiki refuses such a rollback
     return Revert(ROLLBACK, history[:run], rest, f"the top {run} revision(s) by {top.name}")
 
 
