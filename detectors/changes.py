@@ -122,13 +122,17 @@ def _person_findings(person: Person, theirs: set[int], revs: list[Revision],
                      lines: list[Line], diff: Comparison) -> list[Finding]:
     out = []
     total = sum(1 for ln in lines for t, o in ln if o in theirs and is_word(t))
-    touched = [(t, o) for t, o in (*diff.removed, *diff.interrupted)
-               if o in theirs and is_word(t)]
+    removed = [(t, o) for t, o in diff.removed if o in theirs and is_word(t)]
+    inserted = [(t, o) for t, o in diff.interrupted if o in theirs and is_word(t)]
+    touched = removed + inserted
     if touched and total:
         share = min(1.0, len(touched) / total)
         confidence = round(min(0.9, 0.4 + 0.5 * share), 3)
-        evidence = (f"removed or changed {len(touched)} of {person.name}'s {total} words "
-                    f"{_excerpt(touched)}, introduced in {_sources(touched, revs)}")
+        parts = [f"removed or changed {len(removed)} of {person.name}'s {total} words "
+                 f"{_excerpt(removed)}"] if removed else []
+        if inserted:
+            parts.append(f"inserted words into {person.name}'s sentence after {_excerpt(inserted)}")
+        evidence = "; ".join(parts) + f", introduced in {_sources(touched, revs)}"
         out.append(Finding(Kind.EDIT_CHANGE, confidence, evidence, person.name))
     tags = [(t, o) for t, o in diff.removed if o in theirs and is_tag(t)]
     if tags:
