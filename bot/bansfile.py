@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictStr,
-                      ValidationError, ValidationInfo, field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.settings import Invalid, first_error, read_toml
 from detectors.bans import ALL_WIKIS, Ban
@@ -30,9 +40,9 @@ def utc_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"needs a time zone, {_TZ_EXAMPLE}")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=timezone.utc)
+        return datetime.combine(value, time(0), tzinfo=UTC)
     if isinstance(value, str):
         raise ValueError(f"must be a TOML date-time without quotes, {_TZ_EXAMPLE}")
     raise ValueError(f"must be a date-time, {_TZ_EXAMPLE}")
@@ -178,5 +188,6 @@ def load_bans(path: str | Path, wiki_names: Iterable[str]) -> tuple[Ban, ...]:
     try:
         parsed = BansFile.model_validate(raw, context={"wikis": tuple(wiki_names)})
     except ValidationError as exc:
-        raise first_error(path, exc, raw, "ban", "ban", _BAN_KEYS, "id", BAN_ID) from None
+        raise first_error(path, exc, raw, section="ban", noun="ban", known_keys=_BAN_KEYS,
+                          id_key="id", id_pattern=BAN_ID) from None
     return tuple(entry.to_ban() for entry in parsed.ban)

@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import (BaseModel, ConfigDict, Field, StrictStr, ValidationError, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 from detectors.base import DetectorLimits
@@ -126,7 +134,7 @@ def config_error(path: str | Path, loc: Sequence[str | int], message: str,
     return ConfigError(": ".join(where + [message]))
 
 
-def first_error(path: str | Path, exc: ValidationError, raw: Any, section: str, noun: str,
+def first_error(path: str | Path, exc: ValidationError, raw: Any, *, section: str, noun: str,
                 known_keys: Iterable[str], id_key: str = "name",
                 id_pattern: re.Pattern[str] = WIKI_NAME) -> ConfigError:
     """The first pydantic error as a one-line ConfigError; `[[section]]` entries get a label."""
@@ -337,11 +345,12 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
         return Settings.model_validate({**raw, "path": Path(path).resolve()},
                                        context={"base": base})
     except ValidationError as exc:
-        raise first_error(path, exc, raw, "wikis", "wiki", _SETTINGS_KEYS) from None
+        raise first_error(path, exc, raw, section="wikis", noun="wiki",
+                          known_keys=_SETTINGS_KEYS) from None
 
 
 def load_bans(path: str | Path, wiki_names: Iterable[str]) -> tuple[Ban, ...]:
     """See `bot.bansfile.load_bans` (re-exported here for callers of the settings API)."""
-    from bot.bansfile import load_bans as _load_bans
+    from bot.bansfile import load_bans as _load_bans  # noqa: PLC0415 (bansfile imports us)
 
     return _load_bans(path, wiki_names)

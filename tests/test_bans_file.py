@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.bansfile import load_bans
 from bot.errors import ConfigError
+from bot.settings import load_bans as via_settings
 from detectors.bans import Ban
 
 ROOT = Path(__file__).resolve().parent.parent
 WIKIS = ("devwiki", "testwiki")
-UTC = timezone.utc
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "bans.toml") -> Path:
@@ -134,8 +134,8 @@ def test_folder_instead_of_file(tmp_path: Path) -> None:
 
 
 def test_case_after_the_first_letter_matters(tmp_path: Path) -> None:
-    (found,) = load_bans(write(tmp_path, ban(banned='["Alice_Smith"]', protected='["Alice smith"]')),
-                         WIKIS)
+    text = ban(banned='["Alice_Smith"]', protected='["Alice smith"]')
+    (found,) = load_bans(write(tmp_path, text), WIKIS)
     assert found.banned == ("Alice_Smith",) and found.protected == ("Alice smith",)
 
 
@@ -236,6 +236,4 @@ def test_example_bans_file_is_valid() -> None:
 
 
 def test_reexported_from_settings(tmp_path: Path) -> None:
-    from bot.settings import load_bans as via_settings
-
     assert via_settings(write(tmp_path, ban()), WIKIS) == load_bans(tmp_path / "bans.toml", WIKIS)
