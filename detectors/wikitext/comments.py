@@ -1,0 +1,190 @@
+"""The comments an edit adds to a talk page, and the comments they reply to.
+
+The cost follows the size of the change, not of the page: the common head and tail of the
+two texts are cut with C-speed slice comparisons, only the changed middle is line-diffed,
+and only the section(s) holding new comments are scanned, from their heading down to the
+last new comment. A comment is added when its signature (author, timestamp) occurs more
+often in the new lines than in the removed ones (a moved or edited comment is not added);
+among equal signatures the ones on genuinely added lines, then the lowest, are taken, as
+DiscussionTools does.
+
+Reusable pieces: `parse_comments` (threads.py) for a whole page or a range of it,
+`find_signatures` (signatures.py) for signatures in any text, `added_comments` here.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from detectors.model import SiteInfo
+from detectors.wikitext.diff import LineDiff, diff_lines
+from detectors.wikitext.signatures import Signature, find_signatures
+from detectors.wikitext.threads import HEADING, Comment, parse_comments, section_start, \
+    thread_title
+
+__all__ = ["AddedComment", "Comment", "added_comments", "changed_region", "parse_comments"]
+
+_CHUNK = 4096
+_MAX_CHUNK = 1 << 20
+DEFAULT_MAX_BYTES = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class AddedComment:
+    """A comment new in the edit; `parent` is None for a top-level comment."""
+
+    comment: Comment
+    parent: Comment | None
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    i, step = 0, _CHUNK
+    while i < limit:
+        j = min(limit, i + step)
+        if a[i:j] != b[i:j]:
+            break
+        i, step = j, min(step * 2, _MAX_CHUNK)
+    else:
+        return limit
+    lo, hi = i, j
+    while hi - lo > 1:  # a[:lo] == b[:lo]; they differ before hi
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    la, lb = len(a), len(b)
+    n, step = 0, _CHUNK
+    while n < limit:
+        m = min(limit, n + step)
+        if a[la - m:la - n] != b[lb - m:lb - n]:
+            break
+        n, step = m, min(step * 2, _MAX_CHUNK)
+    else:
+        return limit
+    lo, hi = n, m
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def changed_region(old: str, new: str) -> tuple[int, int, int, int]:
+    """(a_lo, a_hi, b_lo, b_hi): old[a_lo:a_hi] became new[b_lo:b_hi], whole lines, the
+    rest of both texts being equal."""
+    limit = min(len(old), len(new))
+    pre = _common_prefix(old, new, limit)
+    lo = old.rfind("\n", 0, pre) + 1
+    suf = _common_suffix(old, new, limit - lo)
+    newline = old.find("\n", len(old) - suf)  # the first line break inside the common tail
+    a_hi = len(old) if newline < 0 else newline + 1
+    return lo, a_hi, lo, a_hi + len(new) - len(old)
+
+
+def _clip(text: str, lo: int, hi: int, max_bytes: int) -> int:
+    if hi - lo <= max_bytes:
+        return hi
+    return text.rfind("\n", lo, lo + max_bytes) + 1 or lo + max_bytes
+
+
+def _line_starts(base: int, lines: tuple[str, ...]) -> list[int]:
+    starts, pos = [], base
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    return starts
+
+
+def _first_sig(line: str, site: SiteInfo) -> Signature | None:
+    if ":" not in line or "(" not in line:
+        return None
+    sigs = find_signatures(line, site)
+    return sigs[0] if sigs else None
+
+
+_Key = tuple[str, str, str]  # (thread title, author, timestamp)
+
+
+def _signed_lines(text: str, lines: tuple[str, ...], starts: list[int], span: tuple[int, int],
+                  site: SiteInfo, limit: int) -> list[tuple[_Key, int, Signature]]:
+    """(key, line start, first signature) for lines[span[0]:span[1]] of `text`; the thread
+    is found once for the span, then followed through its headings."""
+    lo, hi = span
+    if lo >= hi:
+        return []
+    thread = thread_title(text, starts[lo], limit)
+    out = []
+    for i in range(lo, hi):
+        line = lines[i]
+        if line.startswith("="):
+            heading = HEADING.fullmatch(line)
+            if heading and min(len(heading[1]), len(heading[3])) <= 2:
+                thread = heading[2].strip(" \t=")
+            continue
+        sig = _first_sig(line, site)
+        if sig is not None:
+            out.append(((thread, *sig.key), starts[i], sig))
+    return out
+
+
+def _pick_added(old: str, new: str, diff: LineDiff, starts: tuple[list[int], list[int]],
+                site: SiteInfo, limit: int) -> list[tuple[int, Signature]]:
+    """DiscussionTools' rule: per (thread, author, timestamp), as many comments as the count
+    grew by; preferring lines that are genuinely added (not moved), then the lowest."""
+    removed: Counter[_Key] = Counter()
+    found: dict[_Key, list[tuple[int, Signature]]] = defaultdict(list)
+    for h in diff.hunks:
+        for key, _, _ in _signed_lines(old, diff.old_lines, starts[0], (h.old_start, h.old_end),
+                                       site, limit):
+            removed[key] += 1
+        for key, pos, sig in _signed_lines(new, diff.new_lines, starts[1],
+                                           (h.new_start, h.new_end), site, limit):
+            found[key].append((pos, sig))
+    truly_added = {starts[1][i] for i, _ in diff.added()}
+    picked = []
+    for key, items in found.items():
+        count = len(items) - removed[key]
+        if count > 0:
+            items.sort(key=lambda f: (f[0] not in truly_added, -f[0]))
+            picked.extend(items[:count])
+    return sorted(picked, key=lambda f: f[0])
+
+
+def added_comments(old: str | None, new: str | None, site: SiteInfo | None = None,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> list[AddedComment]:
+    """The comments `new` adds to `old` (None: an empty page), in page order.
+
+    At most `max_bytes` of the change and of each section are looked at. Never raises on
+    odd wikitext.
+    """
+    site = site or SiteInfo()
+    old, new = old or "", new or ""
+    a_lo, a_hi, b_lo, b_hi = changed_region(old, new)
+    if b_hi <= b_lo:
+        return []
+    a_hi, b_hi = _clip(old, a_lo, a_hi, max_bytes), _clip(new, b_lo, b_hi, max_bytes)
+    diff = diff_lines(old[a_lo:a_hi], new[b_lo:b_hi])
+    starts = (_line_starts(a_lo, diff.old_lines), _line_starts(b_lo, diff.new_lines))
+    picked = _pick_added(old, new, diff, starts, site, max_bytes)
+    sections: dict[int, list[int]] = defaultdict(list)
+    for start, sig in picked:
+        sections[section_start(new, start, max_bytes)].append(start + sig.start)
+    out: list[AddedComment] = []
+    for sec, sig_starts in sections.items():
+        out.extend(_resolve(new, site, sec, sig_starts))
+    return sorted(out, key=lambda a: a.comment.start)
+
+
+def _resolve(new: str, site: SiteInfo, sec: int, sig_starts: list[int]) -> list[AddedComment]:
+    end = new.find("\n", max(sig_starts))
+    comments = parse_comments(new, site, sec, len(new) if end < 0 else end)
+    wanted = set(sig_starts)
+    return [AddedComment(c, comments[c.parent] if c.parent is not None else None)
+            for c in comments if c.signature.start in wanted]
