@@ -144,6 +144,12 @@ class LocalWiki:
         tmp.rename(self.pristine_dir)
 
     def _wipe(self) -> None:
+        """Remove a half-created wiki; refuse to delete a folder that is not one."""
+        ours = {"LocalSettings.php", "LocalSettings.install.php", "data", "cache", "images",
+                "pristine", "pristine.tmp", "server.log", "server.pid", dump.CLOCK_FILE}
+        strangers = [p.name for p in self.root.iterdir() if p.name not in ours]
+        if strangers:
+            raise LocalWikiError(f"{self.root} is not a localwiki folder (holds {strangers[:3]})")
         if self.is_running():
             self.stop()
         shutil.rmtree(self.root)
@@ -275,6 +281,15 @@ class LocalWiki:
         if user_id is None:
             raise LocalWikiError(f"createAndPromote did not create {name!r}")
         return user_id
+
+    def create_bot_password(self, user: str, appid: str = "ibanbot",
+                            grants: Iterable[str] = ("basic", "highvolume"),
+                            password: str | None = None) -> tuple[str, str]:
+        """A BotPassword for `user`; returns (login name 'User@appid', password of 32 chars)."""
+        password = password or secrets.token_hex(16)
+        self.run_maintenance("createBotPassword", "--appid", appid, "--grants", ",".join(grants),
+                             user, password)
+        return f"{user}@{appid}", password
 
     def rename_user(self, old: str, new: str, performer: str = ADMIN, reason: str = "") -> int:
         """Rename with Renameuser's renameUser.php (real rename, real renameuser/renameuser log)."""

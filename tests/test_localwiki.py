@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from localwiki import LocalWiki, WikiApiError
+from localwiki import LocalWiki, LocalWikiError, WikiApiError
 from localwiki.client import WikiClient
 from localwiki.process import group_members, siteinfo
 from localwiki.testing import WikiUser, admin, client, make_user, running_wiki
@@ -167,3 +167,18 @@ def test_stale_pid_file_is_ignored(tmp_path: Any) -> None:
     assert not stale.is_running()
     assert not stale.pid_file.exists()
     stale.stop()
+
+
+def test_bot_password_logs_in(wiki: LocalWiki) -> None:
+    owner = fresh_user(wiki, "Bot owner")
+    login, password = wiki.create_bot_password(owner.name, "ibanbot", ("basic", "highvolume"))
+    api = WikiClient(wiki.api_url, login, password)
+    info = api.request({"action": "query", "meta": "userinfo"})["query"]["userinfo"]
+    assert (info["name"], info["id"]) == (owner.name, owner.user_id)
+
+
+def test_create_refuses_a_foreign_folder(tmp_path: Any) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(LocalWikiError):
+        LocalWiki(tmp_path, 1, "foreign").create()
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
