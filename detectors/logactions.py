@@ -145,8 +145,8 @@ def _revdel(event: Event, context: Context) -> list[Finding]:
     for person in context.restriction.protected:
         theirs = [a for a in authors if person.is_user(UserRef(0, a))]
         if theirs:
-            evidence = (f"hid {len(theirs)} of {person.name}'s {hidden} on [[{event.title}]]"
-                        f" ({event.log_type}/{event.log_action})")
+            verb = "suppressed" if event.log_type == "suppress" else "hid"
+            evidence = f"{verb} {len(theirs)} of {person.name}'s {hidden} on [[{event.title}]]"
             out.append(Finding(Kind.LOG_ACTION, 0.9, evidence, person.name))
     return out
 
