@@ -1,0 +1,334 @@
+"""`mention`: the restricted user refers to a protected user in what they add or in a summary.
+
+Looked for in the text the edit adds (lines neither moved nor unchanged; see `wikitext.diff`)
+and in the edit summary or log comment:
+- links to the protected user's page, talk page (or subpages) or contributions, as wikilinks
+  or URLs, in any spelling the wiki accepts (`wikitext.links.user_links`);
+- ping-style templates naming them (`wikitext.links.ping_calls`, per-wiki `site.ping_templates`);
+- their name, a former name or a per-ban alias as a whole word in plain text.
+
+One finding per protected person and source (link, ping, plain text, summary). Plain-text
+matches of short names (3 characters or less) or common English words, and matches that only
+agree ignoring case, get lower confidence. Links and pings to anyone else (the actor's own
+signature included), URLs, and occurrences inside a longer name of the actor are masked before
+the plain-text search. In a changed block, a mention also present in the lines it replaced is
+not new (fixing a typo in a line that names Bob does not mention Bob again).
+
+Cost: text added beyond `limits.max_parse_bytes` is scanned by regexes only; the template scan
+is linear and never sees more than the added text.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from detectors.base import Context, Need
+from detectors.bans import Person
+from detectors.model import Event, EventType, Finding, Kind, normalize_user_name
+from detectors.wikitext.diff import diff_lines
+from detectors.wikitext.links import PingCall, UserLink, ping_calls, url_spans, user_links
+
+CONF_LINK = 0.95  # link to the user's page, talk page or contributions
+CONF_PING = 0.95  # ping-style template naming the user
+CONF_SUMMARY_LINK = 0.9  # link or ping template in a summary (summaries notify no one)
+CONF_SUMMARY = 0.7  # name as a whole word in a summary
+CONF_TEXT = 0.6  # name as a whole word in added text
+CONF_WEAK = 0.3  # ... when the name is 3 characters or less, or a common English word
+CASE_PENALTY = 0.15  # subtracted when the name matches only ignoring case
+MAX_SUMMARY_CHARS = 5_000
+EXCERPT_CHARS = 120
+_MAX_TEXT_HITS = 20  # per name and text: enough to tell new from unchanged mentions
+
+LINK, PING, TEXT, SUMMARY = "link", "ping", "plain text", "summary"
+
+# Names that are also everyday English words: a plain-text match says little on its own.
+COMMON_WORDS = frozenset("""
+a about admin after again all also an and any anyone are art as at away back bad be bear best
+big bill black blue bold book boss brown but by can care cat chance chase clear cool crow dawn
+day dear dog done dove down drew earth editor else even ever fair faith fine fish fix for fox
+frank free friend from fun game gold good grace great green guest guy happy have he hello help
+her here hi him his honest hope how hunter i if in iron is it ivy jack jay joy just king kind
+know lake last law lee let light like lily long lord love lucky mark may me mike mine miss more
+most much my neutral new news nice night no none not nothing now of off ok okay old on one only
+or other our out patience peace pen penny pi power pro rain ray read real red rich right river
+robin rock rose ruby sage said sandy see she sky smith so some sorry star still stone storm sue
+summer sun sure talk than thanks that the their them then there they this time to too true
+truth up us user very violet was we well what when who why wiki will wind winter wise with
+wolf wood word yes yet you your
+""".split())
+
+_BOUNDARY = r"\w\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u200c\u200d"
+_AUTOCOMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """Where a scan looks and what its kinds of hit are worth there."""
+
+    where: str
+    link: float
+    ping: float
+    text: float
+
+
+ADDED = _Profile("added text", CONF_LINK, CONF_PING, CONF_TEXT)
+IN_SUMMARY = _Profile("the edit summary", CONF_SUMMARY_LINK, CONF_SUMMARY_LINK, CONF_SUMMARY)
+IN_LOG = _Profile("the log comment", CONF_SUMMARY_LINK, CONF_SUMMARY_LINK, CONF_SUMMARY)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One mention found by a scan; `key` is what an identical unchanged mention shares."""
+
+    target: str  # the protected person's current name
+    source: str  # LINK, PING or TEXT
+    key: str
+    confidence: float
+    evidence: str
+
+
+def excerpt(text: str, start: int, end: int, limit: int = EXCERPT_CHARS) -> str:
+    """At most `limit` characters of `text` around [start, end), whitespace collapsed."""
+    inner = limit - 6
+    end = min(end, start + inner)
+    before = (inner - (end - start)) // 2
+    a = max(0, start - before)
+    b = min(len(text), a + inner)
+    a = max(0, min(a, b - inner))
+    piece = _SPACES.sub(" ", text[a:b]).strip()
+    return ("..." if a > 0 else "") + piece + ("..." if b < len(text) else "")
+
+
+def is_weak_name(name: str) -> bool:
+    """Short names and common words: a plain-text match is a weak sign of a mention."""
+    bare = " ".join(name.replace("_", " ").split())
+    return len(bare) <= 3 or bare.casefold() in COMMON_WORDS
+
+
+def person_names(person: Person) -> dict[str, str]:
+    """Every name `person` is known by (normalized) -> how to describe it in evidence."""
+    out: dict[str, str] = {}
+    for name, role in ((n, "") for n in person.names[:1]):
+        out.setdefault(normalize_user_name(name), role)
+    for name in person.former_names:
+        out.setdefault(normalize_user_name(name), "a former name")
+    for name in person.aliases:
+        out.setdefault(normalize_user_name(name), "an alias")
+    out.pop("", None)
+    return out
+
+
+def _as(name: str, role: str) -> str:
+    return f" (as {name}, {role})" if role else ""
+
+
+def _link_hits(links: Sequence[UserLink], person: Person, names: dict[str, str],
+               text: str, profile: _Profile) -> list[Hit]:
+    out = []
+    for link in links:
+        role = names.get(link.user)
+        if role is None:
+            continue
+        shown = f"the URL {link.text}" if link.via == "url" else link.text
+        evidence = (f"linked to {person.name}'s {link.target}{_as(link.user, role)} with "
+                    f"{shown} in {profile.where}: \"{excerpt(text, link.start, link.end)}\"")
+        key = f"{LINK}:{link.target}:{link.user}"
+        out.append(Hit(person.name, LINK, key, profile.link, evidence))
+    return out
+
+
+def _ping_hits(calls: Sequence[PingCall], person: Person, names: dict[str, str],
+               text: str, profile: _Profile) -> list[Hit]:
+    out = []
+    for call in calls:
+        for user in call.users:
+            role = names.get(user)
+            if role is None:
+                continue
+            verb = "named" if "noping" in call.template.casefold().replace(" ", "") else "pinged"
+            evidence = (f"{verb} {person.name}{_as(user, role)} with {call.text} in "
+                        f"{profile.where}: \"{excerpt(text, call.start, call.end)}\"")
+            key = f"{PING}:{call.template}:{user}"
+            out.append(Hit(person.name, PING, key, profile.ping, evidence))
+    return out
+
+
+@lru_cache(maxsize=2048)
+def _name_pattern(name: str, ignore_case: bool) -> re.Pattern[str]:
+    body = r"(?:[ _\u00a0]|&nbsp;)+".join(re.escape(w) for w in name.replace("_", " ").split())
+    flags = re.IGNORECASE if ignore_case else 0
+    return re.compile(rf"(?<![{_BOUNDARY}]){body}(?![{_BOUNDARY}])", flags)
+
+
+def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with the given spans blanked out (same length, so positions still agree)."""
+    pieces, pos = [], 0
+    for start, end in sorted(spans):
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        pieces += [text[pos:start], " " * (end - start)]
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _inside_actor_name(masked: str, start: int, end: int, actor_names: Sequence[str]) -> bool:
+    """Is [start, end) part of an occurrence of the actor's (longer or equal) name?"""
+    for name in actor_names:
+        reach = 3 * len(name) + 10
+        lo, hi = max(0, start - reach), min(len(masked), end + reach)
+        for m in _name_pattern(name, True).finditer(masked, lo, hi):
+            if m.start() <= start and end <= m.end():
+                return True
+    return False
+
+
+def _first_plain(masked: str, name: str, actor_names: Sequence[str]) -> list[re.Match[str]]:
+    """Whole-word matches of `name` outside actor names: exact-case ones, else any-case ones."""
+    for ignore_case in (False, True):
+        found = []
+        for m in _name_pattern(name, ignore_case).finditer(masked):
+            if not _inside_actor_name(masked, m.start(), m.end(), actor_names):
+                found.append(m)
+                if len(found) >= _MAX_TEXT_HITS:
+                    break
+        if found:
+            return found
+    return []
+
+
+def _text_hits(masked: str, folded: str, text: str, person: Person, names: dict[str, str],
+               actor_names: Sequence[str], profile: _Profile) -> list[Hit]:
+    out = []
+    for name, role in names.items():
+        first_word = name.split()[0].casefold() if name.split() else ""
+        if not first_word or first_word not in folded:
+            continue
+        for m in _first_plain(masked, name, actor_names):
+            out.append(_text_hit(m, name, role, person, text, profile))
+    return out
+
+
+def _text_hit(m: re.Match[str], name: str, role: str, person: Person, text: str,
+              profile: _Profile) -> Hit:
+    exact = " ".join(m.group().replace("_", " ").replace("&nbsp;", " ").split()) == name
+    weak = is_weak_name(name)
+    confidence = (CONF_WEAK if weak else profile.text) - (0 if exact else CASE_PENALTY)
+    how = "whole word, exact case" if exact else f"whole word, matching {m.group()!r} ignoring case"
+    if weak:
+        how += f"; {name!r} is short or a common word, so it may not mean the user"
+    evidence = (f"named {person.name}{_as(name, role)} in plain text in {profile.where} "
+                f"({how}): \"{excerpt(text, m.start(), m.end())}\"")
+    return Hit(person.name, TEXT, f"{TEXT}:{name.casefold()}", round(confidence, 2), evidence)
+
+
+def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Profile,
+         parse: bool = True) -> list[Hit]:
+    """Every mention of a protected person in `text` (links, pings, then plain text)."""
+    if not text or not text.strip():
+        return []
+    links = user_links(text, context.site)
+    calls = ping_calls(text, context.site, parse=parse)
+    masked = _mask(text, [(x.start, x.end) for x in (*links, *calls)] + url_spans(text))
+    folded = masked.casefold()
+    hits: list[Hit] = []
+    for person in context.restriction.protected:
+        names = person_names(person)
+        hits += _link_hits(links, person, names, text, profile)
+        hits += _ping_hits(calls, person, names, text, profile)
+        hits += _text_hits(masked, folded, text, person, names, actor_names, profile)
+    return hits
+
+
+def _byte_size_over(parts: Sequence[str], limit: int) -> bool:
+    chars = sum(len(p) for p in parts)
+    if chars > limit or chars * 4 <= limit:
+        return chars > limit
+    return sum(len(p.encode("utf-8", "surrogatepass")) for p in parts) > limit
+
+
+def added_blocks(old: str | None, new: str) -> list[tuple[str, str]]:
+    """(added text, replaced text) per changed block; moved lines are not added."""
+    diff = diff_lines(old, new)
+    added = {i for i, _ in diff.added()}
+    out = []
+    for h in diff.hunks:
+        new_part = "\n".join(diff.new_lines[i] for i in range(h.new_start, h.new_end) if i in added)
+        if new_part.strip():
+            out.append((new_part, "\n".join(diff.old_lines[h.old_start:h.old_end])))
+    return out
+
+
+def _new_hits(blocks: Sequence[tuple[str, str]], context: Context,
+              actor_names: Sequence[str], parse: bool) -> list[Hit]:
+    hits = []
+    for new_part, old_part in blocks:
+        found = scan(new_part, context, actor_names, ADDED, parse)
+        if not found:
+            continue
+        before = Counter(h.key for h in scan(old_part, context, actor_names, ADDED, parse))
+        for hit in found:
+            if before[hit.key] > 0:
+                before[hit.key] -= 1
+            else:
+                hits.append(hit)
+    return hits
+
+
+def _actor_names(event: Event, context: Context) -> tuple[str, ...]:
+    actor = context.restriction.actor
+    names = (*actor.names, *actor.aliases, event.actor.name)
+    return tuple(dict.fromkeys(n for n in (normalize_user_name(x) for x in names) if n))
+
+
+def _best(hits: Iterable[Hit]) -> dict[tuple[str, str], Hit]:
+    best: dict[tuple[str, str], Hit] = {}
+    for hit in hits:
+        key = (hit.target, hit.source)
+        if key not in best or hit.confidence > best[key].confidence:
+            best[key] = hit
+    return best
+
+
+class MentionDetector:
+    name = "mention"
+    kinds = frozenset({Kind.MENTION})
+    needs = frozenset({Need.TEXT})
+
+    def detect(self, event: Event, context: Context) -> Sequence[Finding]:
+        actor_names = _actor_names(event, context)
+        found = _best(self._text_hits(event, context, actor_names))
+        summary = self._summary_hits(event, context, actor_names)
+        if summary:
+            best = max(summary, key=lambda h: h.confidence)
+            found[(best.target, SUMMARY)] = best
+        order = {p.name: i for i, p in enumerate(context.restriction.protected)}
+        rank = {LINK: 0, PING: 1, TEXT: 2, SUMMARY: 3}
+        keys = sorted(found, key=lambda k: (order.get(k[0], len(order)), rank[k[1]]))
+        return [Finding(Kind.MENTION, found[k].confidence, found[k].evidence, k[0]) for k in keys]
+
+    def _text_hits(self, event: Event, context: Context, actor_names: Sequence[str]) -> list[Hit]:
+        new = context.new_text
+        if event.type is EventType.LOG or not new:
+            return []
+        if event.type is EventType.EDIT and context.old_text is None:
+            return []  # old text hidden or not fetched: the added text is unknown
+        blocks = added_blocks(context.old_text, new)
+        parse = not _byte_size_over([b for b, _ in blocks], context.limits.max_parse_bytes)
+        return _new_hits(blocks, context, actor_names, parse)
+
+    def _summary_hits(self, event: Event, context: Context,
+                      actor_names: Sequence[str]) -> list[Hit]:
+        comment = (event.comment or "")[:MAX_SUMMARY_CHARS]
+        if event.type is EventType.LOG:
+            return scan(comment, context, actor_names, IN_LOG)
+        # "/* Section */" names the section edited, which someone else may have titled
+        return scan(_AUTOCOMMENT.sub(" ", comment), context, actor_names, IN_SUMMARY)
+
+
+DETECTOR = MentionDetector()
