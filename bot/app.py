@@ -94,8 +94,15 @@ class App:
 
     def prepare(self) -> None:
         """Before polling: a database at the current schema and resolved identities."""
-        self.store.ensure_schema()
+        self.ensure_schema()
         self.warn_about_names(self.resolve_identities())
+
+
+    def ensure_schema(self) -> None:
+        """A new, empty database is created; an older schema needs `ibanbot db upgrade`."""
+        if self.store.current_revision() is None:
+            self.store.upgrade()
+        self.store.check_schema()
 
 
 def make_gateways(settings: Settings) -> dict[str, WikiGateway]:

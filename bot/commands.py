@@ -33,7 +33,7 @@ def cmd_bans(args: argparse.Namespace) -> int:
         for ban in app.bans:
             print(_ban_line(ban))
         return 0
-    app.store.ensure_schema()
+    app.ensure_schema()
     checks = app.resolve_identities()
     bans_file = str(app.settings.bans.file)
     for check in checks:

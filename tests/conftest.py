@@ -1,0 +1,17 @@
+"""Shared fixtures: the real local wiki (session), real databases, the bot harness."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# pywikibot reads its environment once, at import: keep its files out of the work tree.
+os.environ.setdefault("PYWIKIBOT_DIR", str(REPO / "var" / "pywikibot-test"))
+Path(os.environ["PYWIKIBOT_DIR"]).mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
+
+from localwiki.testing import wiki_fixture  # noqa: E402
+
+from tests.storage_fixtures import *  # noqa: E402,F401,F403
+
+local_wiki = wiki_fixture()
