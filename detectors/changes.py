@@ -2,7 +2,7 @@
 
 The words of the text before the edit are attributed to the revisions that introduced them by
 walking the page history (detectors/wikitext/attribution.py), within `limits.history_revisions`
-revisions and `limits.history_bytes` characters of text, so the cost of one edit does not grow
+revisions and `limits.history_bytes` bytes of text, so the cost of one edit does not grow
 with the page's history. Words from before that window, or added across a hidden revision, are
 of unknown origin and never reported. Whitespace and formatting (`''`, `'''`) are not words.
 
@@ -74,11 +74,13 @@ def is_word(token: str) -> bool:
 
 
 def window(history: Sequence[Revision], limits: DetectorLimits) -> list[Revision]:
-    """The newest revisions within the limits, oldest first; stops at the first over budget."""
+    """The newest revisions within the limits, oldest first; stops at the first over budget.
+
+    A revision's cost is its `size` (bytes, from the wiki), else its text's length."""
     out: list[Revision] = []
     budget = limits.history_bytes
     for rev in history[:max(0, limits.history_revisions)]:
-        size = len(rev.text) if isinstance(rev.text, str) else 0
+        size = (rev.size or len(rev.text)) if isinstance(rev.text, str) else 0
         if size > budget:
             break
         budget -= size
