@@ -40,7 +40,8 @@ def _tables(store: Store) -> set[str]:
 # -- migrations ---------------------------------------------------------------------------------
 def test_empty_database_is_not_at_head(empty_store: Store) -> None:
     assert empty_store.current_revision() is None
-    with pytest.raises(StorageError, match=r"database is at revision none; run `ibanbot db upgrade`"):
+    expected = r"^database is at revision none; run `ibanbot db upgrade`$"
+    with pytest.raises(StorageError, match=expected):
         empty_store.check_schema()
     empty_store.upgrade()
     assert empty_store.current_revision() == Store.head_revision() == "0001"
@@ -305,7 +306,7 @@ def test_audit_log(store: Store) -> None:
                                 "detail": "devwiki rc: 3 events"}
 
 
-# -- errors (no database needed) --------------------------------------------------------------------
+# -- errors (no database needed) ------------------------------------------------------------
 @pytest.mark.parametrize("url", [
     "postgresql+psycopg2://ibanbot:s3cr3t-pw@127.0.0.1:1/nowhere",
     "mysql+pymysql://ibanbot:s3cr3t-pw@127.0.0.1:1/nowhere",
@@ -326,3 +327,16 @@ def test_unreachable_database_is_a_one_line_error_without_password(url: str) -> 
 def test_invalid_url_is_a_storage_error() -> None:
     with pytest.raises(StorageError, match="invalid database URL"):
         Store("not a url")
+
+
+def test_over_long_strings_fail_the_batch_alike_everywhere(store: Store) -> None:
+    store.save_batch("devwiki", "rc", "c1", [detection("rev:1")], T0)
+    bad = [detection("rev:2"), detection("rev:3", ban_id="IB-" + "9" * 70)]
+    with pytest.raises(StorageError, match="detection rev:3: ban_id is longer than 64 characters"):
+        store.save_batch("devwiki", "rc", "c2", bad, T0)
+    assert [i.event_key for i in store.list_items()] == ["rev:1"]
+    assert store.get_cursor("devwiki", "rc") == "c1"
+    with pytest.raises(StorageError, match="name is longer than 191"):
+        store.save_identity(Identity("devwiki", "N" * 192, 1, "N"), T0)
+    with pytest.raises(StorageError, match="stream is longer than 64"):
+        store.save_batch("devwiki", "s" * 65, "c", [], T0)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from bot.storage.records import AuditEntry, from_db_time, to_db_time
-from bot.storage.schema import audit_log, identities
+from bot.storage.schema import audit_log, check_lengths, identities
 from detectors.bans import Identity
 
 
@@ -36,6 +36,8 @@ def save_identity(conn: Connection, identity: Identity, resolved_at: datetime) -
     key = (i.wiki == identity.wiki, i.name == identity.name)
     values = {"user_id": identity.user_id, "current_name": identity.current_name,
               "resolved_at": to_db_time(resolved_at)}
+    check_lengths("identities", {"wiki": identity.wiki, "name": identity.name, **values},
+                  f"identity {identity.wiki}:{identity.name[:40]}")
     if conn.execute(select(i.wiki).where(*key).with_for_update()).first():
         conn.execute(update(identities).where(*key).values(values))
     else:

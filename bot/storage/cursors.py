@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from bot.storage.records import to_db_time
-from bot.storage.schema import cursors, settings
+from bot.storage.schema import check_lengths, cursors, settings
 
 
 def get_cursor(conn: Connection, wiki: str, stream: str) -> str | None:
@@ -21,6 +21,7 @@ def get_cursor(conn: Connection, wiki: str, stream: str) -> str | None:
 
 def set_cursor(conn: Connection, wiki: str, stream: str, value: str, at: datetime) -> None:
     c = cursors.c
+    check_lengths("cursors", {"wiki": wiki, "stream": stream}, f"cursor {wiki[:64]}/{stream[:64]}")
     exists = conn.execute(select(c.wiki).where(c.wiki == wiki, c.stream == stream)
                           .with_for_update()).first()
     values = {"value": value, "updated_at": to_db_time(at)}
@@ -37,6 +38,7 @@ def get_setting(conn: Connection, key: str) -> str | None:
 
 def set_setting(conn: Connection, key: str, value: str) -> None:
     s = settings.c
+    check_lengths("settings", {"key": key}, f"setting {key[:40]!r}")
     exists = conn.execute(select(s.key).where(s.key == key).with_for_update()).first()
     if exists:
         conn.execute(update(settings).where(s.key == key).values(value=value))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFound
 from bot.storage.records import Decision, QueueItem, STATUSES, from_db_time, to_db_time
-from bot.storage.schema import decisions, findings, queue_items
+from bot.storage.schema import check_lengths, decisions, findings, queue_items
 from detectors.model import Detection, Finding, Kind
 
 CHUNK = 500  # ids per IN (...) when loading findings and decisions
@@ -40,6 +40,8 @@ def _insert_new(conn: Connection, d: Detection, detected_at: datetime) -> int:
     rows = [{"item_id": item_id, "position": n, "kind": Kind(f.kind).value,
              "confidence": float(f.confidence), "evidence": f.evidence, "target": f.target}
             for n, f in enumerate(d.findings)]
+    for row in rows:
+        check_lengths("findings", row, f"detection {d.event_key}")
     if rows:
         conn.execute(insert(findings), rows)
     return int(item_id)
@@ -52,6 +54,7 @@ def insert_detection(conn: Connection, d: Detection, detected_at: datetime) -> i
     the unique key) is rolled back alone and the surrounding batch goes on. Any other
     integrity error propagates and fails the batch.
     """
+    check_lengths("queue_items", _item_values(d, detected_at), f"detection {d.event_key}")
     if find_item_id(conn, d.wiki, d.event_key, d.ban_id) is not None:
         return None
     try:

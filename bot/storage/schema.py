@@ -9,11 +9,15 @@ Portable across SQLite, PostgreSQL and MariaDB/MySQL:
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger, Column, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Table,
     Text, UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
+
+from bot.errors import StorageError
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -129,3 +133,12 @@ settings = Table(
     Column("value", long_text(), nullable=False),
     **MYSQL_TABLE,
 )
+
+
+def check_lengths(table_name: str, values: dict[str, Any], label: str) -> None:
+    """The same answer on every database (SQLite would store an over-long string silently)."""
+    for column in metadata.tables[table_name].columns:
+        length = getattr(column.type, "length", None)
+        value = values.get(column.name)
+        if length and isinstance(value, str) and len(value) > length:
+            raise StorageError(f"{label}: {column.name} is longer than {length} characters")
