@@ -1,0 +1,110 @@
+"""`reply`: a comment the edit adds in direct reply to a protected user's comment.
+
+The comment replied to is the closest preceding comment one level up in the same section
+(DiscussionTools' rule, see wikitext/threads.py). Replying to someone else in a thread the
+protected user is in is not a reply to them (mentions are the `mention` detector's), nor is
+a new section or a top-level comment. Every comment the edit adds counts as the actor's
+(the edit is theirs, whatever the signature says); a comment signed by someone else is
+reported with lower confidence and said so, and one signed by someone else and dated more
+than a day before the edit is copied or archived text, not a reply, and is skipped.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Sequence
+
+import mwparserfromhell
+
+from detectors.base import Context, Need
+from detectors.bans import Person
+from detectors.model import Event, Finding, Kind, normalize_user_name
+from detectors.wikitext.comments import AddedComment, added_comments
+from detectors.wikitext.threads import VIA_INDENT, Comment
+
+CONFIDENT = 0.9  # a direct reply, one level below a clear parent
+AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
+SIGNED_BY_OTHER = 0.5  # the new comment carries someone else's signature
+_COPIED_AFTER = timedelta(days=1)
+_SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first words
+_SNIPPET_WORDS = 8
+_MARKUP = re.compile(r"^[:*#;]+\s*", re.MULTILINE)
+_SIG_TAIL = re.compile(r"[\s\-—–~]+$")
+
+
+def _names(person: Person) -> set[str]:
+    return {normalize_user_name(n) for n in person.names}
+
+
+def _first_words(text: str, comment: Comment) -> str:
+    raw = text[comment.start:comment.signature.start][:_SNIPPET_SOURCE]
+    raw = _MARKUP.sub("", raw)
+    try:
+        plain = mwparserfromhell.parse(raw).strip_code()
+    except Exception:  # mwparserfromhell on odd markup: fall back to the raw text
+        plain = raw
+    words = _SIG_TAIL.sub("", " ".join(plain.split())).split()
+    snippet = " ".join(words[:_SNIPPET_WORDS])
+    return snippet + ("..." if len(words) > _SNIPPET_WORDS else "")
+
+
+def _when(comment: Comment) -> str:
+    sig = comment.signature
+    return sig.timestamp.strftime("%Y-%m-%d %H:%M") if sig.timestamp else \
+        (sig.timestamp_text or "unknown time")
+
+
+def _section(comment: Comment) -> str:
+    return f'in section "{comment.section}"' if comment.section else "at the top of the page"
+
+
+class ReplyDetector:
+    name = "reply"
+    kinds = frozenset({Kind.REPLY})
+    needs: frozenset[Need] = frozenset({Need.TEXT})
+
+    def detect(self, event: Event, context: Context) -> Sequence[Finding]:
+        if not event.is_edit or not context.restriction.protected:
+            return []
+        try:
+            added = added_comments(context.old_text, context.new_text, context.site,
+                                   context.limits.max_parse_bytes)
+        except (RecursionError, MemoryError):  # a bound we did not foresee: no finding
+            return []
+        findings = []
+        for person in context.restriction.protected:
+            replies = [(a.comment, a.parent) for a in added
+                       if a.parent is not None and self._counts(a, person, event, context)]
+            if replies:
+                findings.append(self._finding(person, replies, context))
+        return findings
+
+    def _counts(self, added: AddedComment, person: Person, event: Event, context: Context) -> bool:
+        parent, comment = added.parent, added.comment
+        if parent is None or parent.author not in _names(person):
+            return False
+        if comment.author in _names(person):
+            return False  # the protected user's own comment, moved or restored
+        if comment.author in _names(context.restriction.actor):
+            return True
+        stamp = comment.signature.timestamp
+        return stamp is None or stamp >= event.timestamp - _COPIED_AFTER
+
+    def _finding(self, person: Person, replies: list[tuple[Comment, Comment]],
+                 context: Context) -> Finding:
+        comment, parent = replies[0]
+        confidence = CONFIDENT if comment.via == VIA_INDENT else AMBIGUOUS
+        evidence = (f"replied to {parent.author}'s comment of {_when(parent)} "
+                    f'("{_first_words(context.new_text or "", parent)}") {_section(comment)}')
+        if comment.via != VIA_INDENT:
+            evidence += f" (parent found through {comment.via})"
+        others = {c.author for c, _ in replies} - _names(context.restriction.actor)
+        if others:
+            confidence = min(confidence, SIGNED_BY_OTHER)
+            evidence += f"; the new comment is signed {', '.join(sorted(others))}"
+        if len(replies) > 1:
+            evidence += f"; {len(replies)} replies to {person.name} in this edit"
+        return Finding(Kind.REPLY, confidence, evidence, person.name)
+
+
+DETECTOR = ReplyDetector()
