@@ -43,23 +43,35 @@ def wikis_dir() -> Path:
     return base / "var" / "test-wikis"
 
 
-def _lock(root: Path) -> IO[str]:
+def _lock(root: Path) -> IO[str] | None:
     root.parent.mkdir(parents=True, exist_ok=True)
     handle = open(root.parent / f".{root.name}.lock", "w")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
+    except OSError:
         handle.close()
-        raise LocalWikiError(f"test wiki {root} is in use by another test session") from exc
+        return None
     return handle
+
+
+def _claim_folder(base: Path, name: str, tries: int = 8) -> tuple[Path, IO[str]]:
+    """<base>/<name>, or <name>-2, -3 ... when concurrent sessions hold the earlier ones."""
+    for number in range(1, tries + 1):
+        root = base / (name if number == 1 else f"{name}-{number}")
+        lock = _lock(root)
+        if lock is not None:
+            return root, lock
+    raise LocalWikiError(f"all {tries} folders for test wiki {name!r} in {base} are in use")
 
 
 @contextmanager
 def running_wiki(name: str = "testwiki", port: int | None = None,
                  base: Path | None = None) -> Iterator[LocalWiki]:
-    """A started, pristine wiki under <base>/<name> (created once, reused); stopped afterwards."""
-    root = (base or wikis_dir()) / name
-    lock = _lock(root)
+    """A started, pristine wiki under <base>/<name> (created once, reused); stopped afterwards.
+
+    Concurrent sessions get folders <name>-2, <name>-3 ... (each also created once).
+    """
+    root, lock = _claim_folder(base or wikis_dir(), name)
     wiki = LocalWiki(root, port or free_port(), name)
     atexit.register(wiki.stop)
     try:

@@ -10,7 +10,7 @@ import pytest
 from localwiki import LocalWiki, LocalWikiError, WikiApiError
 from localwiki.client import WikiClient
 from localwiki.process import group_members, siteinfo
-from localwiki.testing import WikiUser, admin, client, make_user, running_wiki
+from localwiki.testing import WikiUser, _claim_folder, admin, client, make_user, running_wiki
 
 pytestmark = pytest.mark.wiki
 _serial = itertools.count(1)
@@ -182,3 +182,14 @@ def test_create_refuses_a_foreign_folder(tmp_path: Any) -> None:
     with pytest.raises(LocalWikiError):
         LocalWiki(tmp_path, 1, "foreign").create()
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_concurrent_sessions_get_folders_of_their_own(tmp_path: Any) -> None:
+    first_root, first = _claim_folder(tmp_path, "shared")
+    second_root, second = _claim_folder(tmp_path, "shared")
+    assert (first_root.name, second_root.name) == ("shared", "shared-2")
+    first.close()
+    again_root, again = _claim_folder(tmp_path, "shared")
+    assert again_root.name == "shared"
+    second.close()
+    again.close()
