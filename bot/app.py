@@ -110,5 +110,5 @@ def make_gateways(settings: Settings) -> dict[str, WikiGateway]:
     return {w.name: WikiGateway(WikiConfig(
         name=w.name, api=w.api, user=w.user, contact=settings.bot.contact, maxlag=w.maxlag,
         max_retries=w.max_retries, retry_wait=w.retry_wait,
-        ping_templates=tuple(w.ping_templates) if w.ping_templates else None,
+        ping_templates=w.ping_templates,
         pywikibot_dir=base)) for w in settings.wikis}

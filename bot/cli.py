@@ -6,7 +6,6 @@ Exit 0 ok, 1 runtime error, 2 usage or configuration error. Errors are one line 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -97,11 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
               " (run with --debug for the traceback)", file=sys.stderr)
         return 1
-
-
-def print_json(value: object) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

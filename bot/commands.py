@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from bot import review
 from bot.app import App, utcnow
-from bot.cli import print_json
+
+
+def print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
 
 
 def dispatch(args: argparse.Namespace) -> int:

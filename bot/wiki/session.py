@@ -28,7 +28,22 @@ def load_pywikibot(base_dir: Path | None = None) -> ModuleType:
         if not (folder / "user-config.py").exists():
             os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
     import pywikibot  # noqa: PLC0415 (imported late on purpose: see the module doc)
+    _quiet(pywikibot)
     return pywikibot
+
+
+def _quiet(pwb: ModuleType) -> None:
+    """pywikibot prints its own log (retries, tracebacks) to stderr; route it into ours.
+
+    Its messages are wanted only with --debug: every failure reaches us as an exception,
+    which becomes one WikiError line.
+    """
+    pwb.bot.init_handlers()
+    own = logging.getLogger("pywiki")
+    for handler in list(own.handlers):
+        own.removeHandler(handler)
+    own.propagate = True
+    own.setLevel(logging.DEBUG if logging.getLogger().level <= logging.DEBUG else logging.CRITICAL)
 
 
 def configure(pwb: ModuleType, *, contact: str | None, maxlag: int, max_retries: int,
