@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -41,6 +41,7 @@ CASE_PENALTY = 0.15  # subtracted when the name matches only ignoring case
 MAX_SUMMARY_CHARS = 5_000
 EXCERPT_CHARS = 120
 _MAX_TEXT_HITS = 20  # per name and text: enough to tell new from unchanged mentions
+_MAX_HITS = 50  # links or pings per person and text
 
 LINK, PING, TEXT, SUMMARY = "link", "ping", "plain text", "summary"
 
@@ -63,6 +64,7 @@ wolf wood word yes yet you your
 _BOUNDARY = r"\w\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u200c\u200d"
 _AUTOCOMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _SPACES = re.compile(r"\s+")
+_WORD_CHAR = re.compile(rf"[{_BOUNDARY}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,15 @@ class Hit:
     source: str  # LINK, PING or TEXT
     key: str
     confidence: float
-    evidence: str
+    how: str  # the evidence up to the excerpt
+    text: str = field(repr=False, default="")
+    start: int = 0
+    end: int = 0
+
+    @property
+    def evidence(self) -> str:
+        """`how`, then a short quote of the text around the mention (built only when needed)."""
+        return f"{self.how}: \"{excerpt(self.text, self.start, self.end)}\""
 
 
 def excerpt(text: str, start: int, end: int, limit: int = EXCERPT_CHARS) -> str:
@@ -134,10 +144,12 @@ def _link_hits(links: Sequence[UserLink], person: Person, names: dict[str, str],
         if role is None:
             continue
         shown = f"the URL {link.text}" if link.via == "url" else link.text
-        evidence = (f"linked to {person.name}'s {link.target}{_as(link.user, role)} with "
-                    f"{shown} in {profile.where}: \"{excerpt(text, link.start, link.end)}\"")
+        how = (f"linked to {person.name}'s {link.target}{_as(link.user, role)} with "
+               f"{shown} in {profile.where}")
         key = f"{LINK}:{link.target}:{link.user}"
-        out.append(Hit(person.name, LINK, key, profile.link, evidence))
+        out.append(Hit(person.name, LINK, key, profile.link, how, text, link.start, link.end))
+        if len(out) >= _MAX_HITS:
+            break
     return out
 
 
@@ -150,18 +162,27 @@ def _ping_hits(calls: Sequence[PingCall], person: Person, names: dict[str, str],
             if role is None:
                 continue
             verb = "named" if "noping" in call.template.casefold().replace(" ", "") else "pinged"
-            evidence = (f"{verb} {person.name}{_as(user, role)} with {call.text} in "
-                        f"{profile.where}: \"{excerpt(text, call.start, call.end)}\"")
+            how = f"{verb} {person.name}{_as(user, role)} with {call.text} in {profile.where}"
             key = f"{PING}:{call.template}:{user}"
-            out.append(Hit(person.name, PING, key, profile.ping, evidence))
+            out.append(Hit(person.name, PING, key, profile.ping, how, text, call.start, call.end))
+        if len(out) >= _MAX_HITS:
+            break
     return out
 
 
 @lru_cache(maxsize=2048)
 def _name_pattern(name: str, ignore_case: bool) -> re.Pattern[str]:
+    """`name` not followed by a word character (the start is checked by `_word_start`).
+
+    The pattern starts with the name itself so that the regex engine can search for it fast.
+    """
     body = r"(?:[ _\u00a0]|&nbsp;)+".join(re.escape(w) for w in name.replace("_", " ").split())
     flags = re.IGNORECASE if ignore_case else 0
-    return re.compile(rf"(?<![{_BOUNDARY}]){body}(?![{_BOUNDARY}])", flags)
+    return re.compile(rf"{body}(?![{_BOUNDARY}])", flags)
+
+
+def _word_start(text: str, start: int) -> bool:
+    return start == 0 or _WORD_CHAR.match(text, start - 1) is None
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -183,7 +204,7 @@ def _inside_actor_name(masked: str, start: int, end: int, actor_names: Sequence[
         reach = 3 * len(name) + 10
         lo, hi = max(0, start - reach), min(len(masked), end + reach)
         for m in _name_pattern(name, True).finditer(masked, lo, hi):
-            if m.start() <= start and end <= m.end():
+            if m.start() <= start and end <= m.end() and _word_start(masked, m.start()):
                 return True
     return False
 
@@ -193,7 +214,7 @@ def _first_plain(masked: str, name: str, actor_names: Sequence[str]) -> list[re.
     for ignore_case in (False, True):
         found = []
         for m in _name_pattern(name, ignore_case).finditer(masked):
-            if not _inside_actor_name(masked, m.start(), m.end(), actor_names):
+            if _word_start(masked, m.start()) and not _inside_actor_name(masked, m.start(), m.end(), actor_names):
                 found.append(m)
                 if len(found) >= _MAX_TEXT_HITS:
                     break
@@ -222,9 +243,9 @@ def _text_hit(m: re.Match[str], name: str, role: str, person: Person, text: str,
     how = "whole word, exact case" if exact else f"whole word, matching {m.group()!r} ignoring case"
     if weak:
         how += f"; {name!r} is short or a common word, so it may not mean the user"
-    evidence = (f"named {person.name}{_as(name, role)} in plain text in {profile.where} "
-                f"({how}): \"{excerpt(text, m.start(), m.end())}\"")
-    return Hit(person.name, TEXT, f"{TEXT}:{name.casefold()}", round(confidence, 2), evidence)
+    how = f"named {person.name}{_as(name, role)} in plain text in {profile.where} ({how})"
+    return Hit(person.name, TEXT, f"{TEXT}:{name.casefold()}", round(confidence, 2), how,
+               text, m.start(), m.end())
 
 
 def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Profile,
@@ -232,7 +253,8 @@ def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Prof
     """Every mention of a protected person in `text` (links, pings, then plain text)."""
     if not text or not text.strip():
         return []
-    links = user_links(text, context.site)
+    only = None if parse else [n for p in context.restriction.protected for n in person_names(p)]
+    links = user_links(text, context.site, only)
     calls = ping_calls(text, context.site, parse=parse)
     masked = _mask(text, [(x.start, x.end) for x in (*links, *calls)] + url_spans(text))
     folded = masked.casefold()

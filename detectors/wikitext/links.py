@@ -20,7 +20,7 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from detectors.model import NS_SPECIAL, NS_USER, NS_USER_TALK, SiteInfo, normalize_user_name
@@ -67,25 +67,41 @@ class PingCall:
     text: str
 
 
-def user_links(text: str, site: SiteInfo) -> list[UserLink]:
-    """Every link in `text` to a user page, user talk page (or subpage) or contributions."""
+def user_links(text: str, site: SiteInfo, only: Iterable[str] | None = None) -> list[UserLink]:
+    """Every link in `text` to a user page, user talk page (or subpage) or contributions.
+
+    `only` (names), for very large texts: skip links whose markup does not contain one of
+    them (ignoring case, spaces or underscores), which spares resolving every signature.
+    """
     if not text:
         return []
+    keep = _prefilter(only)
+    seen: dict[str, tuple[str, str] | None] = {}  # talk pages repeat the same signatures
     out = []
     if "[[" in text:
         for m in _WIKILINK.finditer(text):
-            hit = title_user(m.group(1), site)
-            if hit is not None:
-                out.append(UserLink(hit[0], hit[1], m.start(), m.end(), _short(m.group())))
+            raw = m.group(1)
+            if keep(raw):
+                hit = seen[raw] if raw in seen else seen.setdefault(raw, title_user(raw, site))
+                if hit is not None:
+                    out.append(UserLink(hit[0], hit[1], m.start(), m.end(), _short(m.group())))
     if "//" in text:
         for m in _URL.finditer(text):
             url = trim_url(m.group())
-            hit = url_user(url, site)
-            if hit is not None:
-                end = m.start() + len(url)
-                out.append(UserLink(hit[0], hit[1], m.start(), end, _short(url), "url"))
+            if keep(url):
+                hit = seen[url] if url in seen else seen.setdefault(url, url_user(url, site))
+                if hit is not None:
+                    end = m.start() + len(url)
+                    out.append(UserLink(hit[0], hit[1], m.start(), end, _short(url), "url"))
     out.sort(key=lambda link: link.start)
     return out
+
+
+def _prefilter(only: Iterable[str] | None) -> Callable[[str], bool]:
+    if only is None:
+        return lambda raw: True
+    needles = tuple({n.replace("_", " ").casefold() for n in only if n.strip()})
+    return lambda raw: any(n in raw.replace("_", " ").casefold() for n in needles)
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -199,7 +215,7 @@ def ping_calls(text: str, site: SiteInfo, parse: bool = True) -> list[PingCall]:
     if not text or "{{" not in text:
         return []
     names = _ping_names(tuple(site.ping_templates))
-    if not names or _ping_prefilter(tuple(site.ping_templates)).search(text) is None:
+    if not names or (parse and _ping_prefilter(tuple(site.ping_templates)).search(text) is None):
         return []
     spans = _template_spans(text) if parse else None
     if spans is None:
