@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 RECENT_CHANGES = "recentchanges"
 THANKS = "log:thanks"
 STREAMS = (RECENT_CHANGES, THANKS)
-CREATOR_LOGS = {"delete", "move", "protect"}
+CREATOR_LOGS = {"delete", "move", "protect", "suppress", "stable"}
 
 
 class Gateway(Protocol):
@@ -123,7 +123,7 @@ class Pipeline:
 
     def _detect(self, work: Work, site: SiteInfo, contents: "Contents") -> Detection | None:
         event, restriction = work.event, work.restriction
-        ctx = contents.context(event, restriction, site)
+        event, ctx = contents.context(event, restriction, site)
         findings: list[Finding] = []
         for detector in self.detectors:
             try:
@@ -140,46 +140,57 @@ class Pipeline:
 
 
 class Contents:
-    """Revision texts, histories and page creators for the watched events of one page."""
+    """Revision texts, histories and log details for the watched events of one API page."""
 
     def __init__(self, gateway: Gateway, limits: DetectorLimits, needs: frozenset[Need]):
         self.gateway, self.limits, self.needs = gateway, limits, needs
         self.texts: dict[int, Revision] = {}
         self.histories: dict[int, tuple[Revision, ...]] = {}
-        self.creators: dict[str, str | None] = {}
+        self.extras: dict[str, dict[str, object]] = {}
 
     def prefetch(self, events: Sequence[Event]) -> None:
         edits = [e for e in events if e.is_edit and e.revid]
         if Need.TEXT in self.needs and edits:
             ids = [e.revid for e in edits] + [e.old_revid for e in edits if e.old_revid]
             self.texts = self.gateway.revisions(ids, with_text=True)
-        history = Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs
-        for e in edits:
-            if history and e.old_revid and e.revid not in self.histories:
-                self.histories[e.revid] = self._history(e)
+        if Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs:
+            for e in edits:
+                if e.old_revid and e.revid not in self.histories:
+                    self.histories[e.revid] = self._history(e)
         for e in events:
-            if e.type is EventType.LOG and e.log_type in CREATOR_LOGS and e.title \
-                    and e.title not in self.creators:
-                self.creators[e.title] = self.gateway.page_creator(e.title)
+            if e.type is EventType.LOG:
+                self.extras[e.key] = self._log_details(e)
 
     def _history(self, event: Event) -> tuple[Revision, ...]:
+        # mwreverts' window: radius + 1 revisions back, so that `radius` can be reverted
         with_text = Need.HISTORY_TEXT in self.needs
-        limit = max(self.limits.revert_radius,
+        limit = max(self.limits.revert_radius + 1,
                     self.limits.history_revisions if with_text else 0)
         return self.gateway.history(event.title, event.old_revid, limit, with_text=with_text,
                                     max_bytes=self.limits.history_bytes if with_text else 0)
 
-    def context(self, event: Event, restriction: Restriction, site: SiteInfo) -> Context:
+    def _log_details(self, event: Event) -> dict[str, object]:
+        """What log-action needs beyond the log row: the page's creator, deleted revisions' authors."""
+        extra: dict[str, object] = {}
+        if event.log_type in CREATOR_LOGS and event.title and event.log_action != "revision":
+            creator = self.gateway.page_creator(event.title)
+            if creator:
+                extra["page_creator"] = creator
+        ids = event.params.get("ids")
+        if event.log_action in ("revision", "event") and isinstance(ids, (list, tuple)):
+            revids = [int(i) for i in ids if str(i).isdigit()]
+            revs = self.gateway.revisions(revids, with_text=False) if revids else {}
+            extra["revision_authors"] = sorted({r.user.name for r in revs.values() if r.user.name})
+        return extra
+
+    def context(self, event: Event, restriction: Restriction, site: SiteInfo
+                ) -> tuple[Event, Context]:
         old = self.texts.get(event.old_revid)
         new = self.texts.get(event.revid)
-        if event.type is EventType.LOG and event.title in self.creators:
-            creator = self.creators[event.title]
-            if creator:
-                event = _with_param(event, "page_creator", creator)
-        return Context(restriction=restriction, site=site,
-                       old_text=old.text if old else None, new_text=new.text if new else None,
-                       history=self.histories.get(event.revid, ()), limits=self.limits)
-
-
-def _with_param(event: Event, key: str, value: object) -> Event:
-    return replace(event, params=MappingProxyType({**event.params, key: value}))
+        if self.extras.get(event.key):
+            event = replace(event, params=MappingProxyType({**event.params,
+                                                            **self.extras[event.key]}))
+        return event, Context(restriction=restriction, site=site,
+                              old_text=old.text if old else None,
+                              new_text=new.text if new else None,
+                              history=self.histories.get(event.revid, ()), limits=self.limits)

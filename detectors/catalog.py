@@ -1,12 +1,15 @@
 """Every detector the bot runs, in the order their findings are listed."""
 from __future__ import annotations
 
-from detectors import thanks, userspace
+from detectors import changes, logactions, reverts, thanks, userspace
 from detectors.base import Detector
 
 ALL: tuple[Detector, ...] = (
     userspace.DETECTOR,
     thanks.DETECTOR,
+    reverts.DETECTOR,
+    changes.DETECTOR,
+    logactions.DETECTOR,
 )
 
 
