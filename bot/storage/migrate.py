@@ -28,13 +28,22 @@ def alembic_config() -> Config:
     return config
 
 
+def head_revisions() -> tuple[str, ...]:
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The head (several heads, while branches are being merged, are joined with '+')."""
+    return "+".join(head_revisions()) or None
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    with storage_errors(engine, "reading the schema revision"), engine.connect() as conn:
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
 def current_revision(engine: Engine) -> str | None:
-    with storage_errors(engine, "reading the schema revision"), engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    return "+".join(current_revisions(engine)) or None
 
 
 def _run(engine: Engine, what: str, action: str, revision: str) -> None:
@@ -47,7 +56,7 @@ def _run(engine: Engine, what: str, action: str, revision: str) -> None:
             raise StorageError(f"{what}: {str(exc).splitlines()[0]}") from exc
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     _run(engine, f"upgrading the database to {revision}", "upgrade", revision)
 
 

@@ -38,7 +38,7 @@ class Store:
         self.close()
 
     # -- schema ---------------------------------------------------------------------------
-    def upgrade(self, revision: str = "head") -> None:
+    def upgrade(self, revision: str = "heads") -> None:
         migrate.upgrade(self.engine, revision)
 
     def downgrade(self, revision: str) -> None:
