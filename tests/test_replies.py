@@ -223,3 +223,13 @@ def test_limits_bound_the_work():
 
 def test_confidence_constants():
     assert (CONFIDENT, AMBIGUOUS) == (0.9, 0.6)
+
+
+@pytest.mark.parametrize("cut", [0, 1, 4095, 4096, 70_000, 199_999])
+def test_changed_region_on_long_texts(cut):
+    from detectors.wikitext.comments import changed_region
+    base = "".join(f"line {i} \U0001f600\n" for i in range(20_000))
+    for new in (base[:cut] + "inserted\n" + base[cut:], base[:cut] + base[cut + 5:]):
+        a_lo, a_hi, b_lo, b_hi = changed_region(base, new)
+        assert base[:a_lo] == new[:b_lo] and base[a_hi:] == new[b_hi:]
+        assert a_hi - a_lo < 100 and b_hi - b_lo < 100

@@ -25,7 +25,7 @@ from detectors.wikitext.threads import HEADING, Comment, parse_comments, section
 __all__ = ["AddedComment", "Comment", "added_comments", "changed_region", "parse_comments"]
 
 _CHUNK = 4096
-_MAX_CHUNK = 1 << 20
+_MAX_CHUNK = 1 << 16
 DEFAULT_MAX_BYTES = 2_000_000
 
 
@@ -38,42 +38,42 @@ class AddedComment:
 
 
 def _common_prefix(a: str, b: str, limit: int) -> int:
-    i, step = 0, _CHUNK
+    """len of the common prefix (at most `limit`), by growing chunks compared in C."""
+    i, j, step = 0, 0, _CHUNK
     while i < limit:
         j = min(limit, i + step)
-        if a[i:j] != b[i:j]:
+        if not a.startswith(b[i:j], i):
             break
         i, step = j, min(step * 2, _MAX_CHUNK)
     else:
         return limit
-    lo, hi = i, j
-    while hi - lo > 1:  # a[:lo] == b[:lo]; they differ before hi
-        mid = (lo + hi) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
+    while j - i > 1:  # a[:i] == b[:i]; they differ before j
+        mid = (i + j) // 2
+        if a.startswith(b[i:mid], i):
+            i = mid
         else:
-            hi = mid
-    return lo
+            j = mid
+    return i
 
 
 def _common_suffix(a: str, b: str, limit: int) -> int:
+    """len of the common suffix (at most `limit`)."""
     la, lb = len(a), len(b)
-    n, step = 0, _CHUNK
+    n, m, step = 0, 0, _CHUNK
     while n < limit:
         m = min(limit, n + step)
-        if a[la - m:la - n] != b[lb - m:lb - n]:
+        if not a.endswith(b[lb - m:lb - n], 0, la - n):
             break
         n, step = m, min(step * 2, _MAX_CHUNK)
     else:
         return limit
-    lo, hi = n, m
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
-            lo = mid
+    while m - n > 1:
+        mid = (n + m) // 2
+        if a.endswith(b[lb - mid:lb - n], 0, la - n):
+            n = mid
         else:
-            hi = mid
-    return lo
+            m = mid
+    return n
 
 
 def changed_region(old: str, new: str) -> tuple[int, int, int, int]:
