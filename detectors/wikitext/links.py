@@ -100,8 +100,11 @@ def user_links(text: str, site: SiteInfo, only: Iterable[str] | None = None) -> 
 def _prefilter(only: Iterable[str] | None) -> Callable[[str], bool]:
     if only is None:
         return lambda raw: True
-    needles = tuple({n.replace("_", " ").casefold() for n in only if n.strip()})
-    return lambda raw: any(n in raw.replace("_", " ").casefold() for n in needles)
+    words = sorted({w for n in only for w in n.replace("_", " ").split()[:1]}, key=len)
+    if not words:
+        return lambda raw: False
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return lambda raw: pattern.search(raw) is not None
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -206,11 +209,13 @@ def _short(markup: str, limit: int = 100) -> str:
 
 # --- ping-style templates -------------------------------------------------------------------
 
-def ping_calls(text: str, site: SiteInfo, parse: bool = True) -> list[PingCall]:
+def ping_calls(text: str, site: SiteInfo, parse: bool = True,
+               only: Iterable[str] | None = None) -> list[PingCall]:
     """Calls of `site.ping_templates` in `text`, with the users named by positional parameters.
 
     `parse=True` scans nesting (linear in the number of brace/bracket tokens); `parse=False`
-    (for text too large to parse) finds innermost templates with a regex only.
+    (for text too large to parse) finds innermost templates with a regex only. `only` (names):
+    skip calls whose markup contains none of them, as for `user_links`.
     """
     if not text or "{{" not in text:
         return []
@@ -220,11 +225,13 @@ def ping_calls(text: str, site: SiteInfo, parse: bool = True) -> list[PingCall]:
     spans = _template_spans(text) if parse else None
     if spans is None:
         spans = _innermost_spans(text)
+    keep, known = _prefilter(only), {}  # template name as written -> normalized
     out = []
     for start, end, pipes in spans:
-        call = _ping_call(text, start, end, pipes, names, site)
-        if call is not None:
-            out.append(call)
+        if end - start <= _MAX_TEMPLATE_CHARS and keep(text[start:end]):
+            call = _ping_call(text, start, end, pipes, names, site, known)
+            if call is not None:
+                out.append(call)
     return out
 
 
@@ -294,11 +301,10 @@ def _innermost_spans(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
 
 
 def _ping_call(text: str, start: int, end: int, pipes: tuple[int, ...],
-               names: frozenset[str], site: SiteInfo) -> PingCall | None:
-    if end - start > _MAX_TEMPLATE_CHARS:
-        return None
+               names: frozenset[str], site: SiteInfo, known: dict[str, str]) -> PingCall | None:
     bounds = (start + 2, *pipes, end - 2)
-    name = template_name(text[bounds[0]:bounds[1]], site)
+    raw = text[bounds[0]:bounds[1]]
+    name = known[raw] if raw in known else known.setdefault(raw, template_name(raw, site))
     if name not in names:
         return None
     users: list[str] = []
