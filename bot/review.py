@@ -38,8 +38,8 @@ def links_for(item: Any, api: str) -> Links:
         diff = f"{index}?title=Special:Log&logid={item.logid}"
     else:
         diff = ""
-    page = f"{index}?title={quote(item.page.replace(' ', '_'))}" if item.page else ""
-    actor = f"{index}?title=Special:Contributions/{quote(item.actor.replace(' ', '_'))}"
+    page = f"{index}?title={quote(item.page.replace(' ', '_'), safe=':/')}" if item.page else ""
+    actor = f"{index}?title=Special:Contributions/{quote(item.actor.replace(' ', '_'), safe=':/')}"
     return Links(diff, page, actor)
 
 
