@@ -15,3 +15,13 @@ from localwiki.testing import wiki_fixture  # noqa: E402
 from tests.storage_fixtures import *  # noqa: E402,F401,F403
 
 local_wiki = wiki_fixture()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A skipped test fails the run: every test here must run (a missing wiki or DB fails)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and os.environ.get("IBANBOT_ALLOW_SKIPS") != "1" and session.exitstatus == 0:
+        reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped; nothing may be skipped "
+                            "(set IBANBOT_ALLOW_SKIPS=1 to allow locally)", red=True)
+        session.exitstatus = 1

@@ -88,7 +88,7 @@ PINGS = [
 @pytest.mark.parametrize("added,expected", LINKS + PINGS)
 def test_link_and_ping_forms(added, expected, limits):
     if limits and "{{smiley}}" in added:
-        pytest.skip("regex-only scanning (text over max_parse_bytes) sees innermost templates")
+        pytest.xfail("regex-only scanning (text over max_parse_bytes) sees innermost templates")
     found = about(run(added, limits=limits))
     assert found, added
     best = max(found, key=lambda f: f.confidence)
