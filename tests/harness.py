@@ -90,6 +90,8 @@ def _value(v) -> str:
         return "true" if v else "false"
     if isinstance(v, datetime):
         return iso(v)
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_value(x)}" for k, x in v.items()) + " }"
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     return json.dumps(v, ensure_ascii=False)
