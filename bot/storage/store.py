@@ -5,7 +5,7 @@ NotFound; a bad decision or reviewer as UsageError. Datetimes in and out are awa
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import URL, Engine
@@ -77,6 +77,19 @@ class Store:
                     new.append(item_id)
             if cursor is not None:
                 _cursors.set_cursor(conn, wiki, stream, cursor, detected_at)
+        return new
+
+    def save_batch_cursors(self, cursors: Mapping[tuple[str, str], str],
+                           detections: Sequence[Detection], detected_at: datetime) -> list[int]:
+        """Like save_batch, but moves several (wiki, stream) cursors in the same transaction."""
+        new: list[int] = []
+        with storage_errors(self.engine, "saving a stream batch"), self.engine.begin() as conn:
+            for d in detections:
+                item_id = _queue.insert_detection(conn, d, detected_at)
+                if item_id is not None:
+                    new.append(item_id)
+            for (wiki, stream), value in sorted(cursors.items()):
+                _cursors.set_cursor(conn, wiki, stream, value, detected_at)
         return new
 
     def set_cursor(self, wiki: str, stream: str, value: str, at: datetime) -> None:
