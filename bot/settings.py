@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -209,6 +209,26 @@ class BansSettings(_Frozen):
         return (_base(info) / Path(value).expanduser()).resolve()
 
 
+class StreamsSettings(_Frozen):
+    """Where events come from: polling each wiki (default) or one EventStreams connection."""
+
+    source: Literal["poll", "eventstreams"] = "poll"
+    eventstreams_url: StrictStr = "https://stream.wikimedia.org/v2/stream/recentchange"
+    timeout_seconds: Annotated[float, Field(strict=True, gt=0)] = 60.0  # idle -> reconnect
+    batch_seconds: Seconds = 1.0  # save the position at least this often
+    reconnect_seconds: Seconds = 5.0
+
+    @field_validator("eventstreams_url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(
+                c.isspace() for c in url):
+            raise ValueError("must be an http(s) URL, e.g. "
+                             "https://stream.wikimedia.org/v2/stream/recentchange")
+        return url
+
+
 class BotSettings(_Frozen):
     contact: StrictStr | None = None  # goes into the User-Agent
 
@@ -248,8 +268,9 @@ class WikiSettings(_Frozen):
     report_page: StrictStr | None = None
     run_page: StrictStr | None = None
     user: StrictStr | None = None  # the pywikibot account; None: anonymous read
+    stream_wiki: StrictStr | None = None  # EventStreams `wiki` (db name), e.g. "enwiki"
 
-    _blank = field_validator("report_page", "run_page", "user")(_nonblank)
+    _blank = field_validator("report_page", "run_page", "user", "stream_wiki")(_nonblank)
     _api = field_validator("api")(check_api_url)
 
     @field_validator("name")
@@ -278,6 +299,7 @@ class Settings(_Frozen):
     bans: BansSettings = Field(default_factory=dict, validate_default=True)
     bot: BotSettings = Field(default_factory=BotSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    streams: StreamsSettings = Field(default_factory=StreamsSettings)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
 
     @field_validator("wikis", mode="before")
@@ -319,7 +341,8 @@ class Settings(_Frozen):
 
 
 _SETTINGS_KEYS = frozenset().union(*(m.model_fields for m in (
-    Settings, DatabaseSettings, BansSettings, BotSettings, LimitsSettings, WikiSettings)))
+    Settings, DatabaseSettings, BansSettings, BotSettings, LimitsSettings, WikiSettings,
+    StreamsSettings)))
 
 
 # ----------------------------------------------------------------------------- loading
