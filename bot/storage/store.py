@@ -14,6 +14,7 @@ from bot.errors import UsageError
 from bot.storage import audit as _audit
 from bot.storage import cursors as _cursors
 from bot.storage import migrate
+from bot.storage import ops as _ops  # its tables join schema.metadata (migration 0003_ops)
 from bot.storage import queue as _queue
 from bot.storage.engine import make_engine, safe_url, storage_errors
 from bot.storage.records import DECISIONS, SOURCES, AuditEntry, QueueItem
@@ -30,6 +31,11 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def ops(self) -> _ops.Ops:
+        """Poll leases, poll health and the retention purge (bot.storage.ops)."""
+        return _ops.Ops(self.engine)
 
     def __enter__(self) -> Store:
         return self
