@@ -4,5 +4,8 @@
 """
 from bot.storage.records import DECISIONS, SOURCES, STATUSES, AuditEntry, Decision, QueueItem
 from bot.storage.store import Store
+# imported here so that its tables join schema.metadata wherever the metadata is used
+from bot.storage.reviewers import Reviewer, ReviewerStore, WebSession
 
-__all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES"]
+__all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
+           "ReviewerStore", "Reviewer", "WebSession"]
