@@ -229,6 +229,16 @@ class StreamsSettings(_Frozen):
         return url
 
 
+class OperationsSettings(_Frozen):
+    """Reliability: retention, the status check, polling leases and outage backoff."""
+
+    retention_days: PositiveInt = 90  # decided items are purged this long after the decision
+    stale_after_seconds: PositiveInt = 900  # `ibanbot status` exits 1 past this without a poll
+    lease_seconds: PositiveInt = 120  # another process may poll a wiki this long after its
+    #                                   holder stopped renewing (died)
+    max_backoff_seconds: PositiveInt = 300  # longest wait between tries during an outage
+
+
 class BotSettings(_Frozen):
     contact: StrictStr | None = None  # goes into the User-Agent
 
@@ -300,6 +310,7 @@ class Settings(_Frozen):
     bot: BotSettings = Field(default_factory=BotSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
+    operations: OperationsSettings = Field(default_factory=OperationsSettings)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
 
     @field_validator("wikis", mode="before")
@@ -342,7 +353,7 @@ class Settings(_Frozen):
 
 _SETTINGS_KEYS = frozenset().union(*(m.model_fields for m in (
     Settings, DatabaseSettings, BansSettings, BotSettings, LimitsSettings, WikiSettings,
-    StreamsSettings)))
+    StreamsSettings, OperationsSettings)))
 
 
 # ----------------------------------------------------------------------------- loading
