@@ -53,9 +53,18 @@ def test_hidden_fields_are_empty_not_errors():
     {k: v for k, v in RC_EDIT.items() if k != "rcid"},
     {**RC_EDIT, "type": "categorize"},
     {**RC_EDIT, "timestamp": "yesterday"},
+    {**RC_EDIT, "ns": "three"},
+    {**RC_EDIT, "tags": 5},
+    {**RC_EDIT, "revid": None, "timestamp": None},
 ])
 def test_rows_missing_what_identifies_them_give_none(broken):
     assert event_from_rc("w", broken) is None
+
+
+def test_log_rows_and_revisions_with_missing_fields_give_none():
+    assert event_from_log("w", {k: v for k, v in LOG_THANKS.items() if k != "logid"}) is None
+    assert event_from_log("w", ["not", "a", "row"]) is None
+    assert revision_from_api({"revid": 3}) is None
 
 
 def test_revision_with_hidden_text():

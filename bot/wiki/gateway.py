@@ -92,11 +92,10 @@ class WikiGateway:
         for query in self._query(params):
             events, bad = [], []
             for row in query.get(key) or ():
-                row_id, stamp = int(row.get(id_key) or 0), str(row.get("timestamp", ""))
                 try:
-                    ts = parse_ts(stamp)
-                except ValueError:
-                    bad.append(f"{id_key} {row_id or '?'}")
+                    row_id, ts = int(row.get(id_key) or 0), parse_ts(str(row.get("timestamp")))
+                except (ValueError, TypeError, AttributeError):
+                    bad.append(f"{id_key} {row.get(id_key, '?') if isinstance(row, dict) else '?'}")
                     continue
                 if not position.is_after(ts, row_id):
                     continue

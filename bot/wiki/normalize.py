@@ -35,15 +35,24 @@ def _flat_params(params: Any) -> Mapping[str, object]:
     return MappingProxyType(dict(params) if isinstance(params, Mapping) else {})
 
 
+def _readable(convert):
+    """Rows with missing or mistyped fields give None (the caller logs their ids), never raise."""
+    def safe(wiki: str, row: Mapping[str, Any]) -> Any:
+        try:
+            return convert(wiki, row) if isinstance(row, Mapping) else None
+        except (KeyError, ValueError, TypeError, AttributeError):
+            return None
+    safe.__doc__, safe.__name__ = convert.__doc__, convert.__name__
+    return safe
+
+
+@_readable
 def event_from_rc(wiki: str, row: Mapping[str, Any]) -> Event | None:
     """A `list=recentchanges` row -> Event, or None when the row cannot be one."""
     kind = _RC_TYPES.get(str(row.get("type")))
-    if kind is None or "timestamp" not in row or "rcid" not in row:
+    if kind is None or "rcid" not in row:
         return None
-    try:
-        ts = parse_ts(str(row["timestamp"]))
-    except ValueError:
-        return None
+    ts = parse_ts(str(row["timestamp"]))
     title, ns = str(row.get("title", "")), int(row.get("ns") or 0)
     params = _flat_params(row.get("logparams"))
     log_type = str(row.get("logtype", "")) if kind is EventType.LOG else ""
@@ -59,14 +68,10 @@ def event_from_rc(wiki: str, row: Mapping[str, Any]) -> Event | None:
         size=int(row.get("newlen") or 0), old_size=int(row.get("oldlen") or 0), params=params)
 
 
+@_readable
 def event_from_log(wiki: str, row: Mapping[str, Any]) -> Event | None:
     """A `list=logevents` row -> Event (type LOG), or None when the row cannot be one."""
-    if "timestamp" not in row or "logid" not in row or "type" not in row:
-        return None
-    try:
-        ts = parse_ts(str(row["timestamp"]))
-    except ValueError:
-        return None
+    ts = parse_ts(str(row["timestamp"]))
     title, ns = str(row.get("title", "")), int(row.get("ns") or 0)
     log_type, params = str(row["type"]), _flat_params(row.get("params"))
     return Event(
@@ -80,8 +85,11 @@ def event_from_log(wiki: str, row: Mapping[str, Any]) -> Event | None:
 
 def revision_from_api(rev: Mapping[str, Any]) -> Revision | None:
     """A `prop=revisions` entry (formatversion 2) -> Revision. Hidden parts stay empty."""
-    if "revid" not in rev or "timestamp" not in rev:
-        return None
+    return _revision("", rev)
+
+
+@_readable
+def _revision(_: str, rev: Mapping[str, Any]) -> Revision | None:
     slot = (rev.get("slots") or {}).get("main") or {}
     text = None if slot.get("texthidden") or "content" not in slot else str(slot["content"])
     return Revision(
