@@ -63,9 +63,9 @@ class Pipeline:
         self.on_rename = on_rename
         self.wiki = gateway.name
 
-    def poll(self) -> PollResult:
+    def poll(self, streams: Sequence[str] = STREAMS) -> PollResult:
         result = PollResult(self.wiki)
-        for stream in STREAMS:
+        for stream in streams:
             self._poll_stream(stream, result)
         return result
 
