@@ -57,8 +57,13 @@ def test_renamed_to_follows_the_rename_log(gateway, local_wiki):
     assert gateway.renamed_to(unique("Never")) is None
 
 
-def test_site_info_from_the_wiki(gateway):
-    site = gateway.site_info()
+def test_site_info_from_the_wiki(local_wiki):
+    (admin, a), = people(local_wiki, "Tpl")
+    a.edit("Template:Ping", "@[[User:{{{1}}}|{{{1}}}]]")
+    a.edit("Template:Pong", "#REDIRECT [[Template:Ping]]")
+    site = WikiGateway(WikiConfig(local_wiki.name, local_wiki.api_url, max_retries=1,
+                                  retry_wait=1)).site_info()
+    assert "Pong" in site.ping_templates and "reply to" in site.ping_templates
     assert site.split_title("user talk:Bob") == (3, "Bob")
     assert site.split_title("Project:Foo")[0] == 4
     assert "Contributions" in site.special_aliases["Contributions"]

@@ -7,7 +7,7 @@ save findings and cursor together after every page.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -68,8 +68,24 @@ class WikiGateway:
         if self._site_info is None:
             query = next(self._query({"meta": "siteinfo",
                                       "siprop": "namespaces|namespacealiases|specialpagealiases"}))
-            self._site_info = normalize.site_info_from_api(query, self.config.ping_templates)
+            info = normalize.site_info_from_api(query, self.config.ping_templates)
+            self._site_info = replace(info, ping_templates=self._with_redirects(
+                info.ping_templates, info.namespace(10)))
         return self._site_info
+
+    def _with_redirects(self, templates: tuple[str, ...], ns: Any) -> tuple[str, ...]:
+        """The ping templates plus every redirect to them on this wiki ({{Pong}} -> {{Ping}})."""
+        prefix = (ns.name if ns else "Template") + ":"
+        found = list(templates)
+        for i in range(0, len(templates), BATCH):
+            titles = "|".join(prefix + t for t in templates[i:i + BATCH])
+            params = {"prop": "redirects", "titles": titles, "rdnamespace": 10, "rdlimit": "max",
+                      "rdprop": "title"}
+            for query in self._query(params):
+                for page in query.get("pages") or ():
+                    found += [str(r["title"]).partition(":")[2] for r in page.get("redirects") or ()
+                              if r.get("title")]
+        return tuple(dict.fromkeys(found))
 
     def server_time(self) -> Position:
         query = next(self._query({"meta": "siteinfo", "siprop": "general", "curtimestamp": 1}))
