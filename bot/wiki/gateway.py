@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from bot.wiki import normalize, session
+from bot.wiki import diffs, normalize, session
 from bot.wiki.cursor import Position, format_ts, parse_ts
 from detectors.model import Event, Revision, SiteInfo, UserRef, normalize_user_name
 
@@ -163,6 +164,14 @@ class WikiGateway:
                                   "rvlimit": 1, "rvprop": "user"}))
         revs = [r for p in query.get("pages") or () for r in p.get("revisions") or ()]
         return str(revs[0]["user"]) if revs and revs[0].get("user") else None
+
+    # -- review (bot/wiki/diffs.py) --------------------------------------------------------
+    def compare(self, revid: int) -> diffs.Comparison:
+        """The wiki's diff of a revision against its parent (untrusted HTML rows)."""
+        return diffs.compare(self, revid)
+
+    def contributions(self, user: str, start: datetime, end: datetime) -> diffs.Contributions:
+        return diffs.contributions(self, user, start, end)
 
     # -- users ---------------------------------------------------------------------------
     def users_by_name(self, names: Iterable[str]) -> dict[str, UserRef | None]:
