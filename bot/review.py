@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from bot import timeline as _timeline
 from bot.errors import UsageError
+from detectors.model import normalize_user_name
 
 DECISIONS = ("confirmed", "dismissed", "needs-info")
 STATUSES = ("new", *DECISIONS)
@@ -97,3 +99,28 @@ def render_item(item: Any, links: Links, current_actor: str | None = None) -> st
         out += [f"  - {_ts(d.at)} {d.reviewer}: {d.decision}" + (f" ({d.note})" if d.note else "")
                 for d in decisions]
     return "\n".join(out)
+
+
+# -- interaction timeline (the web UI's timeline page) ---------------------------------------
+MAX_TIMELINE_DAYS = 366
+
+
+class ContributionSource(Protocol):
+    def contributions(self, user: str, start: datetime, end: datetime) -> Any: ...
+
+
+def timeline(wiki: ContributionSource, first: str, second: str, start: datetime,
+             end: datetime) -> _timeline.Timeline:
+    """Pages both users edited between start and end, and their edits there side by side."""
+    if not first.strip() or not second.strip():
+        raise UsageError("a timeline needs two user names")
+    first, second = normalize_user_name(first), normalize_user_name(second)
+    if first == second:
+        raise UsageError("a timeline needs two different users")
+    if end <= start:
+        raise UsageError("the timeline's end must be after its start")
+    if end - start > timedelta(days=MAX_TIMELINE_DAYS):
+        raise UsageError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days")
+    a, b = wiki.contributions(first, start, end), wiki.contributions(second, start, end)
+    return _timeline.build((first, second), start, end, a.edits, b.edits,
+                           a.truncated or b.truncated)
