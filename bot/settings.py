@@ -303,6 +303,16 @@ class WikiSettings(_Frozen):
         return DEFAULT_PING_TEMPLATES if self.ping_templates is None else self.ping_templates
 
 
+class WebSettings(_Frozen):
+    """The staff review web UI (`ibanbot web`, bot.web.wsgi:app)."""
+
+    session_minutes: PositiveInt = 480  # a sign-in lasts this long
+    login_attempts: PositiveInt = 5  # failed sign-ins per name (or per address x4) in the window
+    login_window_minutes: PositiveInt = 15
+    secure_cookies: bool = True  # cookies only over HTTPS; `ibanbot web` on 127.0.0.1 turns it off
+    page_size: PositiveInt = 50
+
+
 class Settings(_Frozen):
     path: Path  # the settings file (absolute)
     database: DatabaseSettings = Field(default_factory=dict, validate_default=True)
@@ -311,6 +321,7 @@ class Settings(_Frozen):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
 
     @field_validator("wikis", mode="before")
@@ -353,7 +364,7 @@ class Settings(_Frozen):
 
 _SETTINGS_KEYS = frozenset().union(*(m.model_fields for m in (
     Settings, DatabaseSettings, BansSettings, BotSettings, LimitsSettings, WikiSettings,
-    StreamsSettings, OperationsSettings)))
+    StreamsSettings, OperationsSettings, WebSettings)))
 
 
 # ----------------------------------------------------------------------------- loading
