@@ -40,7 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the database").add_subparsers(
         dest="db_command", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply the database migrations")
+    _ops_parsers(sub)
     return p
+
+
+def _ops_parsers(sub: argparse._SubParsersAction) -> None:
+    status = sub.add_parser("status", help="poll health per wiki and stream (exit 1 when stale)")
+    status.add_argument("--max-age", type=float, metavar="SECONDS",
+                        help="stale after this long without a successful poll "
+                             "(default: operations.stale_after_seconds)")
+    status.add_argument("--format", choices=["table", "json"], default="table")
+    purge = sub.add_parser("purge", help="delete decided items past the retention period")
+    purge.add_argument("--days", type=int, metavar="N",
+                       help="retention in days (default: operations.retention_days)")
 
 
 def _queue_parsers(sub: argparse._SubParsersAction) -> None:
