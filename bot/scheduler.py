@@ -2,38 +2,47 @@
 
 Jobs never overlap (max_instances=1), late runs are coalesced and never skipped
 (misfire_grace_time=None: APScheduler 3 otherwise drops a run that starts >1 s late).
-On SIGTERM the current polls finish, then the process exits 0.
+On SIGTERM the current polls finish, then the process exits 0. Each poll goes through
+bot.supervisor (lease, health, backoff); a daily job purges decided items (bot.health).
 """
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import App
 from bot.errors import IbanbotError
+from bot.health import purge_decided
+from bot.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
 
-def _job(app: App, wiki: str) -> None:
+def _job(supervisor: Supervisor, wiki: str) -> None:
+    supervisor.poll(wiki)  # never raises: failures are logged once per outage, with backoff
+
+
+def _purge_job(app: App) -> None:
     try:
-        app.poll_once(wiki)
+        purge_decided(app)
     except IbanbotError as exc:
-        log.error("%s", exc)
-    except Exception:  # keep the scheduler alive; the next run retries
-        log.exception("wiki %s: poll failed", wiki)
+        log.error("retention purge failed: %s", exc)
 
 
-def build_scheduler(app: App) -> BackgroundScheduler:
+def build_scheduler(app: App, supervisor: Supervisor | None = None) -> BackgroundScheduler:
+    supervisor = supervisor or Supervisor(app)
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "max_instances": 1, "coalesce": True, "misfire_grace_time": None})
     for wiki in app.settings.wikis:
-        scheduler.add_job(_job, "interval", seconds=wiki.poll_seconds, args=(app, wiki.name),
-                          id=f"poll:{wiki.name}", next_run_time=datetime.now(timezone.utc))
+        scheduler.add_job(_job, "interval", seconds=wiki.poll_seconds,
+                          args=(supervisor, wiki.name), id=f"poll:{wiki.name}",
+                          next_run_time=datetime.now(timezone.utc))
+    scheduler.add_job(_purge_job, "interval", hours=24, args=(app,), id="purge",
+                      next_run_time=datetime.now(timezone.utc) + timedelta(minutes=5))
     return scheduler
 
 
@@ -42,10 +51,13 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    scheduler = build_scheduler(app)
+    supervisor = Supervisor(app)
+    scheduler = build_scheduler(app, supervisor)
     scheduler.start()
     log.info("polling %d wiki(s); SIGTERM to stop", len(app.settings.wikis))
     stop.wait()
     log.info("stopping: finishing the current polls")
     scheduler.shutdown(wait=True)
+    supervisor.release()
+    log.info("stopped")
     return 0

@@ -1,0 +1,106 @@
+"""`ibanbot status` (poll health per wiki and stream) and the retention purge.
+
+Status, per configured wiki and stream: the last successful poll, the lag (time since it:
+events newer than that are not in the queue yet), consecutive failures with the last error,
+and warnings. A wiki is *stale* when any of its streams has had no successful poll for
+`stale_after_seconds` (or never): `ibanbot status` then exits 1, for a monitoring check.
+Nothing here names a ban, a user or a queue item.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.app import App
+from bot.pipeline import STREAMS
+from bot.storage.ops import Lease, PurgeResult, StreamHealth
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    wiki: str
+    stream: str
+    last_success: datetime | None
+    lag_seconds: float | None
+    failures: int
+    last_error: str | None
+    stale: bool
+    warnings: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"wiki": self.wiki, "stream": self.stream,
+                "last_success": _iso(self.last_success), "lag_seconds": self.lag_seconds,
+                "failures": self.failures, "last_error": self.last_error, "stale": self.stale,
+                "warnings": list(self.warnings)}
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
+
+def status(app: App, max_age: float | None = None) -> list[StreamStatus]:
+    """One StreamStatus per configured wiki and stream, in settings order."""
+    now = app.now()
+    limit = float(max_age if max_age is not None else app.settings.operations.stale_after_seconds)
+    health = {(h.wiki, h.stream): h for h in app.store.ops.health()}
+    leases = {lease.wiki: lease for lease in app.store.ops.leases()}
+    return [_stream_status(wiki.name, stream, health.get((wiki.name, stream)),
+                           leases.get(wiki.name), now, limit)
+            for wiki in app.settings.wikis for stream in STREAMS]
+
+
+def _stream_status(wiki: str, stream: str, h: StreamHealth | None, lease: Lease | None,
+                   now: datetime, limit: float) -> StreamStatus:
+    warnings: list[str] = []
+    last = h.last_success if h else None
+    lag = (now - last).total_seconds() if last else None
+    stale = lag is None or lag > limit
+    if last is None:
+        warnings.append("never polled successfully")
+    elif stale:
+        warnings.append(f"no successful poll for {_span(lag or 0)} (limit {_span(limit)})")
+    if h and h.failures:
+        since = _iso(h.last_error_at)
+        warnings.append(f"{h.failures} failed tr{'y' if h.failures == 1 else 'ies'} in a row "
+                        f"(last at {since})")
+    if lease and lease.expires_at < now:
+        warnings.append(f"polling lease of {lease.holder} expired at {_iso(lease.expires_at)} "
+                        "(a process died or stopped?)")
+    return StreamStatus(wiki, stream, last, lag, h.failures if h else 0,
+                        h.last_error if h else None, stale, tuple(warnings))
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def render(rows: list[StreamStatus]) -> str:
+    lines = [f"{'wiki':<16} {'stream':<14} {'last success':<21} {'lag':>8}  state"]
+    for r in rows:
+        lag = _span(r.lag_seconds) if r.lag_seconds is not None else "-"
+        state = "STALE" if r.stale else ("FAILING" if r.failures else "ok")
+        lines.append(f"{r.wiki:<16} {r.stream:<14} {_iso(r.last_success) or 'never':<21} "
+                     f"{lag:>8}  {state}")
+        for warning in r.warnings:
+            lines.append(f"    warning: {warning}")
+        if r.failures and r.last_error:
+            lines.append(f"    last error: {r.last_error}")
+    return "\n".join(lines)
+
+
+def purge_decided(app: App, days: int | None = None) -> PurgeResult:
+    """Delete decided items older than the retention period; the audit keeps who/what/when."""
+    days = days if days is not None else app.settings.operations.retention_days
+    now = app.now()
+    result = app.store.ops.purge_decided(now - timedelta(days=days), now)
+    log.info("retention: purged %d decided queue item(s) decided before %s", result.items,
+             _iso(result.cutoff))
+    return result

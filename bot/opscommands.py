@@ -1,0 +1,48 @@
+"""The operations subcommands: `status`, `purge`, and `run --once` through the supervisor."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot import health
+from bot.app import App
+from bot.errors import UsageError
+from bot.supervisor import Supervisor
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0 when every wiki was polled recently, 1 when one is stale (for monitoring)."""
+    if args.max_age is not None and args.max_age <= 0:
+        raise UsageError("ibanbot status: --max-age must be a positive number of seconds")
+    app = App.load(args.config)
+    app.store.check_schema()
+    rows = health.status(app, args.max_age)
+    if args.format == "json":
+        json.dump([r.to_json() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(health.render(rows))
+    return 1 if any(r.stale for r in rows) else 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    if args.days is not None and args.days < 1:
+        raise UsageError("ibanbot purge: --days must be at least 1")
+    app = App.load(args.config)
+    app.store.check_schema()
+    result = health.purge_decided(app, args.days)
+    print(f"purged {result.items} decided item(s) decided before "
+          f"{result.cutoff:%Y-%m-%dT%H:%M:%SZ}")
+    return 0
+
+
+def run_once(app: App) -> int:
+    """One pass over every wiki under its lease; a failed wiki fails the command (exit 1)."""
+    supervisor = Supervisor(app)
+    try:
+        for wiki in app.gateways:
+            supervisor.poll(wiki, raise_errors=True)
+    finally:
+        supervisor.release()
+    return 0
