@@ -1,0 +1,225 @@
+"""The EventStreams source: one `recentchange` connection for every configured wiki.
+
+Each event is routed to its configured wiki, prefiltered by actor (a dictionary lookup: events of
+unrestricted users cost nothing more), and the watched ones are enriched from the wiki (user id,
+tags, sha1: the stream has none) and analysed by that wiki's Pipeline. The findings, the stream's
+last event id and each wiki's polling cursors move in ONE transaction, so:
+
+- a restart resumes from the last saved event id (`Last-Event-ID`);
+- before every (re)connection each wiki is polled from its cursors up to now, which fills any
+  gap the stream left (a disconnect, a restart too old to resume, a wiki down); events the poll
+  already handled are skipped by their (timestamp, id) when the stream delivers them again.
+
+Thanks reach the stream as log events (they are not in `list=recentchanges`); they move the
+wiki's `log:thanks` cursor, everything else its `recentchanges` cursor.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Callable, Mapping, Sequence
+
+from bot.errors import IbanbotError
+from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline
+from bot.wiki.cursor import OVERLAP, Position
+from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
+from detectors.model import Detection, Event, EventType, UserRef
+
+log = logging.getLogger(__name__)
+STREAM_KEY = ("*eventstreams", "recentchange")  # the cursor row holding the last event id
+MAX_BATCH = 1000
+
+
+@dataclass
+class StreamResult:
+    events: int = 0  # messages read
+    ours: int = 0  # events of configured wikis
+    watched: int = 0  # by restricted users
+    unreadable: int = 0
+    skipped: int = 0  # already handled by polling
+    connections: int = 0
+    polled: int = 0  # events read by gap-filling polls
+    new_items: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    last_id: str | None = None
+    watched: dict[str, list[Event]] = field(default_factory=lambda: defaultdict(list))
+    size: int = 0
+    opened: float = field(default_factory=time.monotonic)
+
+
+class StreamRunner:
+    def __init__(self, client: StreamClient, pipelines: Mapping[str, Pipeline], routes: Routes,
+                 store, now: Callable[[], datetime], batch_seconds: float = 1.0,
+                 reconnect_seconds: float = 5.0, stop: threading.Event | None = None) -> None:
+        self.client, self.pipelines, self.routes, self.store = client, pipelines, routes, store
+        self.now, self.batch_seconds, self.reconnect_seconds = now, batch_seconds, reconnect_seconds
+        self.stop = stop or threading.Event()
+        self.result = StreamResult()
+        self._positions: dict[tuple[str, str], Position | None] = {}
+        self._dirty: set[tuple[str, str]] = set()
+        self._batch = _Batch()
+        self._filled_at = now()
+
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self, once: bool = False) -> StreamResult:
+        """Fill gaps and read until stopped (`once`: one pass, up to the time it started)."""
+        started = self.now()
+        while not self.stop.is_set():
+            failed = False
+            try:
+                self.fill_gap()
+                self._read(started if once else None)
+            except IbanbotError as exc:
+                if once:
+                    raise
+                log.error("%s", exc)
+                failed = True
+            if once:
+                break
+            if not self.stop.is_set():
+                log.warning("eventstreams: connection ended; filling the gap by polling, "
+                            "then reconnecting")
+                self.stop.wait(self.reconnect_seconds if failed else 0.2)
+        return self.result
+
+    def close(self) -> None:
+        """Stop from another thread (a signal handler): ends the blocked read."""
+        self.stop.set()
+        self.client.close()
+
+    def fill_gap(self) -> None:
+        """Poll every wiki from its cursors up to now (the gap a stream may have left)."""
+        self._filled_at = self.now()
+        for wiki, pipeline in self.pipelines.items():
+            polled = pipeline.poll()
+            self.result.polled += polled.events
+            self.result.new_items.extend(polled.new_items)
+            log.debug("eventstreams: wiki %s: gap filled by polling %d events", wiki,
+                      polled.events)
+        self._positions.clear()
+        self._dirty.clear()
+
+    def _read(self, until: datetime | None) -> None:
+        last_id = self.store.get_cursor(*STREAM_KEY)
+        since = None if last_id else self._filled_at - OVERLAP
+        self.result.connections += 1
+        self._batch = _Batch()
+        try:
+            for message in self.client.read(last_id, since):
+                reached = self._take(message)
+                if self._due():
+                    self.flush()
+                if self.stop.is_set() or (until is not None and reached and reached >= until):
+                    break
+        finally:
+            self.flush()
+
+    def _due(self) -> bool:
+        batch = self._batch
+        return bool(batch.watched) or batch.size >= MAX_BATCH or (
+            batch.size and time.monotonic() - batch.opened >= self.batch_seconds)
+
+    # -- one message -------------------------------------------------------------------------
+    def _take(self, message: Message) -> datetime | None:
+        """Route, dedupe and prefilter one message; the event's time (None: not ours)."""
+        batch, data = self._batch, message.data
+        batch.last_id, batch.size = message.id or batch.last_id, batch.size + 1
+        self.result.events += 1
+        if data is None:
+            self.result.unreadable += 1
+            log.warning("eventstreams: skipped an event that is not a JSON object (id %s)",
+                        message.id[:200])
+            return None
+        wiki = self.routes.wiki_of(data)
+        event = event_from_stream(wiki, data) if wiki else None
+        if event is None:
+            return None
+        self.result.ours += 1
+        if not self._is_new(event, data):
+            self.result.skipped += 1
+            return event.timestamp
+        pipeline = self.pipelines[event.wiki]
+        if event.type is EventType.LOG and event.log_type == "renameuser" and pipeline.on_rename:
+            self.flush()
+            pipeline.on_rename(event)
+        if pipeline.registry().is_watched(event.wiki, event.actor):
+            self.result.watched += 1
+            batch.watched[event.wiki].append(event)
+        return event.timestamp
+
+    def _is_new(self, event: Event, data: Mapping) -> bool:
+        """Not yet handled by polling; moves the wiki's polling cursor over it."""
+        thanks = event.type is EventType.LOG and event.log_type == "thanks"
+        key, row_id = (event.wiki, THANKS if thanks else RECENT_CHANGES), \
+            (event.logid if thanks else rc_id(data))
+        if not row_id:
+            return True
+        position = self._position(*key)
+        if position is not None and not position.is_after(event.timestamp, row_id):
+            return False
+        self._positions[key] = position.advance(event.timestamp, row_id) if position \
+            else Position(event.timestamp, row_id)
+        self._dirty.add(key)
+        return True
+
+    def _position(self, wiki: str, stream: str) -> Position | None:
+        if (wiki, stream) not in self._positions:
+            saved = self.store.get_cursor(wiki, stream)
+            self._positions[(wiki, stream)] = Position.parse(saved) if saved else None
+        return self._positions[(wiki, stream)]
+
+    # -- saving ------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Analyse the batch's watched events; save findings and positions in one transaction."""
+        batch = self._batch
+        if not batch.size:
+            return
+        detections: list[Detection] = []
+        for wiki, events in batch.watched.items():
+            pipeline = self.pipelines[wiki]
+            detections.extend(pipeline.analyse(enrich(pipeline, events)))
+        cursors = {k: p.format() for k in self._dirty if (p := self._positions.get(k))}
+        if batch.last_id:
+            cursors[STREAM_KEY] = batch.last_id
+        self.result.new_items.extend(self.store.save_batch_cursors(cursors, detections,
+                                                                   self.now()))
+        log.debug("eventstreams: saved %d events, %d watched, %d detections", batch.size,
+                  sum(len(v) for v in batch.watched.values()), len(detections))
+        self._dirty.clear()
+        self._batch = _Batch()
+
+
+def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:
+    """Fill what the stream lacks (user id, tags, sha1) from the revisions (one batched read)."""
+    revids = [e.revid for e in events if e.is_edit and e.revid]
+    revisions = pipeline.gateway.revisions(revids, with_text=False) if revids else {}
+    out = []
+    for event in events:
+        rev = revisions.get(event.revid) if event.is_edit else None
+        if rev is not None:
+            actor = rev.user if rev.user.name else event.actor
+            event = replace(event, actor=UserRef(actor.id, actor.name), tags=rev.tags,
+                            sha1=rev.sha1)
+        out.append(event)
+    return out
+
+
+def serve(runner: StreamRunner) -> int:
+    """`ibanbot run` with the EventStreams source: until SIGTERM/SIGINT (the batch is saved)."""
+    import signal  # noqa: PLC0415
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: runner.close())
+    log.info("reading EventStreams for %d wiki(s); SIGTERM to stop", len(runner.pipelines))
+    runner.run()
+    log.info("stopped: %d events read, %d new queue items", runner.result.events,
+             len(runner.result.new_items))
+    return 0
