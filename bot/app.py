@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -11,7 +12,9 @@ from bot.errors import ConfigError
 from bot.pipeline import Pipeline, PollResult
 from bot.settings import Settings, load_bans, load_settings
 from bot.storage import Store
+from bot.streaming import StreamRunner
 from bot.wiki import WikiConfig, WikiGateway
+from bot.wiki.eventstreams import Routes, StreamClient, StreamRef
 from detectors import catalog
 from detectors.bans import Ban, BanRegistry
 from detectors.model import Event
@@ -91,6 +94,16 @@ class App:
         log.debug("wiki %s: %d by restricted users, %d new queue items", wiki, result.watched,
                   len(result.new_items))
         return result
+
+    def stream_runner(self, stop: threading.Event | None = None) -> StreamRunner:
+        """The EventStreams source over every configured wiki (settings [streams])."""
+        cfg = self.settings.streams
+        client = StreamClient(cfg.eventstreams_url, self.settings.bot.contact,
+                              cfg.timeout_seconds)
+        routes = Routes(tuple(StreamRef.of(w.name, w.api, w.stream_wiki)
+                              for w in self.settings.wikis))
+        return StreamRunner(client, {w: self.pipeline(w) for w in self.gateways}, routes,
+                            self.store, self.now, cfg.batch_seconds, cfg.reconnect_seconds, stop)
 
     def prepare(self) -> None:
         """Before polling: a database at the current schema and resolved identities."""

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
-from bot import review
+from bot import opscommands, review
 from bot.app import App, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def print_json(value: object) -> None:
@@ -17,6 +20,7 @@ def print_json(value: object) -> None:
 def dispatch(args: argparse.Namespace) -> int:
     handler = {
         "run": cmd_run, "bans": cmd_bans, "queue": cmd_queue, "db": cmd_db,
+        "status": opscommands.cmd_status, "purge": opscommands.cmd_purge,
     }[args.command]
     return handler(args)
 
@@ -24,10 +28,17 @@ def dispatch(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     app = App.load(args.config)
     app.prepare()
+    if app.settings.streams.source == "eventstreams":
+        from bot.streaming import serve  # noqa: PLC0415
+
+        runner = app.stream_runner()
+        if args.once:
+            result = runner.run(once=True)
+            log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
+            return 0
+        return serve(runner)
     if args.once:
-        for wiki in app.gateways:
-            app.poll_once(wiki)
-        return 0
+        return opscommands.run_once(app)  # under the polling lease, with poll health
     from bot.scheduler import run_forever  # noqa: PLC0415
     return run_forever(app)
 
