@@ -6,6 +6,7 @@ from bot.storage.records import DECISIONS, SOURCES, STATUSES, AuditEntry, Decisi
 from bot.storage.store import Store
 # imported here so that its tables join schema.metadata wherever the metadata is used
 from bot.storage.reviewers import Reviewer, ReviewerStore, WebSession
+from bot.storage.backfill import Ledger, StaffWarning  # backfill_state, staff_warnings
 
 __all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
-           "ReviewerStore", "Reviewer", "WebSession"]
+           "ReviewerStore", "Reviewer", "WebSession", "Ledger", "StaffWarning"]

@@ -1,0 +1,152 @@
+"""Backfill progress per (wiki, ban, stream) and staff warnings, on schema's MetaData.
+
+`Ledger(store)` reads and writes both. A backfill stream row holds the ban's fingerprint (a
+changed ban starts over) and the position reached, so an interrupted backfill resumes and a
+finished one is not read again. Staff warnings are shown above the queue and by
+`ibanbot warnings`; they are for staff only (never logged at INFO, never put on-wiki).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean, Column, Connection, Index, Integer, String, Table, insert, select, update,
+)
+
+from bot.errors import NotFound
+from bot.storage.engine import storage_errors
+from bot.storage.records import from_db_time, json_time, to_db_time
+from bot.storage.schema import (
+    KEY, MYSQL_TABLE, NAME, WIKI, check_lengths, long_text, metadata,
+    utc_datetime,
+)
+
+backfill_state = Table(
+    "backfill_state", metadata,
+    Column("wiki", String(WIKI), primary_key=True),
+    Column("ban_id", String(KEY), primary_key=True),
+    Column("stream", String(KEY), primary_key=True),
+    Column("fingerprint", String(KEY), nullable=False),
+    Column("position", String(KEY), nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("updated_at", utc_datetime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+staff_warnings = Table(
+    "staff_warnings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wiki", String(WIKI), nullable=False),
+    Column("kind", String(KEY), nullable=False),
+    Column("ban_id", String(KEY), nullable=True),
+    Column("message", long_text(), nullable=False),
+    Column("created_at", utc_datetime(), nullable=False),
+    Column("acknowledged_by", String(NAME), nullable=True),
+    Column("acknowledged_at", utc_datetime(), nullable=True),
+    Index(None, "acknowledged_at", "id"),
+    **MYSQL_TABLE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamState:
+    wiki: str
+    ban_id: str
+    stream: str
+    fingerprint: str
+    position: str
+    done: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StaffWarning:
+    id: int
+    wiki: str
+    kind: str  # "gap" (an outage longer than recent changes keep) or "backfill"
+    ban_id: str | None
+    message: str
+    created_at: datetime
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "wiki": self.wiki, "kind": self.kind, "ban_id": self.ban_id,
+                "message": self.message, "created_at": json_time(self.created_at),
+                "acknowledged_by": self.acknowledged_by,
+                "acknowledged_at": json_time(self.acknowledged_at)
+                if self.acknowledged_at else None}
+
+
+class Ledger:
+    """Backfill states and staff warnings in the store's database (one transaction per call)."""
+
+    def __init__(self, store) -> None:  # a bot.storage.Store
+        self.engine = store.engine
+
+    # -- backfill state ---------------------------------------------------------------------
+    def states(self, wiki: str, ban_id: str) -> dict[str, StreamState]:
+        c = backfill_state.c
+        with storage_errors(self.engine, "reading backfill state"), \
+                self.engine.connect() as conn:
+            rows = conn.execute(select(backfill_state).where(c.wiki == wiki, c.ban_id == ban_id))
+            return {r.stream: StreamState(r.wiki, r.ban_id, r.stream, r.fingerprint, r.position,
+                                          bool(r.done), from_db_time(r.updated_at))
+                    for r in rows}
+
+    def save_state(self, wiki: str, ban_id: str, stream: str, fingerprint: str,
+                   position: str, done: bool, at: datetime) -> None:
+        values = {"fingerprint": fingerprint, "position": position, "done": done,
+                  "updated_at": to_db_time(at)}
+        key = {"wiki": wiki, "ban_id": ban_id, "stream": stream}
+        check_lengths("backfill_state", {**key, **values}, f"backfill state {stream[:64]}")
+        with storage_errors(self.engine, "saving backfill state"), self.engine.begin() as conn:
+            _upsert(conn, key, values)
+
+    # -- staff warnings ---------------------------------------------------------------------
+    def add_warning(self, wiki: str, kind: str, message: str, at: datetime,
+                    ban_id: str | None = None) -> int:
+        check_lengths("staff_warnings", {"wiki": wiki, "kind": kind, "ban_id": ban_id},
+                      "staff warning")
+        with storage_errors(self.engine, "saving a staff warning"), self.engine.begin() as conn:
+            result = conn.execute(insert(staff_warnings).values(
+                wiki=wiki, kind=kind, ban_id=ban_id, message=message,
+                created_at=to_db_time(at)))
+            return int(result.inserted_primary_key[0])
+
+    def warnings(self, include_acknowledged: bool = False) -> list[StaffWarning]:
+        c = staff_warnings.c
+        query = select(staff_warnings).order_by(c.id)
+        if not include_acknowledged:
+            query = query.where(c.acknowledged_at.is_(None))
+        with storage_errors(self.engine, "reading staff warnings"), \
+                self.engine.connect() as conn:
+            return [_warning(r) for r in conn.execute(query)]
+
+    def acknowledge(self, warning_id: int, reviewer: str, at: datetime) -> StaffWarning:
+        c = staff_warnings.c
+        with storage_errors(self.engine, f"acknowledging warning {warning_id}"), \
+                self.engine.begin() as conn:
+            done = conn.execute(update(staff_warnings).where(c.id == warning_id).values(
+                acknowledged_by=reviewer, acknowledged_at=to_db_time(at)))
+            if not done.rowcount:
+                raise NotFound(f"no staff warning {warning_id}")
+            row = conn.execute(select(staff_warnings).where(c.id == warning_id)).one()
+            return _warning(row)
+
+
+def _upsert(conn: Connection, key: dict[str, str], values: dict[str, object]) -> None:
+    c = backfill_state.c
+    where = (c.wiki == key["wiki"], c.ban_id == key["ban_id"], c.stream == key["stream"])
+    exists = conn.execute(select(c.wiki).where(*where).with_for_update()).first()
+    if exists:
+        conn.execute(update(backfill_state).where(*where).values(values))
+    else:
+        conn.execute(insert(backfill_state).values(**key, **values))
+
+
+def _warning(r) -> StaffWarning:
+    return StaffWarning(r.id, r.wiki, r.kind, r.ban_id, r.message, from_db_time(r.created_at),
+                        r.acknowledged_by,
+                        from_db_time(r.acknowledged_at) if r.acknowledged_at else None)
