@@ -1,0 +1,69 @@
+"""Progress of long jobs (backfills, `bans check`): a bar on a terminal, plain lines in logs.
+
+On a terminal (stderr is a TTY) one line is redrawn in place; otherwise a plain INFO log line
+is written at most every `every` seconds and once at the end. Lines carry counts only, never
+names, so they are safe at INFO; the label must not name a confidential ban.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, TextIO
+
+log = logging.getLogger("bot.progress")
+WIDTH = 24
+
+
+@dataclass
+class Counts:
+    """Per wiki: what a backfill has done so far."""
+
+    events: int = 0      # events read
+    analysed: int = 0    # edits and log actions analysed against the ban
+    queued: int = 0      # new queue items
+
+    def text(self) -> str:
+        return (f"{self.events} events read, {self.analysed} edits analysed, "
+                f"{self.queued} items queued")
+
+
+class Progress:
+    """`update(done, total, detail)` as often as you like; `finish()` once."""
+
+    def __init__(self, label: str, stream: TextIO | None = None, every: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic, tty: bool | None = None) -> None:
+        self.label, self.stream, self.every, self.clock = label, stream or sys.stderr, every, clock
+        self.tty = self.stream.isatty() if tty is None else tty
+        self._last = float("-inf")
+        self._line = ""
+        self._drawn = False
+
+    def update(self, done: int, total: int | None = None, detail: str = "") -> None:
+        self._line = self._render(done, total, detail)
+        if self.tty:
+            self.stream.write("\r\x1b[K" + self._line)
+            self.stream.flush()
+            self._drawn = True
+        elif self.clock() - self._last >= self.every:
+            self._last = self.clock()
+            log.info("%s", self._line)
+
+    def finish(self, detail: str | None = None) -> None:
+        if detail is not None:
+            self._line = f"{self.label}: {detail}"
+        if self.tty:
+            if self._drawn or self._line:
+                self.stream.write("\r\x1b[K" + self._line + "\n")
+                self.stream.flush()
+        elif self._line:
+            log.info("%s (done)", self._line)
+
+    def _render(self, done: int, total: int | None, detail: str) -> str:
+        if total:
+            filled = min(WIDTH, WIDTH * done // total)
+            bar = f"[{'#' * filled}{'.' * (WIDTH - filled)}] {done}/{total}"
+        else:
+            bar = f"{done}"
+        return f"{self.label}: {bar}" + (f" {detail}" if detail else "")
