@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import identities
+from bot.backfill import Backfills
 from bot.errors import ConfigError
 from bot.pipeline import Pipeline, PollResult
 from bot.settings import Settings, load_bans, load_settings
@@ -33,6 +34,8 @@ class App:
         self.gateways, self.now = gateways, now
         self.detectors = catalog.ALL
         self._registry: BanRegistry | None = None
+        self._lock = threading.RLock()  # bans and registry swap on reload, polls read them
+        self._backfills: Backfills | None = None
 
     @classmethod
     def load(cls, config: str | Path, now: Callable[[], datetime] = utcnow) -> "App":
@@ -44,10 +47,23 @@ class App:
     # -- bans and identities ---------------------------------------------------------
     @property
     def registry(self) -> BanRegistry:
-        if self._registry is None:
-            self._registry = BanRegistry(self.bans, [w.name for w in self.settings.wikis],
-                                         self.store.identities())
-        return self._registry
+        with self._lock:
+            if self._registry is None:
+                self._registry = BanRegistry(self.bans, [w.name for w in self.settings.wikis],
+                                             self.store.identities())
+            return self._registry
+
+    def replace_bans(self, bans: tuple[Ban, ...]) -> None:
+        """A reloaded bans file: polls from now on use the new registry (bot.reload)."""
+        with self._lock:
+            self.bans, self._registry = tuple(bans), None
+
+    @property
+    def backfills(self) -> Backfills:
+        """Backfills of late bans and of gaps longer than recent changes keep (bot.backfill)."""
+        if self._backfills is None:
+            self._backfills = Backfills(self)
+        return self._backfills
 
     def resolve_identities(self, wiki: str | None = None) -> list[identities.NameCheck]:
         """Resolve the bans' names on each wiki (or one), store them, rebuild the registry."""
