@@ -128,12 +128,13 @@ class Backfills:
         if wiki in self._checked and start.timestamp >= self.app.now() - RECHECK_AGE:
             return None
         oldest = UserHistory(self.app.gateways[wiki]).oldest_recent_change()
-        self._checked.add(wiki)
-        if oldest is None or oldest.timestamp <= start.timestamp:
-            return None
-        if start.last_id and oldest.last_id <= start.last_id + 1:
-            return None  # nothing was added after the cursor before the oldest row
-        return self._backfill_gap(wiki, start.timestamp, oldest.timestamp)
+        counts = None
+        if oldest is not None and oldest.timestamp > start.timestamp and not (
+                start.last_id and oldest.last_id <= start.last_id + 1):
+            # rows were added after the cursor and have expired since: a gap
+            counts = self._backfill_gap(wiki, start.timestamp, oldest.timestamp)
+        self._checked.add(wiki)  # only once done: a failed backfill is tried again
+        return counts
 
     def _backfill_gap(self, wiki: str, since: datetime, until: datetime) -> Counts:
         bans = [b for b in self.app.bans if b.covers_wiki(wiki) and b.start < until

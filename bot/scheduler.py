@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app import App
 from bot.errors import IbanbotError
 from bot.health import purge_decided
+from bot.reload import BansWatcher
 from bot.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ def build_scheduler(app: App, supervisor: Supervisor | None = None) -> Backgroun
                           next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(_purge_job, "interval", hours=24, args=(app,), id="purge",
                       next_run_time=datetime.now(timezone.utc) + timedelta(minutes=5))
+    watcher = BansWatcher(app)  # re-reads the bans file when it changes (bot.reload)
+    scheduler.add_job(watcher.check_safely, "interval", seconds=watcher.interval,
+                      id="bans:reload")
     return scheduler
 
 

@@ -83,6 +83,7 @@ class Supervisor:
 
     def _poll_streams(self, wiki: str) -> PollResult:
         pipeline = self.app.pipeline(wiki)
+        self.app.backfills.check_gap(wiki)  # recent changes expired past the cursor?
         total = PollResult(wiki)
         for stream in STREAMS:
             if not self._take_lease(wiki):

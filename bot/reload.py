@@ -1,0 +1,107 @@
+"""`ibanbot run` re-reads the bans file when it changes (its bytes, not only its mtime).
+
+A changed file is validated first. When it is invalid, the bans loaded before stay in force and
+one error is logged per bad version of the file (no names; a confidential ban's id is masked).
+When it is valid, the registry is swapped (thread-safe: polls read it at the start of each API
+page), identities are resolved again, and new or changed bans whose start lies before the
+cursor are backfilled from their start (`Backfills.sync_bans`).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+from bot.settings import load_bans, read_toml
+
+log = logging.getLogger(__name__)
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class BansWatcher:
+    """Call `check()` periodically (a scheduler job); it never raises."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.path = Path(app.settings.bans.file)
+        self.digest = file_digest(self.path)  # the version the app loaded
+        self.bad_digest: str | None = None
+
+    @property
+    def interval(self) -> int:
+        """Seconds between checks: the shortest poll interval, at most 30."""
+        return max(1, min([30, *(w.poll_seconds for w in self.app.settings.wikis)]))
+
+    def check(self) -> bool:
+        """Reload when the file changed; True when a new version was put in force."""
+        digest = file_digest(self.path)
+        if digest == self.digest or (digest is not None and digest == self.bad_digest):
+            return False
+        try:
+            bans = load_bans(self.path, self.app.settings.wiki_names)
+        except ConfigError as exc:
+            if digest != self.bad_digest or digest is None:
+                self._log_invalid(exc)
+            self.bad_digest = digest
+            return False
+        except Exception:  # noqa: BLE001 (keep polling with the last good bans)
+            log.exception("bans file %s: reload failed; keeping the bans loaded before",
+                          self.path)
+            self.bad_digest = digest
+            return False
+        self.digest, self.bad_digest = digest, None
+        self._apply(bans)
+        return True
+
+    def check_safely(self) -> None:
+        try:
+            self.check()
+        except Exception:  # noqa: BLE001 (the scheduler job must survive)
+            log.exception("bans file %s: reload or backfill failed; will retry", self.path)
+            self.digest = None  # try again at the next check
+
+    def _apply(self, bans: tuple) -> None:
+        before = {b.id: b for b in self.app.bans}
+        self.app.replace_bans(bans)
+        changed = [b for b in bans if before.get(b.id) != b]
+        log.info("bans file %s reloaded: %d ban(s), %d new or changed", self.path.name,
+                 len(bans), len(changed))
+        self.app.warn_about_names(self.app.resolve_identities())
+        totals = self.app.backfills.sync_bans(changed)
+        for wiki, counts in totals.items():
+            log.info("wiki %s: backfill of late bans: %s", wiki, counts.text())
+
+    def _log_invalid(self, exc: ConfigError) -> None:
+        message = mask_confidential(str(exc), self._confidential_ids())
+        kept = len(self.app.bans)
+        log.error("bans file changed but is invalid; keeping the %d ban(s) loaded before: %s",
+                  kept, message)
+
+    def _confidential_ids(self) -> set[str]:
+        ids = {b.id for b in self.app.bans if b.confidential}
+        try:
+            raw = read_toml(self.path)
+        except ConfigError:
+            return ids
+        for entry in raw.get("ban") or () if isinstance(raw, dict) else ():
+            if isinstance(entry, dict) and entry.get("confidential") is True:
+                ids.add(str(entry.get("id")))
+        return ids
+
+
+def mask_confidential(message: str, ids: set[str]) -> str:
+    """`ban IB-7` -> `a confidential ban` for each confidential id in the message."""
+    for ban_id in sorted(ids, key=len, reverse=True):
+        message = re.sub(rf"\bban {re.escape(ban_id)}(?![\w.:/-])", "a confidential ban",
+                         message)
+    return message
+
