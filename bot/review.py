@@ -45,6 +45,18 @@ def links_for(item: Any, api: str) -> Links:
     return Links(diff, page, actor)
 
 
+def page_url(index: str, title: str) -> str:
+    return f"{index}?title={quote(title.replace(' ', '_'), safe=':/')}" if index and title else ""
+
+
+def user_url(index: str, name: str) -> str:
+    return page_url(index, f"User:{name}")
+
+
+def diff_url(index: str, revid: int) -> str:
+    return f"{index}?diff={int(revid)}" if index and revid else ""
+
+
 def validate_filters(status: str | None) -> None:
     if status and status not in STATUSES:
         raise UsageError(f"--status must be one of {', '.join(STATUSES)}, not {status!r}")
