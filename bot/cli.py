@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="settings TOML file (default: $IBANBOT_CONFIG or ./settings.toml)")
     p.add_argument("--debug", action="store_true", help="debug logs and tracebacks")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument("--log-format", default="text", choices=["text", "json"],
+                   help="json: one JSON object per log line on stderr")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="poll every wiki on a schedule until SIGTERM")
     run.add_argument("--once", action="store_true", help="one pass over every wiki, then exit")
@@ -76,9 +78,12 @@ def _queue_parsers(sub: argparse._SubParsersAction) -> None:
     dec.add_argument("--note", default="")
 
 
-def setup_logging(level: str, debug: bool) -> None:
+def setup_logging(level: str, debug: bool, log_format: str = "text") -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if debug else level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if log_format == "json":
+        from bot.logformat import use_json  # noqa: PLC0415
+        use_json()
     if not debug:
         for noisy in ("pywikibot", "apscheduler", "urllib3", "alembic"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -88,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = build_parser().parse_args(argv)
-        setup_logging(args.log_level, args.debug)
+        setup_logging(args.log_level, args.debug, args.log_format)
         from bot import commands  # noqa: PLC0415 (keeps --help fast)
         return commands.dispatch(args)
     except IbanbotError as exc:
