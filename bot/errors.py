@@ -27,6 +27,10 @@ class WikiError(IbanbotError):
     """The wiki was unreachable or answered something we cannot use."""
 
 
+class EditConflict(WikiError):
+    """Someone else edited the page since the bot read it (re-read and try again)."""
+
+
 class StorageError(IbanbotError):
     """The database failed or is not at the schema this version needs."""
 
