@@ -118,6 +118,19 @@ class Pipeline:
         contents.prefetch([w.event for w in work])
         return [d for w in work if (d := self._detect(w, site, contents)) is not None]
 
+    def examine(self, event: Event) -> list[tuple[Restriction, Detection | None]]:
+        """A reported event: each restriction on its actor then (exempt pages left out), with
+        the detectors' Detection for it, or None when they found nothing (bot.reports)."""
+        site = self.gateway.site_info()
+        restrictions = [r for r in self.registry().restrictions(self.wiki, event.actor,
+                                                                event.timestamp)
+                        if not r.ban.is_exempt(event.title, site)]
+        if not restrictions:
+            return []
+        contents = Contents(self.gateway, self.limits, self._needs())
+        contents.prefetch([event])
+        return [(r, self._detect(Work(event, r), site, contents)) for r in restrictions]
+
     def _needs(self) -> frozenset[Need]:
         return frozenset(n for d in self.detectors for n in d.needs)
 
