@@ -277,6 +277,8 @@ class WikiSettings(_Frozen):
     retry_wait: Seconds = 5.0
     report_page: StrictStr | None = None
     run_page: StrictStr | None = None
+    report_min_edits: NonNegativeInt = 10  # reporters need at least this many edits
+    report_max_per_day: PositiveInt = 5  # reports per reporter per 24 hours
     user: StrictStr | None = None  # the pywikibot account; None: anonymous read
     stream_wiki: StrictStr | None = None  # EventStreams `wiki` (db name), e.g. "enwiki"
 
