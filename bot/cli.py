@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply the database migrations")
     _ops_parsers(sub)
+    from bot.webcommands import add_parsers as add_web_parsers  # noqa: PLC0415
+
+    add_web_parsers(sub, _Parser)
+    from bot.backfillargs import add_parsers  # noqa: PLC0415
+    add_parsers(sub, _Parser)
     return p
 
 

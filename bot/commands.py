@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from bot import opscommands, review
+from bot import backfillcommands, opscommands, review, webcommands
 from bot.app import App, utcnow
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ def dispatch(args: argparse.Namespace) -> int:
     handler = {
         "run": cmd_run, "bans": cmd_bans, "queue": cmd_queue, "db": cmd_db,
         "status": opscommands.cmd_status, "purge": opscommands.cmd_purge,
+        "web": webcommands.cmd_web, "reviewers": webcommands.cmd_reviewers,
+        "backfill": backfillcommands.cmd_backfill, "warnings": backfillcommands.cmd_warnings,
     }[args.command]
     return handler(args)
 
@@ -28,6 +30,7 @@ def dispatch(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     app = App.load(args.config)
     app.prepare()
+    app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
     if app.settings.streams.source == "eventstreams":
         from bot.streaming import serve  # noqa: PLC0415
 
@@ -50,7 +53,7 @@ def cmd_bans(args: argparse.Namespace) -> int:
             print(_ban_line(ban))
         return 0
     app.ensure_schema()
-    checks = app.resolve_identities()
+    checks = backfillcommands.resolve_with_progress(app)
     bans_file = str(app.settings.bans.file)
     for check in checks:
         stream = sys.stderr if check.status == "unknown" else sys.stdout
@@ -74,6 +77,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     app = App.load(args.config)
     app.store.check_schema()
     if args.queue_command == "list":
+        backfillcommands.print_warnings_above_queue(app)  # stderr: the JSON stays an array
         items = app.store.list_items(status=args.status, ban_id=args.ban, wiki=args.wiki,
                                      kind=args.kind, source=args.source, limit=args.limit)
         if args.format == "json":
