@@ -1,0 +1,75 @@
+"""Sign-in, sign-out, sessions and CSRF for the review UI.
+
+The session cookie holds only a random token; the database keeps its SHA-256 with the
+reviewer's name, a CSRF token and the expiry, so signing out (or disabling the account)
+ends the session at once and no case data ever sits in a cookie. Failed sign-ins are
+counted per name and per address; past the limit, sign-in is refused for the window.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from bot.errors import IbanbotError
+from bot.storage import ReviewerStore, Store, WebSession
+from bot.web import passwords
+
+SESSION_COOKIE = "ibanbot_session"
+LOGIN_COOKIE = "ibanbot_login_csrf"  # double-submit token of the sign-in form only
+PER_ADDRESS_FACTOR = 4  # an address may fail this many times the per-name limit
+
+
+class SignInRefused(IbanbotError):
+    """Wrong name or password, a disabled account, or too many failed attempts."""
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    lifetime: timedelta
+    attempts: int
+    window: timedelta
+    secure_cookies: bool
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def same(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+class Auth:
+    def __init__(self, store: Store, policy: AuthPolicy, now: Callable[[], datetime]) -> None:
+        self.store, self.policy, self.now = store, policy, now
+        self.reviewers = ReviewerStore(store.engine)
+
+    def sign_in(self, name: str, password: str, remote: str) -> tuple[str, WebSession]:
+        """(token, session) for a correct name and password; SignInRefused otherwise."""
+        at = self.now()
+        since = at - self.policy.window
+        if (self.reviewers.failures_since(since, name=name) >= self.policy.attempts
+                or self.reviewers.failures_since(since, remote=remote)
+                >= self.policy.attempts * PER_ADDRESS_FACTOR):
+            raise SignInRefused("too many failed sign-ins; wait "
+                                f"{int(self.policy.window.total_seconds() // 60)} minutes")
+        reviewer = self.reviewers.get(name) if name else None
+        ok = passwords.verify(reviewer.password_hash if reviewer else None, password)
+        if not ok or reviewer is None or not reviewer.active:
+            self.reviewers.record_attempt(name, remote, False, at)
+            raise SignInRefused("wrong name or password")
+        self.reviewers.record_attempt(name, remote, True, at)
+        token, csrf = new_token(), new_token()
+        self.reviewers.open_session(token, reviewer.name, csrf, at, self.policy.lifetime)
+        self.store.record_audit(reviewer.name, "sign-in", None, "web", at)
+        return token, WebSession(reviewer.name, csrf, at, at + self.policy.lifetime)
+
+    def session(self, token: str | None) -> WebSession | None:
+        return self.reviewers.session(token, self.now()) if token else None
+
+    def sign_out(self, token: str, session: WebSession) -> None:
+        self.reviewers.close_session(token)
+        self.store.record_audit(session.reviewer, "sign-out", None, "web", self.now())

@@ -1,0 +1,215 @@
+"""The pages. Every page but the sign-in form needs a signed-in reviewer; every POST a CSRF token."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import (
+    Blueprint, Response, abort, current_app, g, make_response, redirect, render_template,
+    request, url_for,
+)
+from markupsafe import Markup
+
+from bot import review
+from bot.app import App
+from bot.errors import IbanbotError, NotFound, UsageError
+from bot.timeline import format_gap
+from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, SignInRefused, new_token, same
+from bot.web.html import sanitize_diff
+from detectors.model import Kind
+
+bp = Blueprint("web", __name__)
+PUBLIC = {"web.login", "web.login_form", "static"}
+
+
+def ibanbot() -> App:
+    return current_app.extensions["ibanbot"]
+
+
+def auth() -> Auth:
+    return current_app.extensions["ibanbot.auth"]
+
+
+@bp.before_app_request
+def _require_sign_in() -> Any:
+    g.token = request.cookies.get(SESSION_COOKIE)
+    g.session = auth().session(g.token)
+    if request.endpoint in PUBLIC:
+        return None
+    if g.session is None:
+        if request.method == "GET":
+            return redirect(url_for("web.login_form"))
+        abort(403)
+    if request.method == "POST" and not same(request.form.get("csrf"), g.session.csrf):
+        abort(403)
+    return None
+
+
+@bp.app_errorhandler(403)
+def _forbidden(_: Any) -> tuple[str, int]:
+    return render_template("error.html", title="Forbidden",
+                           message="Sign in again, then repeat what you did."), 403
+
+
+@bp.app_errorhandler(404)
+def _not_found(_: Any) -> tuple[str, int]:
+    return render_template("error.html", title="Not found", message="No such page."), 404
+
+
+@bp.app_errorhandler(IbanbotError)
+def _ibanbot_error(exc: IbanbotError) -> tuple[str, int]:
+    code = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, UsageError) else 500
+    return render_template("error.html", title="Error", message=str(exc)), code
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    session = g.get("session")
+    return {"reviewer": session.reviewer if session else None,
+            "csrf": session.csrf if session else "", "gap": format_gap, "ts": _ts}
+
+
+def _ts(value: datetime | None) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+# -- sign-in -------------------------------------------------------------------------------
+@bp.get("/login")
+def login_form() -> Response:
+    return _login_page("", 200)
+
+
+def _login_page(error: str, status: int) -> Response:
+    token = new_token()
+    response = make_response(render_template("login.html", error=error, login_csrf=token),
+                             status)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict",
+                        secure=auth().policy.secure_cookies, path="/login")
+    return response
+
+
+@bp.post("/login")
+def login() -> Response:
+    if not same(request.form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
+        abort(403)
+    name, password = request.form.get("name", "").strip(), request.form.get("password", "")
+    try:
+        token, session = auth().sign_in(name, password, request.remote_addr or "?")
+    except SignInRefused as exc:
+        return _login_page(str(exc), 401)
+    response = make_response(redirect(url_for("web.queue")))
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
+                        secure=auth().policy.secure_cookies,
+                        max_age=int(auth().policy.lifetime.total_seconds()))
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    auth().sign_out(g.token, g.session)
+    response = make_response(redirect(url_for("web.login_form")))
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# -- queue, item, decide --------------------------------------------------------------------
+def _filters() -> dict[str, str | None]:
+    args = request.args
+    filters = {k: (args.get(k) or None) for k in ("status", "wiki", "ban", "kind", "source")}
+    review.validate_filters(filters["status"])
+    if filters["kind"] and filters["kind"] not in {k.value for k in Kind}:
+        raise UsageError(f"unknown kind {filters['kind']!r}")
+    return filters
+
+
+@bp.get("/")
+def queue() -> str:
+    filters, size = _filters(), ibanbot().settings.web.page_size
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items = ibanbot().store.list_items(
+        status=filters["status"], ban_id=filters["ban"], wiki=filters["wiki"],
+        kind=filters["kind"], source=filters["source"], limit=size + 1,
+        offset=(page - 1) * size)
+    return render_template(
+        "queue.html", items=items[:size], page=page, more=len(items) > size, filters=filters,
+        counts=ibanbot().store.count_by_status(), statuses=review.STATUSES,
+        wikis=ibanbot().settings.wiki_names, kinds=[k.value for k in Kind],
+        bans=[b.id for b in ibanbot().bans])
+
+
+@bp.get("/items/<int:item_id>")
+def item(item_id: int) -> str:
+    app = ibanbot()
+    found = app.store.get_item(item_id)
+    wiki = next((w for w in app.settings.wikis if w.name == found.wiki), None)
+    links = review.links_for(found, wiki.api if wiki else "")
+    index = review.index_url(wiki.api) if wiki else ""
+    current = next((i.current_name for i in app.store.identities(found.wiki)
+                    if found.actor_id and i.user_id == found.actor_id), None)
+    diff, diff_error = _diff(app, found)
+    return render_template(
+        "item.html", item=found, links=links, index=index, current_actor=current,
+        ban=next((b for b in app.bans if b.id == found.ban_id), None), diff=diff,
+        diff_error=diff_error, decisions=review.DECISIONS,
+        audit=app.store.audit(limit=200, item_id=item_id),
+        user_url=lambda name: review.user_url(index, name),
+        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"))
+
+
+def _diff(app: App, found: Any) -> tuple[Markup | None, str]:
+    if not found.revid:
+        return None, "a logged action: no diff (see the log entry on the wiki)"
+    gateway = app.gateways.get(found.wiki)
+    if gateway is None:
+        return None, f"wiki {found.wiki} is not configured any more"
+    try:
+        comparison = gateway.compare(found.revid)
+    except IbanbotError as exc:
+        return None, f"the wiki did not give the diff ({exc})"
+    return Markup(sanitize_diff(comparison.html)), ""  # noqa: S704 (sanitized by nh3)
+
+
+@bp.post("/items/<int:item_id>/decide")
+def decide(item_id: int) -> Response:
+    review.decide(ibanbot().store, item_id, request.form.get("decision", ""),
+                  g.session.reviewer, request.form.get("note", "").strip(), ibanbot().now())
+    return redirect(url_for("web.item", item_id=item_id))
+
+
+# -- audit, timeline -----------------------------------------------------------------------
+@bp.get("/audit")
+def audit() -> str:
+    size = ibanbot().settings.web.page_size * 4
+    return render_template("audit.html", entries=ibanbot().store.audit(limit=size))
+
+
+@bp.get("/timeline")
+def timeline_form() -> str:
+    return render_template("timeline.html", wikis=ibanbot().settings.wiki_names, result=None,
+                           form={})
+
+
+@bp.post("/timeline")
+def timeline() -> str:
+    form = {k: request.form.get(k, "").strip() for k in ("wiki", "first", "second", "start",
+                                                          "end")}
+    app = ibanbot()
+    if form["wiki"] not in app.gateways:
+        raise UsageError(f"no wiki named {form['wiki']!r}")
+    start, end = _day(form["start"], "start"), _day(form["end"], "end", time.max)
+    result = review.timeline(app.gateways[form["wiki"]], form["first"], form["second"],
+                             start, end)
+    index = review.index_url(app.settings.wiki(form["wiki"]).api)
+    return render_template("timeline.html", wikis=app.settings.wiki_names, result=result,
+                           form=form, index=index,
+                           user_url=lambda name: review.user_url(index, name),
+                           page_url=lambda title: review.page_url(index, title))
+
+
+def _day(text: str, label: str, at: time = time.min) -> datetime:
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise UsageError(f"the timeline's {label} must be a date (YYYY-MM-DD)") from None
+    return datetime.combine(day, at, tzinfo=timezone.utc)

@@ -1,0 +1,15 @@
+"""Production entry point: `gunicorn 'bot.web.wsgi:app'` (settings from $IBANBOT_CONFIG).
+
+Serve it over HTTPS only (cookies are Secure unless `[web] secure_cookies = false`), and keep
+the server's access log private: queue URLs carry item ids and filter values.
+"""
+from __future__ import annotations
+
+import os
+
+from bot.app import App
+from bot.web import create_app
+
+_ibanbot = App.load(os.environ.get("IBANBOT_CONFIG", "settings.toml"))
+_ibanbot.store.check_schema()
+app = create_app(_ibanbot)
