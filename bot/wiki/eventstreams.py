@@ -17,6 +17,7 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests_sse import EventSource, InvalidContentTypeError, InvalidStatusCodeError
 
 from bot.errors import WikiError
@@ -140,6 +141,9 @@ class StreamClient:
                 _Closed) as exc:
             raise WikiError(f"eventstreams: cannot connect to {self.url}: "
                             f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        # requests-sse reads with iter_lines(chunk_size=512), which holds a quiet stream's
+        # events back until 512 bytes arrive: read what is there instead (low latency).
+        source._data_generator = _lines(source._response)  # noqa: SLF001
         try:
             yield from _messages(source)
         finally:
@@ -153,6 +157,26 @@ class StreamClient:
                 source.close()
             except Exception:  # closing a broken connection may fail: it is closed either way
                 log.debug("eventstreams: error while closing", exc_info=True)
+
+
+def _lines(response: requests.Response | None) -> Iterator[bytes]:
+    """The response's lines as soon as they arrive; a broken read as requests' ConnectionError."""
+    raw = getattr(response, "raw", None)
+    if response is None or not hasattr(raw, "read1"):
+        yield from (response.iter_lines(chunk_size=1) if response is not None else ())
+        return
+    buffer = b""
+    while True:
+        try:
+            chunk = raw.read1(65536)
+        except (urllib3.exceptions.HTTPError, OSError, AttributeError, ValueError) as exc:
+            raise requests.ConnectionError(f"stream read failed: {type(exc).__name__}") from None
+        if not chunk:
+            if buffer:
+                yield buffer
+            return
+        *lines, buffer = (buffer + chunk).split(b"\n")
+        yield from lines
 
 
 def _raise_closed() -> None:

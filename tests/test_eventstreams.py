@@ -1,0 +1,72 @@
+"""EventStreams: recorded recentchange events -> Events; the SSE client against a local server."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.errors import WikiError
+from bot.wiki.eventstreams import Routes, StreamClient, StreamRef, event_from_stream, rc_id
+from detectors.model import EventType
+from tests.sse_server import StreamServer, event_id
+
+RECORDED = json.loads((Path(__file__).parent / "data" / "eventstreams" / "recentchange.json")
+                      .read_text(encoding="utf-8"))
+ROUTES = Routes((StreamRef.of("en", "https://en.wikipedia.org/w/api.php", "enwiki"),
+                 StreamRef.of("de", "https://de.wikipedia.org/w/api.php", "dewiki"),
+                 StreamRef.of("commons", "https://commons.wikimedia.org/w/api.php", None),
+                 StreamRef.of("wd", "https://www.wikidata.org/w/api.php", "wikidatawiki")))
+
+
+def test_recorded_events_of_several_wikis_map_to_events():
+    mapped = [(w, event_from_stream(w, d) if w else None)
+              for d in RECORDED for w in [ROUTES.wiki_of(d)]]
+    assert [w for w, _ in mapped] == ["en", "de", "en", "commons", "wd", None]
+    (_, edit), (_, new), (_, thanks), (_, block), (_, categorize), _ = mapped
+    assert (edit.type, edit.title, edit.namespace, edit.revid, edit.old_revid, edit.key) == \
+        (EventType.EDIT, "Talk:Tea", 1, 1260000002, 1260000001, "rev:1260000002")
+    assert (edit.actor.id, edit.actor.name, edit.size, edit.old_size) == (0, "Alice", 5301, 5120)
+    assert edit.timestamp == datetime(2026, 11, 27, 17, 15, 42, tzinfo=timezone.utc)
+    assert (new.type, new.wiki, new.old_revid, new.title) == \
+        (EventType.NEW, "de", 0, "Benutzer:Bob/Notizen")
+    assert (thanks.type, thanks.log_type, thanks.logid, thanks.key, thanks.target.name) == \
+        (EventType.LOG, "thanks", 170000001, "log:170000001", "Bob")
+    assert rc_id(RECORDED[2]) == 0 and rc_id(RECORDED[0]) == 1790012345
+    assert (block.log_type, block.target.name, block.params["duration"]) == \
+        ("block", "Bob", "1 week")
+    assert categorize is None  # categorize and external changes are not events
+
+
+def test_malformed_events_are_not_events():
+    good = RECORDED[0]
+    for bad in ({}, {**good, "timestamp": "soon", "meta": {}}, {**good, "type": "external"},
+                {**good, "revision": "x", "length": None}):
+        event = event_from_stream("en", bad)
+        assert event is None or event.revid == 0
+
+
+def test_client_resumes_after_an_event_id_and_ends_on_a_cut():
+    with StreamServer() as server:
+        server.add(*RECORDED[:3], "not json")
+        client = StreamClient(server.url, "test@example.org", timeout=5)
+        first = client.read(None, datetime(2026, 11, 27, 17, 15, 43, tzinfo=timezone.utc))
+        got = [next(first), next(first), next(first)]
+        assert [m.id for m in got] == [event_id(1), event_id(2), event_id(3)]
+        assert got[-1].data is None  # malformed data is reported, not fatal
+        assert server.requests[0]["since"] == "2026-11-27T17:15:43Z"
+        server.cut()
+        assert list(first) == []  # the connection ended: read returns
+        again = client.read(event_id(1))
+        assert json.loads(json.dumps(next(again).data)) == RECORDED[2]
+        assert server.requests[1]["last_event_id"] == event_id(1)
+        client.close()
+
+
+def test_client_connection_failure_is_one_line_wiki_error():
+    client = StreamClient("http://127.0.0.1:9/v2/stream/recentchange", timeout=2)
+    with pytest.raises(WikiError) as err:
+        next(client.read(None))
+    assert "eventstreams: cannot connect to http://127.0.0.1:9/" in str(err.value)
+    assert "\n" not in str(err.value)
