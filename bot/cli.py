@@ -46,9 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.webcommands import add_parsers as add_web_parsers  # noqa: PLC0415
 
     add_web_parsers(sub, _Parser)
-    from bot.webcommands import add_parsers as add_web_parsers  # noqa: PLC0415
-
-    add_web_parsers(sub, _Parser)
     from bot.backfillargs import add_parsers  # noqa: PLC0415
     add_parsers(sub, _Parser)
     return p
