@@ -11,8 +11,9 @@ from bot import identities
 from bot.backfill import Backfills
 from bot.errors import ConfigError
 from bot.pipeline import Pipeline, PollResult
+from bot.reports import PageResult, ReportIntake, ReportPage
 from bot.settings import Settings, load_bans, load_settings
-from bot.storage import Store
+from bot.storage import ReportStore, Store
 from bot.streaming import StreamRunner
 from bot.wiki import WikiConfig, WikiGateway
 from bot.wiki.eventstreams import Routes, StreamClient, StreamRef
@@ -109,6 +110,20 @@ class App:
         log.info("wiki %s: polled %d events", wiki, result.events)
         log.debug("wiki %s: %d by restricted users, %d new queue items", wiki, result.watched,
                   len(result.new_items))
+        return result
+
+    # -- community reports (bot.reports) -------------------------------------------------
+    def report_intake(self, wiki: str) -> ReportIntake:
+        return ReportIntake(self.settings.wiki(wiki), self.gateways[wiki], self.pipeline(wiki),
+                            ReportStore(self.store.engine), self.now)
+
+    def process_reports(self, wiki: str) -> PageResult | None:
+        """One pass over the wiki's report page; None when it has no `report_page`."""
+        if not self.settings.wiki(wiki).report_page:
+            return None
+        result = ReportPage(self.report_intake(wiki), self.now).process()
+        log.info("wiki %s: report page: %d report(s) read, %d acknowledged", wiki,
+                 result.reports, result.acknowledged)
         return result
 
     def stream_runner(self, stop: threading.Event | None = None) -> StreamRunner:
