@@ -10,6 +10,8 @@ from detectors.model import Finding
 STATUSES = ("new", "confirmed", "dismissed", "needs-info")
 DECISIONS = ("confirmed", "dismissed", "needs-info")
 SOURCES = ("detector", "report")
+NO_BAN_NOTE = ("reported; no registered ban restricts this account at the time of the "
+               "event (a ban may be unregistered)")
 
 
 def to_db_time(when: datetime) -> datetime:
@@ -81,14 +83,18 @@ class QueueItem:
     decisions: tuple[Decision, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md queue item, keys in its order; `decisions` is an extra, last."""
+        """The DESIGN.md queue item, keys in its order; `decisions` is an extra, last.
+
+        A reported event by someone under no registered ban has `ban_id` null and a `note`.
+        """
+        extra = {} if self.ban_id else {"note": NO_BAN_NOTE}
         return {
-            "id": self.id, "wiki": self.wiki, "ban_id": self.ban_id, "actor": self.actor,
+            "id": self.id, "wiki": self.wiki, "ban_id": self.ban_id or None, "actor": self.actor,
             "target": self.target, "page": self.page, "revid": self.revid or None,
             "logid": self.logid or None, "timestamp": json_time(self.timestamp),
             "detected_at": json_time(self.detected_at), "status": self.status,
             "source": self.source,
             "findings": [{"kind": f.kind.value, "confidence": f.confidence,
                           "evidence": f.evidence} for f in self.findings],
-            "decisions": [d.to_json() for d in self.decisions],
+            "decisions": [d.to_json() for d in self.decisions], **extra,
         }
