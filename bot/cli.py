@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_web_parsers(sub, _Parser)
     from bot.backfillargs import add_parsers  # noqa: PLC0415
     add_parsers(sub, _Parser)
+    from bot.reportargs import add_parsers as add_report_parsers  # noqa: PLC0415
+    add_report_parsers(sub, _Parser)
     return p
 
 

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from bot import backfillcommands, opscommands, review, webcommands
+from bot import backfillcommands, opscommands, reportcommands, review, webcommands
 from bot.app import App, utcnow
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ def dispatch(args: argparse.Namespace) -> int:
         "status": opscommands.cmd_status, "purge": opscommands.cmd_purge,
         "web": webcommands.cmd_web, "reviewers": webcommands.cmd_reviewers,
         "backfill": backfillcommands.cmd_backfill, "warnings": backfillcommands.cmd_warnings,
+        "report": reportcommands.cmd_report,
     }[args.command]
     return handler(args)
 
@@ -41,7 +42,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 0
         return serve(runner)
     if args.once:
-        return opscommands.run_once(app)  # under the polling lease, with poll health
+        code = opscommands.run_once(app)  # under the polling lease, with poll health
+        for wiki in app.gateways:
+            app.process_reports(wiki)  # community report pages (report_page set)
+        return code
     from bot.scheduler import run_forever  # noqa: PLC0415
     return run_forever(app)
 
@@ -94,14 +98,18 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 def _show(app: App, args: argparse.Namespace) -> int:
     item = app.store.get_item(args.id)
+    reports = reportcommands.item_reports(app, item)
     if args.format == "json":
-        print_json(item.to_json())
+        print_json({**item.to_json(), "reports": [r.to_json() for r in reports]})
         return 0
     wiki = app.settings.wiki(item.wiki) if item.wiki in app.gateways else None
     links = review.links_for(item, wiki.api if wiki else "")
     current = next((i.current_name for i in app.store.identities(item.wiki)
                     if item.actor_id and i.user_id == item.actor_id), None)
     print(review.render_item(item, links, current))
+    extra = reportcommands.render_item_reports(item, reports)
+    if extra:
+        print(extra)
     return 0
 
 

@@ -34,6 +34,15 @@ def _purge_job(app: App) -> None:
         log.error("retention purge failed: %s", exc)
 
 
+def _report_job(app: App, wiki: str) -> None:
+    try:
+        app.process_reports(wiki)  # the community report page (bot.reports)
+    except IbanbotError as exc:
+        log.error("wiki %s: report page: %s", wiki, exc)
+    except Exception:  # keep the scheduler alive; the next run retries
+        log.exception("wiki %s: report page failed", wiki)
+
+
 def build_scheduler(app: App, supervisor: Supervisor | None = None) -> BackgroundScheduler:
     supervisor = supervisor or Supervisor(app)
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
@@ -42,6 +51,10 @@ def build_scheduler(app: App, supervisor: Supervisor | None = None) -> Backgroun
         scheduler.add_job(_job, "interval", seconds=wiki.poll_seconds,
                           args=(supervisor, wiki.name), id=f"poll:{wiki.name}",
                           next_run_time=datetime.now(timezone.utc))
+        if wiki.report_page:
+            scheduler.add_job(_report_job, "interval", seconds=wiki.poll_seconds,
+                              args=(app, wiki.name), id=f"reports:{wiki.name}",
+                              next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(_purge_job, "interval", hours=24, args=(app,), id="purge",
                       next_run_time=datetime.now(timezone.utc) + timedelta(minutes=5))
     watcher = BansWatcher(app)  # re-reads the bans file when it changes (bot.reload)

@@ -1,0 +1,24 @@
+"""The `ibanbot report` subcommands' arguments (kept apart so that --help stays fast)."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
+    report = sub.add_parser("report", help="community reports (staff intake and review)"
+                            ).add_subparsers(dest="report_command", required=True,
+                                             parser_class=parser_class)
+    add = report.add_parser("add", help="enter a report received off-wiki (no on-wiki edit)")
+    add.add_argument("--wiki", required=True)
+    add.add_argument("--diff", required=True, action="append", metavar="N",
+                     help="a revision id or diff link; repeat for several")
+    add.add_argument("--reporter", required=True, help="who reported it (kept private)")
+    add.add_argument("--note", default="", help="the report's text, e.g. the e-mail")
+    lst = report.add_parser("list", help="reports received, newest first (accepted or not)")
+    lst.add_argument("--wiki")
+    lst.add_argument("--outcome", choices=["queued", "rejected"])
+    lst.add_argument("--limit", type=int)
+    lst.add_argument("--format", choices=["table", "json"], default="table")
+    show = report.add_parser("show", help="one report: reporter, full text, queue items")
+    show.add_argument("reference")
+    show.add_argument("--format", choices=["text", "json"], default="text")
