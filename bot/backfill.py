@@ -127,12 +127,17 @@ class Backfills:
         start = pipeline.start_position(RECENT_CHANGES)
         if wiki in self._checked and start.timestamp >= self.app.now() - RECHECK_AGE:
             return None
-        oldest = UserHistory(self.app.gateways[wiki]).oldest_recent_change()
+        history = UserHistory(self.app.gateways[wiki])
+        oldest = history.oldest_recent_change()
         counts = None
         if oldest is not None and oldest.timestamp > start.timestamp and not (
                 start.last_id and oldest.last_id <= start.last_id + 1):
-            # rows were added after the cursor and have expired since: a gap
-            counts = self._backfill_gap(wiki, start.timestamp, oldest.timestamp)
+            # something after the cursor (a processed row's second excluded) that recent
+            # changes no longer hold? Not so on a young wiki whose whole history they hold.
+            first = history.first_change_since(
+                start.timestamp + timedelta(seconds=1 if start.last_id else 0))
+            if first is not None and first < oldest.timestamp:
+                counts = self._backfill_gap(wiki, start.timestamp, oldest.timestamp)
         self._checked.add(wiki)  # only once done: a failed backfill is tried again
         return counts
 

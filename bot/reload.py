@@ -101,7 +101,7 @@ class BansWatcher:
 def mask_confidential(message: str, ids: set[str]) -> str:
     """`ban IB-7` -> `a confidential ban` for each confidential id in the message."""
     for ban_id in sorted(ids, key=len, reverse=True):
-        message = re.sub(rf"\bban {re.escape(ban_id)}(?![\w.:/-])", "a confidential ban",
+        message = re.sub(rf"\bban {re.escape(ban_id)}(?=:\s|[\s,;)]|$)", "a confidential ban",
                          message)
     return message
 
