@@ -1,0 +1,90 @@
+"""Reviewer accounts, sessions and login attempts on every database; the pure helpers of the UI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.errors import NotFound, StorageError, UsageError
+from bot.storage import ReviewerStore, Store
+from bot.timeline import build, format_gap
+from bot.web import accounts, passwords
+from bot.web.html import sanitize_diff
+from tests.storage_fixtures import T0, db_url, empty_store, later, store  # noqa: F401
+
+PASSWORD = "Correct-horse-battery-9"
+
+
+@pytest.mark.db
+def test_reviewers_sessions_and_attempts(store: Store) -> None:
+    reviewers = ReviewerStore(store.engine)
+    ann = accounts.add(store, "Ann Ünïcødé", PASSWORD, T0)
+    assert ann.active and ann.password_hash.startswith("scrypt:")
+    assert PASSWORD not in ann.password_hash
+    assert passwords.verify(reviewers.get("Ann Ünïcødé").password_hash, PASSWORD)
+    assert reviewers.get("ann Ünïcødé") is None, "names compare exactly"
+    with pytest.raises(UsageError, match="already exists"):
+        accounts.add(store, "Ann Ünïcødé", PASSWORD, T0)
+    with pytest.raises(StorageError, match="longer than 191"):
+        reviewers.add("x" * 192, "hash", T0)
+    reviewers.open_session("token-1", "Ann Ünïcødé", "csrf-1", T0, timedelta(hours=1))
+    assert reviewers.session("token-1", later(59)).csrf == "csrf-1"
+    assert reviewers.session("token-1", T0 + timedelta(hours=1, seconds=1)) is None
+    assert reviewers.session("token-2", later(1)) is None
+    for n in range(3):
+        reviewers.record_attempt("Ann Ünïcødé", "10.0.0.1", False, later(n))
+    reviewers.record_attempt("Ann Ünïcødé", "10.0.0.1", True, later(4))
+    assert reviewers.failures_since(T0, name="Ann Ünïcødé") == 3
+    assert reviewers.failures_since(later(2), remote="10.0.0.1") == 1
+    accounts.disable(store, "Ann Ünïcødé", later(5))
+    assert reviewers.session("token-1", later(6)) is None and not reviewers.get(
+        "Ann Ünïcødé").active
+    accounts.enable(store, "Ann Ünïcødé", later(7))
+    assert [r.name for r in accounts.all_reviewers(store)] == ["Ann Ünïcødé"]
+    with pytest.raises(NotFound):
+        accounts.disable(store, "Nobody", later(8))
+    actions = [e.action for e in store.audit()]
+    assert actions == ["reviewer-enable", "reviewer-disable", "reviewer-add"]
+
+
+def test_passwords_and_names_are_checked() -> None:
+    with pytest.raises(UsageError, match="at least 12"):
+        passwords.hash_password("short")
+    assert not passwords.verify(None, PASSWORD)
+    for bad in ("", " Ann", "Ann ", "<Ann>", "a/b", "x" * 65):
+        with pytest.raises(UsageError):
+            accounts.check_name(bad)
+
+
+def test_sanitize_diff_keeps_the_table_and_drops_everything_active() -> None:
+    rows = ('<tr><td class="diff-marker" data-marker="+" onclick="x()" style="color:red"></td>'
+            '<td class="diff-addedline"><div>a &lt;b&gt; <a href="javascript:alert(1)">x</a>'
+            '<script>alert(1)</script><img src=x onerror=alert(1)><ins class="diffchange">y'
+            '</ins></div></td></tr>')
+    assert sanitize_diff(rows) == (
+        '<tr><td class="diff-marker" data-marker="+"></td><td class="diff-addedline">'
+        '<div>a &lt;b&gt; x<ins class="diffchange">y</ins></div></td></tr>')
+
+
+@dataclass(frozen=True)
+class E:
+    revid: int
+    title: str
+    timestamp: datetime
+    comment: str = ""
+
+
+def test_timeline_pages_both_edited_with_gaps() -> None:
+    def at(minutes: int) -> datetime:
+        return T0 + timedelta(minutes=minutes)
+    first = [E(1, "Talk:A", at(0)), E(3, "Talk:A", at(10)), E(5, "Only mine", at(11)),
+             E(6, "Talk:B", at(200))]
+    second = [E(2, "Talk:A", at(5)), E(4, "Talk:B", at(12)), E(7, "Theirs", at(1))]
+    t = build(("A", "B"), T0, at(300), first, second)
+    assert t.pages == ("Talk:A", "Talk:B")
+    assert [(r.side, r.revid, format_gap(r.since_other)) for r in t.rows] == [
+        (0, 1, ""), (1, 2, "5 min 0 s"), (0, 3, "5 min 0 s"), (1, 4, "2 min 0 s"),
+        (0, 6, "3 h 8 min")]
+    assert t.edit_counts == (3, 2)
+    assert format_gap(timedelta(days=2, hours=3)) == "2 d 3 h" and format_gap(None) == ""
