@@ -184,6 +184,8 @@ def check_database_url(url: str, base: Path) -> str:
 
 class DatabaseSettings(_Frozen):
     url: StrictStr = Field(DEFAULT_DATABASE_URL, repr=False, validate_default=True)  # secret?
+    toolsdb: StrictStr | None = None  # Toolforge: url from toolsdb_credentials (bot.toolforge)
+    toolsdb_credentials: StrictStr = "~/replica.my.cnf"
 
     @field_validator("url")
     @classmethod
@@ -388,6 +390,9 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
             raise ConfigError(f"{DATABASE_URL_ENV}: {exc}") from None
         database = raw.get("database", {})
         raw["database"] = {**database, "url": env_url} if isinstance(database, dict) else database
+    elif isinstance(raw.get("database"), dict) and "toolsdb" in raw["database"]:
+        from bot.toolforge import apply_toolsdb  # noqa: PLC0415
+        raw["database"] = apply_toolsdb(path, raw["database"], base)
     try:
         return Settings.model_validate({**raw, "path": Path(path).resolve()},
                                        context={"base": base})
