@@ -1,0 +1,83 @@
+"""Issue 6: `kill -9` at random points of `ibanbot run` over a scripted stream with known breaches.
+
+A writer thread makes a few hundred edits on the real wiki (breaches and innocent edits mixed)
+while the bot is started and killed with SIGKILL at random moments at least 20 times. A last
+run then catches up. The queue must hold exactly the expected breaches: none lost, none twice.
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+
+from tests.botprocess import BotProcess, wait_for, write_settings
+from tests.harness import Bot, ban, people
+
+pytestmark = pytest.mark.wiki
+EDITS = 300
+KILLS = 20
+
+
+def _script(seed: int, users: dict) -> list[tuple[str, str, bool]]:
+    """(editor, page, is_breach) for each edit; Alice <-> Bob is banned both ways."""
+    rng = random.Random(seed)
+    alice, bob, carol = users["alice"], users["bob"], users["carol"]
+    choices = [(alice, f"User talk:{bob}", True), (bob, f"User talk:{alice}", True),
+               (alice, f"User:{bob}/notes", True), (alice, "Sandbox kill9", False),
+               (carol, f"User talk:{bob}", False), (bob, "Other page kill9", False)]
+    return [rng.choice(choices) for _ in range(EDITS)]
+
+
+def test_kill_minus_9_at_random_points_loses_nothing_and_doubles_nothing(tmp_path, local_wiki):
+    seed = int(time.time())
+    print(f"kill -9 test seed {seed}")
+    (alice, a), (bob, b), (carol, c) = people(local_wiki, "Alice", "Bob", "Carol")
+    clients = {alice: a, bob: b, carol: c}
+    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob, two_way=True)])
+    settings = write_settings(bot, local_wiki.api_url, lease_seconds=2)
+    script = _script(seed, {"alice": alice, "bob": bob, "carol": carol})
+    expected: list[int] = []
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for n, (editor, page, breach) in enumerate(script):
+                revid = clients[editor].edit(page, f"edit {n} by the script", f"step {n}")
+                if breach:
+                    expected.append(revid)
+                time.sleep(0.08)
+        except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
+            errors.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    rng = random.Random(seed)
+    kills = polled = 0
+    try:
+        while kills < KILLS or writer.is_alive():
+            run = BotProcess(settings)
+            time.sleep(rng.uniform(0.3, 4.0))
+            assert run.alive(), run.output
+            run.kill9()
+            kills += 1
+            polled += "polled" in run.output  # killed after (or during) real polling
+    finally:
+        writer.join()
+    assert not errors, errors
+    final = BotProcess(settings)
+    try:
+        wait_for(lambda: sorted(i["revid"] for i in bot.queue()) == sorted(expected), 90,
+                 "the catch-up after the kills")
+        time.sleep(2)  # one more poll must add nothing
+        assert final.terminate() == 0
+    finally:
+        final.cleanup()
+    items = bot.queue()
+    keys = [(i["wiki"], i["revid"], i["ban_id"]) for i in items]
+    assert len(keys) == len(set(keys)) == len(expected) > EDITS // 4
+    assert sorted(i["revid"] for i in items) == sorted(expected)
+    assert kills >= KILLS and polled >= KILLS // 4, (kills, polled)
+    print(f"{kills} kills ({polled} after polling began), {EDITS} edits, "
+          f"{len(expected)} breaches, all queued once")
