@@ -80,7 +80,11 @@ def login_form() -> Response:
 
 
 def _login_page(error: str, status: int) -> Response:
-    token = new_token()
+    # one token per browser until sign-in: a second tab (or the favicon's redirect) must not
+    # invalidate the form already shown
+    token = request.cookies.get(LOGIN_COOKIE, "")
+    if not (40 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        token = new_token()
     response = make_response(render_template("login.html", error=error, login_csrf=token),
                              status)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict",
@@ -147,27 +151,29 @@ def item(item_id: int) -> str:
     index = review.index_url(wiki.api) if wiki else ""
     current = next((i.current_name for i in app.store.identities(found.wiki)
                     if found.actor_id and i.user_id == found.actor_id), None)
-    diff, diff_error = _diff(app, found)
+    diff, diff_error, summary = _diff(app, found)
     return render_template(
         "item.html", item=found, links=links, index=index, current_actor=current,
         ban=next((b for b in app.bans if b.id == found.ban_id), None), diff=diff,
-        diff_error=diff_error, decisions=review.DECISIONS,
+        diff_error=diff_error, summary=summary, decisions=review.DECISIONS,
         audit=app.store.audit(limit=200, item_id=item_id),
         user_url=lambda name: review.user_url(index, name),
         timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"))
 
 
-def _diff(app: App, found: Any) -> tuple[Markup | None, str]:
+def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
+    """(sanitized diff rows, why there is none, the edit summary)."""
     if not found.revid:
-        return None, "a logged action: no diff (see the log entry on the wiki)"
+        return None, "a logged action: no diff (see the log entry on the wiki)", None
     gateway = app.gateways.get(found.wiki)
     if gateway is None:
-        return None, f"wiki {found.wiki} is not configured any more"
+        return None, f"wiki {found.wiki} is not configured any more", None
     try:
         comparison = gateway.compare(found.revid)
     except IbanbotError as exc:
-        return None, f"the wiki did not give the diff ({exc})"
-    return Markup(sanitize_diff(comparison.html)), ""  # noqa: S704 (sanitized by nh3)
+        return None, f"the wiki did not give the diff ({exc})", None
+    rows = Markup(sanitize_diff(comparison.html))  # noqa: S704 (sanitized by nh3)
+    return rows, "", comparison.comment
 
 
 @bp.post("/items/<int:item_id>/decide")

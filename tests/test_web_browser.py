@@ -1,0 +1,110 @@
+"""A real browser (Playwright driving Debian's chromium) against the review UI, served over
+HTTP on 127.0.0.1, with a real queue built by the real bot from the real local wiki.
+
+Saves docs/review-item.png, the item page as a reviewer sees it.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.web_fixtures import PASSWORD, review_env  # noqa: F401
+
+pytestmark = pytest.mark.wiki
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def server(review_env) -> Iterator[str]:
+    httpd = make_server("127.0.0.1", 0, review_env.flask(), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser_page() -> Iterator[tuple[Page, list[str]]]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        alerts: list[str] = []
+        page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+        try:
+            yield page, alerts
+        finally:
+            browser.close()
+
+
+def hrefs(page: Page) -> list[str]:
+    return page.eval_on_selector_all("a[href], form[action]",
+                                     "els => els.map(e => e.getAttribute('href') ||"
+                                     " e.getAttribute('action'))")
+
+
+def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, review_env):
+    page, alerts = browser_page
+    page.goto(server + "/")
+    expect(page).to_have_url(server + "/login")  # nothing without signing in
+    page.fill("input[name=name]", review_env.reviewer)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Queue")
+    expect(page.locator("table.queue")).to_contain_text(review_env.hostile_title)
+    page.goto(server + "/?kind=userspace")
+    page.locator("table.queue tbody tr a").first.click()
+    expect(page.locator("table.diff")).to_be_visible()
+    expect(page.locator("table.diff")).to_contain_text("<script>alert('text')</script>")
+    expect(page.locator("td.diff-addedline ins")).to_contain_text("changed")
+    expect(page.locator("p.edit-summary")).to_contain_text("<script>alert('summary')</script>")
+    expect(page.locator("section.ban")).to_contain_text("Project:Arbitration/*")
+    page.check("input[value=confirmed]")
+    page.fill("textarea[name=note]", "Edits to the protected user's talk page <script>")
+    page.click("section.decide form button[type=submit] >> nth=0")
+    expect(page.locator("ol.history")).to_contain_text(f"confirmed by {review_env.reviewer}")
+    expect(page.locator("ol.history")).to_contain_text("talk page <script>")
+    page.screenshot(path=str(REPO / "docs" / "review-item.png"), full_page=True)
+    item_url = page.url
+    page.click("nav >> text=Audit log")
+    row = page.locator("table.audit tbody tr").first
+    expect(row).to_contain_text(review_env.reviewer)
+    expect(row).to_contain_text("status new -> confirmed")
+    page.goto(item_url)
+    page.click("text=Interaction timeline of")
+    expect(page.locator("table.timeline")).to_contain_text("Talk:Common ground")
+    assert alerts == [], "a payload ran"
+    assert not [h for h in hrefs(page) if h.strip().lower().startswith("javascript:")]
+
+
+def test_hostile_titles_and_summaries_render_inert(server, browser_page, review_env):
+    page, alerts = browser_page
+    page.goto(server + "/?kind=mention")
+    link = page.get_by_role("link", name=review_env.hostile_title)
+    expect(link).to_be_visible()
+    assert link.get_attribute("href").startswith("/items/")
+    link.click()
+    expect(page.locator("section.facts")).to_contain_text(review_env.hostile_title)
+    page_link = page.locator("section.facts a", has_text=review_env.hostile_title)
+    assert page_link.get_attribute("href").startswith("http://127.0.0.1:")
+    expect(page.locator("section.ban")).to_contain_text("see <script>case</script>")
+    for url in (page.url, server + "/", server + "/audit"):
+        page.goto(url)
+        assert page.locator("script").count() == 0
+        assert not [h for h in hrefs(page) if h.strip().lower().startswith("javascript:")]
+    assert alerts == []
+    page.click("form.signout button")
+    expect(page).to_have_url(server + "/login")
+    page.goto(server + "/audit")
+    expect(page).to_have_url(server + "/login")
