@@ -46,9 +46,11 @@ class Progress:
             self.stream.write("\r\x1b[K" + self._line)
             self.stream.flush()
             self._drawn = True
-        elif self.clock() - self._last >= self.every:
-            self._last = self.clock()
-            log.info("%s", self._line)
+        else:
+            now = self.clock()
+            if now - self._last >= self.every:
+                self._last = now
+                log.info("%s", self._line)
 
     def finish(self, detail: str | None = None) -> None:
         if detail is not None:
