@@ -33,6 +33,7 @@ class ReportBot(Bot):
 @pytest.fixture(scope="module")
 def account(tmp_path_factory, local_wiki):
     """One bot account (BotPassword) for the module: pywikibot keeps one cookie jar per process."""
+    import pywikibot
     import pywikibot.comms.http
 
     pywikibot.comms.http.cookie_jar.clear()  # sessions of bot accounts other tests logged in
@@ -44,7 +45,9 @@ def account(tmp_path_factory, local_wiki):
     pwfile.write_text(f"({name!r}, BotPassword('ibanbot', {password!r}))\n", encoding="utf-8")
     pwfile.chmod(0o600)
     use_password_file(pwfile, put_throttle=0)
-    return name
+    yield name
+    cookies = Path(pywikibot.config.datafilepath(f"pywikibot-{name}.lwp"))
+    cookies.unlink(missing_ok=True)  # pywikibot's cookie file for this account
 
 
 @pytest.fixture
