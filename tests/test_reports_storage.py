@@ -1,0 +1,61 @@
+"""ReportStore on SQLite, PostgreSQL and MariaDB: reports, links to items, no duplicates."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.errors import NotFound, StorageError
+from bot.storage import NewReport, ReportStore, Store
+from tests.storage_fixtures import T0, db_url, detection, empty_store, later, store  # noqa: F401
+
+pytestmark = pytest.mark.db
+
+
+def new(reference: str, fingerprint: str, **kw) -> NewReport:
+    values = dict(reference=reference, wiki="devwiki", fingerprint=fingerprint, origin="wiki",
+                  page="Project:Reports", section="Ünïcødé heading", added_revid=10,
+                  reporter="Rita", reporter_id=5, text="see [[Special:Diff/1234]]",
+                  diffs=(1234,), outcome="queued", problems=(), received_at=T0)
+    values.update(kw)
+    return NewReport(**values)
+
+
+def test_reports_attach_update_and_count(store: Store) -> None:
+    reports = ReportStore(store.engine)
+    (detected,) = store.save_batch("devwiki", "recentchanges", None, [detection()], T0)
+    first = reports.save(new("R-01", "f1"), [detection(source="report")], later(1))
+    assert first.item_ids == (detected,)  # attached to the queued item, no second item
+    assert len(store.list_items()) == 1 and store.get_item(detected).source == "detector"
+    no_ban = detection("rev:99", ban_id="", target="", kinds=(), source="report")
+    second = reports.save(new("R-02", "f2", reporter="Rosa", reporter_id=6),
+                          [detection(source="report"), no_ban], later(2))
+    assert len(second.item_ids) == 2 and len(store.list_items()) == 2
+    item = store.get_item(second.item_ids[1])
+    assert item.to_json()["ban_id"] is None and "no registered ban" in item.to_json()["note"]
+    assert [r.reporter for r in reports.for_item(detected)] == ["Rita", "Rosa"]
+    updated = reports.save(new("R-new", "f1", text="more text", received_at=later(9)), [],
+                           later(3))
+    assert (updated.reference, updated.received_at, updated.text) == ("R-01", T0, "more text")
+    assert updated.item_ids == (detected,)
+    rejected = reports.save(new("R-03", "f3", outcome="rejected", problems=("a", "b"),
+                                diffs=()), [], later(4))
+    assert rejected.problems == ("a", "b") and rejected.item_ids == ()
+    assert reports.count_since("devwiki", "Rita", T0) == 2
+    assert reports.count_since("devwiki", "Rita", T0, excluding="f3") == 1
+    assert reports.count_since("devwiki", "Rita", later(1)) == 0
+    reports.mark_acknowledged(["R-01", "R-03"], later(5))
+    assert [r.reference for r in reports.list(outcome="rejected")] == ["R-03"]
+    assert reports.get("R-01").acknowledged_at == later(5)
+    assert reports.get("R-02").acknowledged_at is None
+    with pytest.raises(NotFound):
+        reports.get("R-none")
+
+
+def test_bad_report_changes_nothing(store: Store) -> None:
+    reports = ReportStore(store.engine)
+    with pytest.raises(StorageError, match="report R-x: reporter is longer than 191"):
+        reports.save(new("R-x", "f", reporter="x" * 192), [detection(source="report")], T0)
+    assert store.list_items() == [] and reports.list() == []
+    big = reports.save(replace(new("R-big", "g"), text="é" * 200_000), [], T0)
+    assert len(reports.get(big.reference).text) == 200_000
