@@ -128,6 +128,7 @@ def test_item_shows_ban_findings_and_sanitized_diff(review_env):
     assert "userspace" in html and re.search(r"<td>[01]\.\d\d</td>", html)
     assert 'class="diff-addedline' in html and '<ins class="diffchange' in html
     assert "&lt;script&gt;" in html  # the payload is shown as text
+    assert "Reports (1)" in html and "Victim &lt;script&gt;" in html  # the staff report
     assert "?diff=" in html and "Special:Contributions/" in html and 'rel="noreferrer' in html
     assert_inert(html)
     assert client.get("/items/999999").status_code == 404

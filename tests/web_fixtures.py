@@ -20,6 +20,7 @@ PASSWORD = "Correct-horse-battery-9"
 SCRIPT_TEXT = ("<script>alert('text')</script> [javascript:alert(1) click me] "
                '<img src=x onerror="alert(2)"> hello ')
 SCRIPT_SUMMARY = "<script>alert('summary')</script> javascript:alert(3)"
+REPORT_NOTE = "They wrote on my talk page <script>alert(5)</script> javascript:alert(7)"
 
 
 @dataclass
@@ -56,10 +57,14 @@ def review_env(tmp_path_factory, local_wiki) -> ReviewEnv:
     hostile = f"Javascript:alert(1) {alice}"
     b.edit("Talk:Common ground", "Bob starts a thread. ~~~~", "Bob's first")
     a.edit(f"User talk:{bob}", SCRIPT_TEXT + "first line\nsecond line", SCRIPT_SUMMARY)
-    a.edit(f"User talk:{bob}", SCRIPT_TEXT + "first line\nsecond line changed", SCRIPT_SUMMARY)
+    talk_rev = a.edit(f"User talk:{bob}", SCRIPT_TEXT + "first line\nsecond line changed",
+                      SCRIPT_SUMMARY)
     a.edit(hostile, f"About [[User:{bob}]] and <script>alert(4)</script>", SCRIPT_SUMMARY)
     a.append("Talk:Common ground", "\n:Alice answers. ~~~~", "Alice's reply")
     bot.run_once()
+    reported = bot.cli("report", "add", "--wiki", local_wiki.name, "--diff", str(talk_rev),
+                       "--reporter", "Victim <script>alert(6)</script>", "--note", REPORT_NOTE)
+    assert reported.code == 0, reported.err
     settings = bot.folder / "settings.toml"
     with settings.open("a", encoding="utf-8") as fh:
         fh.write("[web]\npage_size = 2\nlogin_attempts = 3\n")

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from bot import review
 from bot.app import App
 from bot.errors import IbanbotError, NotFound, UsageError
+from bot.storage import ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, SignInRefused, new_token, same
 from bot.web.html import sanitize_diff
@@ -157,6 +158,7 @@ def item(item_id: int) -> str:
         ban=next((b for b in app.bans if b.id == found.ban_id), None), diff=diff,
         diff_error=diff_error, summary=summary, decisions=review.DECISIONS,
         audit=app.store.audit(limit=200, item_id=item_id),
+        reports=ReportStore(app.store.engine).for_item(item_id),
         user_url=lambda name: review.user_url(index, name),
         timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"))
 
