@@ -34,6 +34,7 @@ def test_late_ban_backfill_on_demand_and_at_start_up(bot, local_wiki):
     bot.add_ban(**ban(erin, dave))  # a ban in force, so the bot polls and moves its cursor
     bot.run_once()
     old = a.edit(f"User talk:{bob}", "before the ban was registered", "hello")
+    local_wiki.thank(alice, bob)
     c.edit(f"User:{dave}/notes", "also before registration")
     e.edit("Sandbox", "unrelated")
     bot.run_once()  # the cursor is now past both edits
@@ -43,10 +44,11 @@ def test_late_ban_backfill_on_demand_and_at_start_up(bot, local_wiki):
     bot.add_ban(**late)
     first = bot.cli("backfill", "--ban", "IB-LATE-1")
     assert first.code == 0, first.err
-    assert counts_line(first.out, local_wiki.name).endswith("1 items queued")
-    (item,) = bot.queue("--ban", "IB-LATE-1")
+    assert counts_line(first.out, local_wiki.name).endswith("2 items queued")
+    thanks, item = bot.queue("--ban", "IB-LATE-1")  # newest first
     assert (item["revid"], item["actor"], item["findings"][0]["kind"]) == (old, alice,
                                                                             "userspace")
+    assert (thanks["logid"] is not None, thanks["findings"][0]["kind"]) == (True, "thanks")
     again = bot.cli("backfill", "--ban", "IB-LATE-1")  # resumes: nothing left to read
     assert counts_line(again.out, local_wiki.name) == (
         f"{local_wiki.name}: 0 events read, 0 edits analysed, 0 items queued")
@@ -60,7 +62,7 @@ def test_late_ban_backfill_on_demand_and_at_start_up(bot, local_wiki):
     bot.run_once()  # start-up finds the late ban and backfills it from its start
     bot.run_once()
     assert [i["page"] for i in bot.queue("--ban", "IB-LATE-2")] == [f"User:{dave}/notes"]
-    assert len(bot.queue()) == 2  # nothing twice
+    assert len(bot.queue()) == 3  # nothing twice
 
 
 def test_backfill_usage_errors(bot, local_wiki):
