@@ -54,7 +54,9 @@ def cmd_web(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     web = create_app(app, secure_cookies=False if local else None)
     print(f"review UI on http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
-    web.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple  # noqa: PLC0415 (no banner on stdout)
+
+    run_simple(args.host, args.port, web, threaded=True, use_reloader=False)
     return 0
 
 
