@@ -2,7 +2,7 @@
 
 It replays recorded events (JSON objects shaped like Wikimedia's mediawiki/recentchange) for
 several wikis, honours `Last-Event-ID` (resume after that event) and `?since=` (from that time),
-and lets a test cut the live connection and lose events on the next one (a gap).
+and lets a test cut the live connection and lose events for good (a gap).
 Event ids look like Wikimedia's: a JSON array of Kafka topic/partition/offset.
 """
 from __future__ import annotations
@@ -26,9 +26,8 @@ def event_id(offset: int) -> str:
 
 class StreamServer:
     def __init__(self) -> None:
-        self.events: list[str] = []  # raw `data:` payloads (a test may add a malformed one)
+        self.events: list[str | None] = []  # raw `data:` payloads (None: lost for good)
         self.requests: list[dict[str, Any]] = []  # each connection's Last-Event-ID and since
-        self.lose_next = 0  # events the next connection silently skips (a gap)
         self.paused = False
         self._cut = 0  # connections opened before this count are closed
         self._cond = threading.Condition()
@@ -55,12 +54,17 @@ class StreamServer:
                 self.events.append(e if isinstance(e, str) else json.dumps(e))
             self._cond.notify_all()
 
-    def cut(self, lose: int = 0) -> None:
-        """Close the live connection(s); the next one skips `lose` events after its start."""
+    def cut(self) -> None:
+        """Close the live connection(s), as a network failure or a server restart would."""
         with self._cond:
             self._cut = len(self.requests)
-            self.lose_next = lose
             self._cond.notify_all()
+
+    def drop(self, *offsets: int) -> None:
+        """Lose these events for good (never sent again), as past a retention limit."""
+        with self._cond:
+            for offset in offsets:
+                self.events[offset] = None
 
     def wait_connections(self, count: int, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -76,12 +80,10 @@ class StreamServer:
             offset = json.loads(last_id)[0]["offset"]
             start = offset + 1
         elif since:
-            start = next((i for i, e in enumerate(self.events) if _dt(e) >= since),
+            start = next((i for i, e in enumerate(self.events) if e and _dt(e) >= since),
                          len(self.events))
         else:
             start = len(self.events)  # like Wikimedia: from now on
-        start += self.lose_next
-        self.lose_next = 0
         return start
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -117,10 +119,12 @@ class StreamServer:
                 if number < self._cut:
                     return
                 payload = self.events[position]
-            out.write(f"event: message\nid: {event_id(position)}\ndata: {payload}\n\n"
+            position += 1
+            if payload is None:
+                continue
+            out.write(f"event: message\nid: {event_id(position - 1)}\ndata: {payload}\n\n"
                       .encode("utf-8"))
             out.flush()
-            position += 1
 
 
 def _dt(payload: str) -> str:

@@ -1,0 +1,129 @@
+"""The EventStreams source end to end: the real bot process, a local SSE server replaying
+recentchange events recorded from the real local wiki for several wikis, a disconnect that
+loses events (filled by polling), SIGTERM, and a restart that resumes from the saved event id.
+
+Two configured wikis (`wa` = stream wiki `wawiki`, `wb` = `wbwiki`) read the same local
+MediaWiki; each ban covers one of them, so each breach belongs to exactly one wiki.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.harness import Bot, ban, people
+from tests.sse_server import StreamServer, event_id, from_log_row, from_rc_row, recent_rows
+
+pytestmark = pytest.mark.wiki
+REPO = Path(__file__).resolve().parents[1]
+
+
+def settings(folder: Path, api: str, url: str) -> Path:
+    wikis = "".join(f'[[wikis]]\nname = "{n}"\napi = "{api}"\nstream_wiki = "{n}wiki"\n'
+                    f"max_retries = 1\nretry_wait = 1\n" for n in ("wa", "wb"))
+    path = folder / "settings.toml"
+    path.write_text(f'[database]\nurl = "sqlite:///bot.sqlite3"\n[bans]\nfile = "bans.toml"\n'
+                    f'[streams]\nsource = "eventstreams"\neventstreams_url = "{url}"\n'
+                    f"timeout_seconds = 5\nbatch_seconds = 0.2\nreconnect_seconds = 0.2\n"
+                    + wikis, encoding="utf-8")
+    return path
+
+
+def start_bot(config: Path) -> subprocess.Popen:
+    code = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", code, "--config", str(config), "run"],
+                            cwd=REPO, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+
+
+def stop_bot(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    return err
+
+
+def wait_items(bot: Bot, count: int, proc: subprocess.Popen | None = None,
+               timeout: float = 60) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        items = bot.queue()
+        if len(items) >= count or time.monotonic() > deadline:
+            return items
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the bot exited: {proc.stderr.read()}")
+        time.sleep(0.2)
+
+
+def newest(api: str, user: str, wiki: str, kind: str = "rc") -> dict:
+    row = recent_rows(api, user, kind)[-1]
+    return from_rc_row(row, wiki) if kind == "rc" else from_log_row(row, wiki)
+
+
+def test_stream_several_wikis_disconnect_gap_and_restart(tmp_path, local_wiki):
+    (alice, a), (bob, _), (carol, c), (dave, _), (erin, e) = people(
+        local_wiki, "Alice", "Bob", "Carol", "Dave", "Erin")
+    bot = Bot(tmp_path / "bot", local_wiki)
+    bot.add_ban(**ban(alice, bob, wikis=["wa"]))
+    bot.add_ban(**ban(carol, dave, wikis=["wb"]))
+    api = local_wiki.api_url
+    with StreamServer() as server:
+        config = settings(bot.folder, api, server.url)
+        proc = start_bot(config)
+        try:
+            server.wait_connections(1)
+            assert server.requests[0]["last_event_id"] is None and server.requests[0]["since"]
+            # live: breaches on both wikis, thanks as a log event, noise of every kind
+            a.edit(f"User talk:{bob}", "Hello Bob", "hi")
+            alice_edit = newest(api, alice, "wawiki")
+            e.edit(f"User talk:{bob}", "An outsider", "hi")
+            c.edit(f"User talk:{dave}", "Hello Dave", "hi")
+            local_wiki.thank(alice, bob)
+            server.add({**alice_edit, "wiki": "zzwiki", "meta": {**alice_edit["meta"],
+                                                                 "domain": "zz.example.org"}},
+                       "not json", alice_edit, newest(api, erin, "wawiki"),
+                       newest(api, carol, "wbwiki"), newest(api, alice, "wawiki", "thanks"))
+            items = wait_items(bot, 3, proc)
+            assert sorted((i["wiki"], i["findings"][0]["kind"]) for i in items) == \
+                [("wa", "thanks"), ("wa", "userspace"), ("wb", "userspace")]
+            # a disconnect, and the two events made meanwhile are lost to the stream for good
+            server.paused = True
+            a.edit(f"User talk:{bob}", "Hello again", "again")
+            c.edit(f"User talk:{dave}", "Hello again", "again")
+            server.add(newest(api, alice, "wawiki"), newest(api, carol, "wbwiki"))
+            server.drop(6, 7)
+            server.cut()
+            server.paused = False
+            server.wait_connections(2)
+            assert server.requests[1]["last_event_id"] == event_id(5)  # after the thanks
+            assert len(wait_items(bot, 5, proc)) == 5  # the gap was filled by polling
+            a.edit(f"User:{bob}/notes", "Notes", "new page")
+            server.add(newest(api, alice, "wawiki"))
+            assert len(wait_items(bot, 6, proc)) == 6
+        finally:
+            err = stop_bot(proc)
+        for name in (alice, bob, carol, dave):
+            assert name not in err  # logs carry no names of ban parties
+        # a restart: an edit while the bot is down, then resume from the saved event id
+        c.edit(f"User:{dave}/x", "While you were out", "offline")
+        server.add(newest(api, carol, "wbwiki"))
+        proc = start_bot(config)
+        try:
+            server.wait_connections(3)
+            assert server.requests[2]["last_event_id"] == event_id(8)
+            items = wait_items(bot, 7, proc)
+            time.sleep(1)  # the stream's copy of the last edit arrives: it must add nothing
+        finally:
+            stop_bot(proc)
+    items = bot.queue()
+    keys = [(i["wiki"], i["revid"], i["logid"], i["ban_id"]) for i in items]
+    assert len(items) == 7 and len(set(keys)) == 7  # nothing lost, nothing twice
+    assert {i["actor"] for i in items} == {alice, carol}
+    assert sorted(i["wiki"] for i in items) == ["wa"] * 4 + ["wb"] * 3
+    assert all(i["target"] == (bob if i["wiki"] == "wa" else dave) for i in items)
+    assert json.loads(bot.cli("queue", "list", "--format", "json", "--wiki", "zz").out) == []
