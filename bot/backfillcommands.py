@@ -99,7 +99,7 @@ def resolve_with_progress(app: App, chunk: int = 50) -> list[identities.NameChec
     for wiki, gateway in app.gateways.items():
         bans = [b for b in app.bans if b.covers_wiki(wiki)]
         total = len(identities.names_on(bans, wiki))
-        bar = Progress(f"bans check: {wiki}: names resolved")
+        bar = Progress(f"bans check: {wiki}")
         done: set[str] = set()
         for group in _chunks(bans, wiki, chunk):
             found, group_checks = identities.resolve(group, gateway, app.store.identities(wiki))
@@ -107,7 +107,7 @@ def resolve_with_progress(app: App, chunk: int = 50) -> list[identities.NameChec
                 app.store.save_identity(ident, app.now())
             checks.extend(group_checks)
             done.update(identities.names_on(group, wiki))
-            bar.update(len(done), total)
+            bar.update(len(done), total, "names resolved")
         bar.finish(f"{len(done)} name(s) resolved")
     app.replace_bans(app.bans)  # rebuild the registry with the new identities
     return checks

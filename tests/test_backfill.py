@@ -5,6 +5,7 @@ All against the real local MediaWiki, through the bot's CLI (and `ibanbot run` a
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from datetime import timedelta
@@ -158,3 +159,18 @@ def test_outage_longer_than_recent_changes_is_backfilled_and_staff_warned(tmp_pa
     assert json.loads(bot.cli("warnings", "list", "--all", "--format", "json").out)[0][
         "acknowledged_by"] == "Staffer"
     assert len(bot.queue()) == 1
+
+
+def test_bans_check_with_many_users_shows_progress(bot, local_wiki, caplog):
+    (alice, _), = people(local_wiki, "Alice")
+    for n in range(3):
+        bot.bans.append(ban(alice, f"Nobody-{n}-1", id=f"IB-MANY-{n}"))
+        bot.bans[-1]["protected"] = [f"Nobody-{n}-{i}" for i in range(25)]
+    bot.write()
+    caplog.set_level(logging.INFO, logger="bot.progress")
+    check = bot.cli("bans", "check")
+    assert check.code == 2 and check.out.strip().endswith("78 name(s) checked, 75 unknown")
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.progress"]
+    assert lines == [f"bans check: {local_wiki.name}: [################........] 51/76 "
+                     "names resolved",
+                     f"bans check: {local_wiki.name}: 76 name(s) resolved (done)"]
