@@ -122,3 +122,19 @@ def test_confidential_ban_ids_are_masked_in_reload_errors():
     assert mask_confidential(msg, {"IB-7"}) == ("bans.toml: a confidential ban: key 'expires': "
                                                 "ends before its start")
     assert mask_confidential(msg.replace("IB-7", "IB-70"), {"IB-7"}).count("IB-70") == 1
+
+
+def test_user_config_example_reads_oauth_tokens_from_the_environment(tmp_path):
+    shutil.copy(REPO / "user-config.py.example", tmp_path / "user-config.py")
+    env = {"PYWIKIBOT_DIR": str(tmp_path), "PATH": "/usr/bin:/bin",
+           **{f"IBANBOT_OAUTH_{k}": k.lower() for k in (
+               "CONSUMER_TOKEN", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_SECRET")}}
+    code = ("import json, pywikibot.config as c; "
+            "print(json.dumps([c.authenticate, c.usernames['*']['*'], c.password_file]))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    auth, user, password_file = json.loads(done.stdout.splitlines()[-1])
+    assert auth == {"*": ["consumer_token", "consumer_secret", "access_token", "access_secret"]}
+    assert user == "IbanBot" and password_file.endswith("user-password.py")
+    assert "unknown" not in done.stderr.lower()
