@@ -23,6 +23,19 @@ from bot.supervisor import Supervisor
 log = logging.getLogger(__name__)
 
 
+class _NoOverlapNoise(logging.Filter):
+    """A poll running longer than its interval (an outage with retries) is expected: the next
+    run is coalesced into it. APScheduler would warn about every skipped run; the supervisor
+    already logs the outage once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapNoise())
+logging.getLogger("apscheduler.executors.default").addFilter(_NoOverlapNoise())
+
+
 def _job(supervisor: Supervisor, wiki: str) -> None:
     supervisor.poll(wiki)  # never raises: failures are logged once per outage, with backoff
 

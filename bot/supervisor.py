@@ -65,6 +65,7 @@ class Supervisor:
     def poll(self, wiki: str, raise_errors: bool = False) -> PollResult | None:
         """Poll `wiki` if it is time and we hold its lease; None when skipped or failed."""
         if self.clock() < self.next_try.get(wiki, 0.0):
+            self._keep_lease(wiki)  # backing off is not dying: other processes keep waiting
             return None
         try:
             if not self._take_lease(wiki):
@@ -113,6 +114,12 @@ class Supervisor:
             self.waiting.add(wiki)
             log.info("wiki %s: another process holds the polling lease; waiting", wiki)
         return False
+
+    def _keep_lease(self, wiki: str) -> None:
+        try:
+            self._take_lease(wiki)
+        except StorageError as exc:  # the database may be the outage; the next try says so
+            log.debug("wiki %s: lease not renewed: %s", wiki, exc)
 
     def release(self) -> None:
         """Give up every lease we hold (on a clean exit), so another process need not wait."""

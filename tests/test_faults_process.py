@@ -1,0 +1,118 @@
+"""Issue 6, faults: the real `ibanbot run` process against the real wiki behind a fault proxy.
+
+Wiki outages (unreachable, HTTP 500, maxlag, read-only), SIGTERM mid-poll, and two processes on
+one database (the polling lease).
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tests.botprocess import BotProcess, wait_for, write_settings
+from tests.faultproxy import FaultProxy
+from tests.harness import Bot, ban, people
+
+pytestmark = pytest.mark.wiki
+
+
+@pytest.fixture
+def proxy(local_wiki):
+    p = FaultProxy(local_wiki.server_url).start()
+    yield p
+    p.stop()
+
+
+def revids(bot: Bot) -> list[int]:
+    return sorted(i["revid"] for i in bot.queue())
+
+
+def test_wiki_outages_are_logged_once_and_caught_up(tmp_path, local_wiki, proxy):
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
+    run = BotProcess(write_settings(bot, proxy.api_url))
+    expected: list[int] = []
+    try:
+        wait_for(lambda: "polled" in run.output, 60, "the first poll")
+        for n, mode in enumerate(("down", "500", "maxlag", "readonly")):
+            proxy.stop() if mode == "down" else setattr(proxy, "mode", mode)
+            expected.append(a.edit(f"User talk:{bob}", f"written while the wiki is {mode}"))
+            wait_for(lambda: run.output.count("poll failed") > n, 60, f"the {mode} outage")
+            time.sleep(4)  # several more tries, spaced by the backoff (max 2 s here)
+            assert run.alive(), run.output
+            status = bot.cli("status")
+            assert status.code == 0 and "FAILING" in status.out, (status.out, run.output)
+            assert "failed tr" in status.out and "last error: wiki" in status.out
+            proxy.start() if mode == "down" else setattr(proxy, "mode", "pass")
+            wait_for(lambda: revids(bot) == sorted(expected), 30, f"catch-up after {mode}")
+        wait_for(lambda: bot.cli("status").out.count(" ok") == 2, 10, "healthy status")
+        assert run.terminate() == 0
+    finally:
+        run.cleanup()
+    log = run.output
+    assert log.count("poll failed, retrying with backoff") == 4, log
+    assert log.count("recovered after") == 4, log
+    assert "Traceback" not in log
+    assert revids(bot) == sorted(expected)  # nothing missed, nothing twice
+
+
+def test_status_exit_code_and_sigterm_finishes_the_current_poll(tmp_path, local_wiki, proxy):
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
+    settings = write_settings(bot, proxy.api_url)
+    assert bot.cli("db", "upgrade").code == 0
+    never = bot.cli("status")
+    assert never.code == 1 and "never polled successfully" in never.out  # exit 1: stale
+    run = BotProcess(settings)
+    try:
+        wait_for(lambda: "polled" in run.output, 60, "the first poll")
+        revid = a.edit(f"User talk:{bob}", "just before the shutdown")
+        time.sleep(1.5)  # any poll already running ends before the slow one starts
+        in_poll = threading.Event()
+        proxy.on_request = in_poll.set
+        proxy.delay = 1.0
+        assert in_poll.wait(10)
+        before = run.output.count("polled")
+        code = run.terminate()
+    finally:
+        run.cleanup()
+    log = run.output
+    assert code == 0, log
+    stopping = log.index("stopping: finishing the current polls")
+    assert log.count("polled") == before + 1 and log.rindex("polled") > stopping, log
+    assert revids(bot) == [revid]  # the poll that was running when SIGTERM came finished
+    status = bot.cli("status", "--format", "json")
+    assert status.code == 0 and {r["stream"] for r in status.json()} == {
+        "recentchanges", "log:thanks"}
+    time.sleep(2.1)
+    stale = bot.cli("status", "--max-age", "2")
+    assert stale.code == 1 and "STALE" in stale.out and "no successful poll for" in stale.out
+
+
+def test_two_processes_one_polls_the_other_takes_over_when_it_dies(tmp_path, local_wiki,
+                                                                  proxy):
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
+    settings = write_settings(bot, proxy.api_url)
+    first = BotProcess(settings)
+    second = None
+    try:
+        wait_for(lambda: "polled" in first.output, 60, "the first process's first poll")
+        second = BotProcess(settings)
+        wait_for(lambda: "another process holds the polling lease" in second.output, 60,
+                 "the second process to wait")
+        revid = a.edit(f"User talk:{bob}", "seen by the first process")
+        wait_for(lambda: revids(bot) == [revid], 20, "the first process's poll")
+        time.sleep(2)
+        assert "polled" not in second.output  # it waited: only one process polls the wiki
+        first.kill9()
+        later = a.edit(f"User talk:{bob}", "seen by the second process after the first died")
+        wait_for(lambda: "took over the polling lease" in second.output, 30, "the takeover")
+        wait_for(lambda: revids(bot) == sorted([revid, later]), 20, "the second's poll")
+        assert second.terminate() == 0
+    finally:
+        first.cleanup()
+        if second:
+            second.cleanup()
+    assert second.output.count("another process holds the polling lease") == 1  # said once
