@@ -202,10 +202,21 @@ def split_sections(text: str) -> list[Section]:
     return sections
 
 
+_HEADING = re.compile(r"^(={1,6})(.+?)(={1,6})[ \t]*$", re.MULTILINE)
+_HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)|<(nowiki|pre|source|syntaxhighlight)\b[^>]*>.*?</\1\s*>",
+                     re.DOTALL | re.IGNORECASE)
+
+
 def heading_counts(text: str) -> dict[str, int]:
+    """How many level-1 and level-2 sections each heading has (a fast scan for old revisions:
+    the same headings as split_sections on ordinary pages; comments and nowiki skipped)."""
     counts: dict[str, int] = {}
-    for section in split_sections(text):
-        counts[section.heading] = counts.get(section.heading, 0) + 1
+    for match in _HEADING.finditer(_HIDDEN.sub("", text)):
+        level = min(len(match[1]), len(match[3]))
+        title = match[1][level:] + match[2] + match[3][level:]
+        if level <= 2 and title.strip():
+            key = " ".join(title.split())
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 

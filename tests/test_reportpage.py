@@ -72,3 +72,13 @@ def test_receipt_is_neutral_and_escapes():
     assert "[[" not in line and "{{" not in line and line.count("~") == 4
     with pytest.raises(ValueError):
         rp.receipt_line("-->x", "2026-11-27", [], accepted=True)
+
+
+@pytest.mark.parametrize("text", [
+    PAGE, "x\n== A ==\n=== b ===\n== A ===\n<!--\n== C ==\n-->\n= D =\n==E==  \n"
+          "<nowiki>\n== F ==\n</nowiki>\n==  spaced   out ==\n"])
+def test_fast_heading_counts_agree_with_the_parser(text):
+    parsed: dict[str, int] = {}
+    for section in rp.split_sections(text):
+        parsed[section.heading] = parsed.get(section.heading, 0) + 1
+    assert rp.heading_counts(text) == parsed
