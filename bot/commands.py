@@ -39,6 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.once:
             result = runner.run(once=True)
             log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
+            for wiki in app.gateways:
+                app.process_reports(wiki)  # community report pages (report_page set)
             return 0
         return serve(runner)
     if args.once:
