@@ -81,3 +81,43 @@ def test_web_command_serves_the_sign_in_page(tmp_path):
         proc.terminate()
         out, err = proc.communicate(timeout=10)
     assert out == "" and "GET /items/1" not in err, "request lines stay out of the log"
+
+
+def test_wsgi_entry_point_bad_web_settings_and_an_unreachable_wiki(tmp_path):
+    config = settings(tmp_path)
+    assert run(config, "db", "upgrade")[0] == 0
+    code = ("import bot.web.wsgi as w; c = w.app.test_client(); r = c.get('/login'); "
+            "print(type(w.app).__name__, r.status_code, 'Secure' in r.headers['Set-Cookie'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "IBANBOT_CONFIG": str(config)})
+    assert done.stdout.split() == ["Flask", "200", "True"], done.stderr
+    with config.open("a", encoding="utf-8") as fh:
+        fh.write("[web]\npage_size = 0\n")
+    code, _, err = run(config, "web")
+    assert code == 2 and "key 'web.page_size'" in err and err.count("\n") == 1
+
+
+def test_item_page_when_the_wiki_is_down(tmp_path):
+    from datetime import datetime, timezone
+
+    from bot.app import App
+    from bot.web import accounts, create_app
+    from detectors.model import Detection, Finding, Kind, UserRef
+
+    config = settings(tmp_path)
+    app = App.load(config)
+    app.ensure_schema()
+    when = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    (item_id,) = app.store.save_batch("devwiki", "rc", None, [Detection(
+        "devwiki", "IB-1", "rev:5", UserRef(3, "Alice"), "Bob", "User talk:Bob", when,
+        (Finding(Kind.USERSPACE, 1.0, "edited Bob's talk page", "Bob"),), revid=5)], when)
+    accounts.add(app.store, "Ann Admin", PASSWORD, when)
+    client = create_app(app, secure_cookies=False).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/login", data={"csrf": csrf, "name": "Ann Admin", "password": PASSWORD})
+    started = time.monotonic()
+    html = client.get(f"/items/{item_id}").get_data(as_text=True)
+    assert "the wiki did not give the diff (wiki devwiki: cannot open" in html
+    assert "edited Bob&#39;s talk page" in html and "This ban is no longer in the bans file" in html
+    assert time.monotonic() - started < 30
