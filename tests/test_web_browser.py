@@ -5,6 +5,7 @@ Saves docs/review-item.png, the item page as a reviewer sees it.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +85,8 @@ def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, revie
     page.goto(item_url)
     page.click("text=Interaction timeline of")
     expect(page.locator("table.timeline")).to_contain_text("Talk:Common ground")
+    if os.environ.get("IBANBOT_SCREENSHOT_TIMELINE"):
+        page.screenshot(path=os.environ["IBANBOT_SCREENSHOT_TIMELINE"], full_page=True)
     assert alerts == [], "a payload ran"
     assert not [h for h in hrefs(page) if h.strip().lower().startswith("javascript:")]
 
