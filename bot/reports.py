@@ -33,7 +33,6 @@ MAX_CHARS = 5000
 HISTORY = 100  # revisions of the report page read to find who added each section
 ATTEMPTS = 3  # saves tried when others edit the page meanwhile
 SUMMARY = "Acknowledging {n} report(s)"
-NO_BAN_NOTE = "no registered ban restricts this account at the time of the event"
 
 
 class Examiner(Protocol):
