@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import mwparserfromhell
 from mwparserfromhell.nodes import ExternalLink, Heading, Template, Text, Wikilink
 
-from detectors.model import Revision, UserRef
+from detectors.model import Revision
 
 TEMPLATE = "iban report"
 RECEIPT = re.compile(r"^<!--\s*ibanbot:(R-[0-9a-f]+)\s*-->.*$\n?", re.MULTILINE)
@@ -296,13 +296,3 @@ def rewrite(text: str, replacements: Sequence[Replacement]) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
-
-
-@dataclass(frozen=True)
-class PageReport:
-    """One section of the report page, attributed to the account whose revision added it."""
-
-    section: Section
-    reporter: UserRef
-    added_revid: int
-    fingerprint: str = field(default="")

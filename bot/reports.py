@@ -212,6 +212,10 @@ class ReportPage:
 
     def _may_edit(self) -> bool:
         run_page = self.wiki.run_page
+        if not self.wiki.user:
+            log.warning("wiki %s: no `user` configured: the report page is not edited",
+                        self.wiki.name)
+            return False
         if not run_page:
             log.warning("wiki %s: no run_page configured: the report page is not edited",
                         self.wiki.name)
