@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from bot.wiki import diffs, normalize, session
 from bot.wiki.cursor import Position, format_ts, parse_ts
@@ -30,6 +30,7 @@ class Page:
     events: tuple[Event, ...]
     position: Position
     unreadable: tuple[str, ...] = ()  # ids of rows that were skipped, for the log
+    dropped: int = 0  # rows the caller's prefilter (`keep`) left out without converting them
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,15 @@ class WikiGateway:
         return Position(parse_ts(str(query.get("general", {}).get("time"))))
 
     # -- streams -------------------------------------------------------------------------
-    def recent_changes(self, position: Position, limit: int = 500) -> Iterator[Page]:
+    def recent_changes(self, position: Position, limit: int = 500,
+                       keep: Callable[[UserRef, str], bool] | None = None) -> Iterator[Page]:
+        """Recent changes after `position`; `keep(actor, log_type)` drops rows before they are
+        converted to Events (the prefilter: most rows cost a dictionary lookup, nothing more)."""
         params = {"list": "recentchanges", "rcprop": RC_PROPS, "rcdir": "newer",
                   "rctype": "edit|new|log", "rclimit": limit,
                   "rcstart": format_ts(position.read_from())}
-        yield from self._stream(params, "recentchanges", "rcid", normalize.event_from_rc, position)
+        yield from self._stream(params, "recentchanges", "rcid", normalize.event_from_rc, position,
+                                None if keep is None else _rc_prefilter(keep))
 
     def log_events(self, log_type: str, position: Position, limit: int = 500) -> Iterator[Page]:
         params = {"list": "logevents", "leprop": LOG_PROPS, "ledir": "newer", "letype": log_type,
@@ -105,9 +110,10 @@ class WikiGateway:
         yield from self._stream(params, "logevents", "logid", normalize.event_from_log, position)
 
     def _stream(self, params: dict[str, Any], key: str, id_key: str, convert: Any,
-                position: Position) -> Iterator[Page]:
+                position: Position, keep: Callable[[Any], bool] | None = None
+                ) -> Iterator[Page]:
         for query in self._query(params):
-            events, bad = [], []
+            events, bad, dropped = [], [], 0
             for row in query.get(key) or ():
                 try:
                     row_id, ts = int(row.get(id_key) or 0), parse_ts(str(row.get("timestamp")))
@@ -116,10 +122,13 @@ class WikiGateway:
                     continue
                 if not position.is_after(ts, row_id):
                     continue
-                event = convert(self.name, row)
                 position = position.advance(ts, row_id)
+                if keep is not None and not keep(row):
+                    dropped += 1
+                    continue
+                event = convert(self.name, row)
                 (events.append(event) if event else bad.append(f"{id_key} {row_id}"))
-            yield Page(tuple(events), position, tuple(bad))
+            yield Page(tuple(events), position, tuple(bad), dropped)
 
     # -- contents ------------------------------------------------------------------------
     def revisions(self, revids: Iterable[int], with_text: bool = True) -> dict[int, Revision]:
@@ -219,3 +228,14 @@ def _page_revisions(query: dict[str, Any]) -> Iterator[Revision]:
             rev = normalize.revision_from_api(raw)
             if rev is not None:
                 yield rev
+
+
+def _rc_prefilter(keep: Callable[[UserRef, str], bool]) -> Callable[[Any], bool]:
+    """`keep` over a raw recent-changes row; a row it cannot judge is kept (and checked later)."""
+    def raw(row: Any) -> bool:
+        try:
+            user = UserRef(int(row.get("userid") or 0), str(row.get("user", "")))
+            return keep(user, str(row.get("logtype") or ""))
+        except (TypeError, ValueError, AttributeError):
+            return True
+    return raw
