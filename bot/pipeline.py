@@ -3,8 +3,8 @@
 The prefilter (a dictionary lookup on the actor's user id) drops every event whose actor
 is restricted by no ban on this wiki; only the rest cost API calls, batched per API page and
 limited to what the detectors declare they need. Findings and the stream's new cursor are
-saved in one transaction per API page, so a crash re-reads at most one page and the queue's
-unique key makes that harmless.
+saved in one transaction, after every API page with findings (and every SAVE_EVERY pages, and at
+the end), so a crash re-reads at most a few pages and the queue's unique key makes that harmless.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 from bot.wiki.cursor import Position
 from detectors.bans import BanRegistry, Restriction
 from detectors.base import Context, Detector, DetectorLimits, Need
-from detectors.model import Detection, Event, EventType, Finding, Revision, SiteInfo
+from detectors.model import Detection, Event, EventType, Finding, Revision, SiteInfo, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +25,15 @@ RECENT_CHANGES = "recentchanges"
 THANKS = "log:thanks"
 STREAMS = (RECENT_CHANGES, THANKS)
 CREATOR_LOGS = {"delete", "move", "protect", "suppress", "stable"}
+SAVE_EVERY = 10  # pages without findings between two cursor saves (a crash re-reads them)
 
 
 class Gateway(Protocol):
     name: str
 
     def site_info(self) -> SiteInfo: ...
-    def recent_changes(self, position: Position) -> Iterator: ...
+    def recent_changes(self, position: Position, limit: int = 500,
+                       keep: Callable[[UserRef, str], bool] | None = None) -> Iterator: ...
     def log_events(self, log_type: str, position: Position) -> Iterator: ...
     def revisions(self, revids: Iterable[int], with_text: bool = True) -> dict[int, Revision]: ...
     def history(self, title: str, from_revid: int, limit: int, with_text: bool = False,
@@ -78,21 +80,34 @@ class Pipeline:
 
     def _pages(self, stream: str, position: Position) -> Iterator:
         if stream == RECENT_CHANGES:
-            return self.gateway.recent_changes(position)
+            return self.gateway.recent_changes(position, keep=self._keep())
         return self.gateway.log_events(stream.partition(":")[2], position)
 
     def _poll_stream(self, stream: str, result: PollResult) -> None:
+        unsaved = 0  # pages read since the cursor was last saved (none of them had findings)
+        position: Position | None = None
         for page in self._pages(stream, self.start_position(stream)):
             if page.unreadable:
                 log.warning("wiki %s: %s: skipped unreadable rows: %s", self.wiki, stream,
                             ", ".join(page.unreadable[:20]))
             result.renames += self._note_renames(page.events)
             detections = self.analyse(page.events)
-            result.events += len(page.events)
+            result.events += len(page.events) + getattr(page, "dropped", 0)
             result.watched += sum(1 for _ in self._watched(page.events))
-            ids = self.store.save_batch(self.wiki, stream, page.position.format(), detections,
-                                        self.now())
-            result.new_items.extend(ids)
+            position, unsaved = page.position, unsaved + 1
+            if detections or unsaved >= SAVE_EVERY:
+                ids = self.store.save_batch(self.wiki, stream, position.format(), detections,
+                                            self.now())
+                result.new_items.extend(ids)
+                unsaved = 0
+        if unsaved and position is not None:
+            self.store.save_batch(self.wiki, stream, position.format(), [], self.now())
+
+    def _keep(self) -> Callable[[UserRef, str], bool]:
+        """The prefilter on raw rows: restricted actors, and renames (they refresh identities)."""
+        registry, wiki = self.registry(), self.wiki
+        return lambda actor, log_type: (registry.is_watched(wiki, actor)
+                                        or log_type == "renameuser")
 
     def _note_renames(self, events: Sequence[Event]) -> int:
         renames = [e for e in events if e.type is EventType.LOG and e.log_type == "renameuser"]
