@@ -108,6 +108,7 @@ class BanRegistry:
             (i.wiki, normalize_user_name(i.name)): i for i in identities}
         self._by_id: dict[str, dict[int, list[Restriction]]] = {w: {} for w in self.wikis}
         self._by_name: dict[str, dict[str, list[Restriction]]] = {w: {} for w in self.wikis}
+        self._unresolved: dict[str, set[str]] = {w: set() for w in self.wikis}  # names, no id
         for ban in self.bans:
             for wiki in self.wikis:
                 if ban.covers_wiki(wiki):
@@ -132,6 +133,8 @@ class BanRegistry:
                 restriction = Restriction(ban, actor, protected)
                 if actor.user_id:
                     self._by_id[wiki].setdefault(actor.user_id, []).append(restriction)
+                else:
+                    self._unresolved[wiki].update(actor.names)
                 for n in actor.names:
                     self._by_name[wiki].setdefault(n, []).append(restriction)
 
@@ -140,8 +143,11 @@ class BanRegistry:
         by_id = self._by_id.get(wiki)
         if by_id is None:
             return False
-        if user.id and user.id in by_id:
-            return True
+        if user.id:  # an account: its id, or a name not resolved to an id yet
+            if user.id in by_id:
+                return True
+            unresolved = self._unresolved[wiki]
+            return bool(unresolved) and normalize_user_name(user.name) in unresolved
         return normalize_user_name(user.name) in self._by_name[wiki]
 
     def restrictions(self, wiki: str, user: UserRef, at: datetime) -> tuple[Restriction, ...]:
