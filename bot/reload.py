@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, IbanbotError
 from bot.settings import load_bans, read_toml
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,12 @@ class BansWatcher:
     def check_safely(self) -> None:
         try:
             self.check()
+        except IbanbotError as exc:  # the wiki or the database failed: resume at next check
+            log.warning("bans file %s: backfill of late bans interrupted, resuming at the "
+                        "next check: %s", self.path.name, exc)
+            self.digest = None
         except Exception:  # noqa: BLE001 (the scheduler job must survive)
-            log.exception("bans file %s: reload or backfill failed; will retry", self.path)
+            log.exception("bans file %s: reload or backfill failed; will retry", self.path.name)
             self.digest = None  # try again at the next check
 
     def _apply(self, bans: tuple) -> None:
@@ -76,7 +80,7 @@ class BansWatcher:
         log.info("bans file %s reloaded: %d ban(s), %d new or changed", self.path.name,
                  len(bans), len(changed))
         self.app.warn_about_names(self.app.resolve_identities())
-        totals = self.app.backfills.sync_bans(changed)
+        totals = self.app.backfills.sync_bans(bans)  # done ones are skipped (ledger)
         for wiki, counts in totals.items():
             log.info("wiki %s: backfill of late bans: %s", wiki, counts.text())
 

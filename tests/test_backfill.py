@@ -87,22 +87,22 @@ def test_run_reloads_bans_keeps_last_good_and_backfills_late_ban(bot, local_wiki
     proc = BotProcess(settings, "--log-format", "json")
     try:
         polled = lambda: proc.output.count('"wiki ' + local_wiki.name + ': polled')  # noqa: E731
-        wait_for(lambda: polled() >= 2, 60, "two polls")
+        waiting(proc, lambda: polled() >= 2, 60, "two polls")
         bans_file = bot.folder / "bans.toml"
         good = bans_file.read_text(encoding="utf-8")
         late = ban(carol, dave, start=now() - timedelta(hours=1), id="IB-R-SECRET",
                    confidential=True)
         bot.bans.append({**late, "expires": now() - timedelta(days=400)})  # ends before start
         bot.write()
-        wait_for(lambda: "is invalid" in proc.output, 30, "the reload error")
+        waiting(proc, lambda: "is invalid" in proc.output, 30, "the reload error")
         a.edit(f"User talk:{bob}", "the old registry still applies")
-        wait_for(lambda: stored(bot, "IB-R-1"), 30, "the old ban's item")  # (no CLI: the
+        waiting(proc, lambda: stored(bot, "IB-R-1"), 30, "the old ban's item")  # (no CLI: the
         # bans file is invalid, and every command but `run` refuses to load it)
         bot.bans[-1] = late
         bot.write()
-        wait_for(lambda: bot.queue("--ban", "IB-R-SECRET"), 60, "the late ban's backfill")
+        waiting(proc, lambda: bot.queue("--ban", "IB-R-SECRET"), 60, "the late ban's backfill")
         after = c.edit(f"User talk:{dave}", "written after registration")
-        wait_for(lambda: len(bot.queue("--ban", "IB-R-SECRET")) == 2, 30, "the live item")
+        waiting(proc, lambda: len(bot.queue("--ban", "IB-R-SECRET")) == 2, 30, "the live item")
         assert proc.terminate() == 0
     finally:
         proc.cleanup()
@@ -116,6 +116,13 @@ def test_run_reloads_bans_keeps_last_good_and_backfills_late_ban(bot, local_wiki
     text = proc.output
     assert "IB-R-SECRET" not in text and carol not in text and dave not in text
     assert good  # (the valid file before the bad version)
+
+
+def waiting(proc: BotProcess, check, timeout: float, what: str):
+    try:
+        return wait_for(check, timeout, what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the bot said:\n{proc.output[-4000:]}") from None
 
 
 def stored(bot: Bot, ban_id: str) -> list:
