@@ -78,7 +78,7 @@ def _ts(value: datetime | None) -> str:
 def render_table(items: list) -> str:
     header = ("ID", "STATUS", "WIKI", "BAN", "ACTOR", "TARGET", "KINDS", "PAGE", "WHEN (UTC)")
     rows = [header] + [(
-        str(i.id), i.status, i.wiki, i.ban_id, i.actor, i.target,
+        str(i.id), i.status, i.wiki, i.ban_id or "(no ban)", i.actor, i.target,
         ",".join(dict.fromkeys(f.kind.value if hasattr(f.kind, "value") else str(f.kind)
                                for f in i.findings)),
         _clip(i.page, 40), i.timestamp.strftime("%Y-%m-%d %H:%M")) for i in items]
