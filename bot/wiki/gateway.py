@@ -162,6 +162,33 @@ class WikiGateway:
                     return tuple(out)
         return tuple(out)
 
+    def contributors(self, titles: Iterable[str], max_requests: int = 5
+                     ) -> dict[str, tuple[UserRef, ...]] | None:
+        """Each page's registered contributors (prop=contributors, 50 titles a request).
+
+        None when the answer needs more than `max_requests` requests (very busy pages): the
+        caller then assumes anyone may have edited them.
+        """
+        wanted, out, left = sorted({t for t in titles if t}), {}, max_requests
+        for i in range(0, len(wanted), BATCH):
+            params: dict[str, Any] = {"action": "query", "prop": "contributors",
+                                      "titles": "|".join(wanted[i:i + BATCH]), "pclimit": "max"}
+            while True:
+                if left == 0:
+                    return None
+                left -= 1
+                answer = session.call(self.site, self.name, params)
+                for page in (answer.get("query") or {}).get("pages") or ():
+                    found = tuple(UserRef(int(c.get("userid") or 0), str(c.get("name", "")))
+                                  for c in page.get("contributors") or ())
+                    title = str(page.get("title", ""))
+                    out[title] = out.get(title, ()) + found
+                cont = answer.get("continue")
+                if not isinstance(cont, dict):
+                    break
+                params = {**params, **cont}
+        return out
+
     def page_creator(self, title: str) -> str | None:
         """Who created a page, from the creation log (it survives deletion), else its history."""
         query = next(self._query({"list": "logevents", "letype": "create", "letitle": title,
