@@ -1,0 +1,122 @@
+"""API economy: histories only where a protected user edited; raw rows prefiltered unconverted."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from bot.pipeline import Contents
+from bot.wiki.cursor import Position
+from bot.wiki.gateway import WikiConfig, WikiGateway
+from detectors.base import DetectorLimits, Need
+from detectors.bans import Person
+from detectors.model import Event, EventType, UserRef
+from tests.harness import Bot, ban, people
+
+T = datetime(2026, 11, 27, tzinfo=timezone.utc)
+BOB = Person(7, "Bob")
+
+
+class Recorder:
+    name = "w"
+
+    def __init__(self, contributors=None, has_lookup=True):
+        self.calls: list[tuple] = []
+        self._contributors = contributors
+        if not has_lookup:
+            self.contributors = None
+
+    def revisions(self, revids, with_text=True):
+        self.calls.append(("revisions", tuple(revids)))
+        return {}
+
+    def history(self, title, from_revid, limit, with_text=False, max_bytes=0):
+        self.calls.append(("history", title))
+        return ()
+
+    def contributors(self, titles):
+        self.calls.append(("contributors", tuple(titles)))
+        return self._contributors
+
+
+def edit(title: str, revid: int) -> Event:
+    return Event("w", EventType.EDIT, T, UserRef(1, "Alice"), title=title, revid=revid,
+                 old_revid=revid - 1)
+
+
+@pytest.mark.parametrize("contributors, has_lookup, histories", [
+    ({"Talk:A": (UserRef(7, "Bob"),), "Talk:B": (UserRef(9, "Carol"),)}, True, ["Talk:A"]),
+    ({"Talk:A": (UserRef(0, "Bob"),)}, True, ["Talk:A", "Talk:B"]),  # B unknown: fetched
+    (None, True, ["Talk:A", "Talk:B"]),  # too busy to tell: fetched
+    ({}, False, ["Talk:A", "Talk:B"]),  # a gateway that cannot tell
+])
+def test_histories_only_on_pages_a_protected_user_edited(contributors, has_lookup, histories):
+    gateway = Recorder(contributors, has_lookup)
+    events = [edit("Talk:A", 10), edit("Talk:B", 20)]
+    Contents(gateway, DetectorLimits(), frozenset({Need.TEXT, Need.HISTORY_TEXT})).prefetch(
+        events, {e.key: [BOB] for e in events})
+    assert [c[1] for c in gateway.calls if c[0] == "history"] == histories
+    assert [sorted(c[1]) for c in gateway.calls if c[0] == "revisions"] == [[9, 10, 19, 20]]
+
+
+class Rows(WikiGateway):
+    def __init__(self, rows):
+        super().__init__(WikiConfig("w", "http://w.invalid/api.php"))
+        self.rows = rows
+
+    def _query(self, params):
+        yield {"recentchanges": self.rows}
+
+
+def test_prefilter_drops_raw_rows_but_moves_the_position():
+    rows = [{"type": "edit", "rcid": i, "timestamp": "2026-11-27T10:00:00Z", "title": "T",
+             "user": user, "userid": uid, "revid": i} for i, (uid, user) in
+            enumerate([(1, "Alice"), (2, "Other"), (0, "192.0.2.1"), (3, "Carol")], start=1)]
+    rows.append({"type": "log", "rcid": 5, "timestamp": "2026-11-27T10:00:01Z", "title": "User:X",
+                 "user": "Admin", "userid": 9, "logid": 3, "logtype": "renameuser"})
+    rows.append({"rcid": 6, "timestamp": "2026-11-27T10:00:02Z", "userid": "not a number"})
+    seen = []
+    keep = lambda actor, log_type: seen.append(actor) or actor.name in ("Alice", "Carol") \
+        or log_type == "renameuser"  # noqa: E731
+    (page,) = Rows(rows).recent_changes(Position(T, 0), keep=keep)
+    assert [e.actor.name for e in page.events] == ["Alice", "Carol", "Admin"]
+    assert page.dropped == 2 and page.unreadable == ("rcid 6",)
+    assert page.position == Position(datetime(2026, 11, 27, 10, 0, 2, tzinfo=timezone.utc), 6)
+    assert UserRef(0, "192.0.2.1") in seen
+
+
+@pytest.mark.wiki
+def test_run_once_fetches_history_only_where_the_protected_user_edited(tmp_path, local_wiki):
+    (alice, a), (bob, b), (erin, e) = people(local_wiki, "Alice", "Bob", "Erin")
+    bot = Bot(tmp_path / "bot", local_wiki)
+    bot.add_ban(**ban(alice, bob))
+    b.edit(f"Talk:Economy {bob}", "Bob's words here.", "bob")
+    e.edit(f"Talk:Quiet {erin}", "Erin's words here.", "erin")
+    gateway = WikiGateway(WikiConfig("w", local_wiki.api_url, max_retries=1, retry_wait=1))
+    found = gateway.contributors([f"Talk:Economy {bob}", f"Talk:Quiet {erin}", "No such page"])
+    assert [u.name for u in found[f"Talk:Economy {bob}"]] == [bob]
+    assert [u.name for u in found[f"Talk:Quiet {erin}"]] == [erin]
+    a.edit(f"Talk:Economy {bob}", "Alice removed Bob's words.", "rm")
+    a.edit(f"Talk:Quiet {erin}", "Alice edits here too.", "edit")
+    counts: Counter = Counter()
+    original = requests.Session.send
+
+    def send(self, request, **kwargs):
+        query = parse_qs(urlsplit(request.url).query)
+        query.update(parse_qs(request.body if isinstance(request.body, str)
+                              else (request.body or b"").decode()))
+        if query.get("prop") == ["revisions"] and "titles" in query:
+            counts[query["titles"][0]] += 1
+        return original(self, request, **kwargs)
+
+    requests.Session.send = send
+    try:
+        bot.run_once()
+    finally:
+        requests.Session.send = original
+    assert counts == Counter({f"Talk:Economy {bob}": 1})
+    (item,) = bot.queue()
+    assert item["findings"][0]["kind"] == "edit-change"
