@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any, Iterator
 
 from bot.errors import WikiError
+from bot.wiki import credentials
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -38,6 +39,7 @@ def _quiet(pwb: ModuleType) -> None:
     Its messages are wanted only with --debug: every failure reaches us as an exception,
     which becomes one WikiError line.
     """
+    credentials.install_redaction()  # its debug log shows request bodies (lgpassword=...)
     pwb.bot.init_handlers()
     own = logging.getLogger("pywiki")
     for handler in list(own.handlers):
@@ -63,6 +65,8 @@ def configure(pwb: ModuleType, *, contact: str | None, maxlag: int, max_retries:
 
 def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
     """A site from the API URL alone (pywikibot's AutoFamily), logged in when `user` is set."""
+    if user:
+        credentials.warn_about_password_file(_password_file(pwb))
     try:
         site = pwb.Site(url=api, fam=name, user=user) if user else pwb.Site(url=api, fam=name)
         if user:
@@ -70,6 +74,14 @@ def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
         return site
     except Exception as exc:  # pywikibot raises many unrelated types here
         raise WikiError(f"wiki {name}: cannot open {api}: {_short(exc)}") from None
+
+
+def _password_file(pwb: ModuleType) -> Path | None:
+    name = getattr(pwb.config, "password_file", None)
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.is_absolute() else Path(pwb.config.base_dir) / path
 
 
 def _short(exc: BaseException) -> str:
