@@ -120,3 +120,19 @@ def test_run_once_fetches_history_only_where_the_protected_user_edited(tmp_path,
     assert counts == Counter({f"Talk:Economy {bob}": 1})
     (item,) = bot.queue()
     assert item["findings"][0]["kind"] == "edit-change"
+
+
+class _Site:
+    def __init__(self, high):
+        self.high = high
+
+    def has_right(self, right):
+        return self.high and right == "apihighlimits"
+
+
+@pytest.mark.parametrize("user, high, size", [("Bot", True, 500), ("Bot", False, 50),
+                                              (None, True, 50)])
+def test_batch_size_follows_apihighlimits(user, high, size):
+    gateway = WikiGateway(WikiConfig("w", "http://w.invalid/api.php", user=user))
+    gateway._site = _Site(high)
+    assert gateway.batch_size() == size

@@ -18,6 +18,7 @@ from detectors.model import Event, Revision, SiteInfo, UserRef, normalize_user_n
 
 log = logging.getLogger(__name__)
 BATCH = 50
+HIGH_BATCH = 500  # with the `apihighlimits` right
 RC_PROPS = "user|userid|comment|timestamp|title|ids|sha1|sizes|loginfo|tags|flags"
 LOG_PROPS = "ids|title|type|user|userid|timestamp|comment|details|tags"
 REV_PROPS = "ids|user|userid|timestamp|sha1|size|comment|tags"
@@ -52,6 +53,7 @@ class WikiGateway:
         self.name = config.name
         self._site: Any = None
         self._site_info: SiteInfo | None = None
+        self._batch: int | None = None
 
     @property
     def site(self) -> Any:
@@ -135,9 +137,9 @@ class WikiGateway:
         """The revisions with these ids (batched), hidden text as None; missing ones left out."""
         wanted = sorted({r for r in revids if r})
         found: dict[int, Revision] = {}
-        props = REV_PROPS + ("|content" if with_text else "")
-        for i in range(0, len(wanted), BATCH):
-            chunk = "|".join(map(str, wanted[i:i + BATCH]))
+        props, batch = REV_PROPS + ("|content" if with_text else ""), self.batch_size()
+        for i in range(0, len(wanted), batch):
+            chunk = "|".join(map(str, wanted[i:i + batch]))
             params = {"prop": "revisions", "revids": chunk, "rvprop": props, "rvslots": "main"}
             for query in self._query(params):
                 for rev in _page_revisions(query):
@@ -162,6 +164,16 @@ class WikiGateway:
                     return tuple(out)
         return tuple(out)
 
+    def batch_size(self) -> int:
+        """Ids or titles per request: 500 for an account with `apihighlimits` (bots), else 50."""
+        if self._batch is None:
+            try:
+                high = bool(self.config.user) and bool(self.site.has_right("apihighlimits"))
+            except Exception:  # noqa: BLE001 (pywikibot raises many types; 50 is always safe)
+                high = False
+            self._batch = HIGH_BATCH if high else BATCH
+        return self._batch
+
     def contributors(self, titles: Iterable[str], max_requests: int = 5
                      ) -> dict[str, tuple[UserRef, ...]] | None:
         """Each page's registered contributors (prop=contributors, 50 titles a request).
@@ -170,9 +182,10 @@ class WikiGateway:
         caller then assumes anyone may have edited them.
         """
         wanted, out, left = sorted({t for t in titles if t}), {}, max_requests
-        for i in range(0, len(wanted), BATCH):
+        batch = self.batch_size()
+        for i in range(0, len(wanted), batch):
             params: dict[str, Any] = {"action": "query", "prop": "contributors",
-                                      "titles": "|".join(wanted[i:i + BATCH]), "pclimit": "max"}
+                                      "titles": "|".join(wanted[i:i + batch]), "pclimit": "max"}
             while True:
                 if left == 0:
                     return None
