@@ -94,7 +94,8 @@ def _wait_group_gone(pgid: int, proc: subprocess.Popen[bytes] | None, timeout: f
 
 def siteinfo(api_url: str, timeout: float = 2.0) -> dict[str, object]:
     url = f"{api_url}?action=query&meta=siteinfo&format=json"
-    with urllib.request.urlopen(url, timeout=timeout) as answer:
+    # the test wiki's own http://127.0.0.1 URL, never a user-given scheme
+    with urllib.request.urlopen(url, timeout=timeout) as answer:  # nosec B310
         data = json.loads(answer.read().decode("utf-8"))
     return dict(data["query"]["general"])
 

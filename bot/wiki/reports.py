@@ -71,7 +71,8 @@ def reported_revision(gateway: WikiGateway, revid: int) -> Lookup:
 
 def _event(wiki: str, page: dict[str, Any], raw: dict[str, Any]) -> Event:
     rev = normalize.revision_from_api(raw)
-    assert rev is not None  # revid and timestamp were present
+    # the caller kept only rows with a revid and a timestamp, so this cannot fail
+    assert rev is not None  # nosec B101
     return Event(
         wiki=wiki, type=EventType.NEW if not rev.parentid else EventType.EDIT,
         timestamp=parse_ts(str(raw["timestamp"])), actor=rev.user,
