@@ -1,10 +1,11 @@
 """One poll of one wiki: cursor -> fetch -> prefilter -> enrich -> detect -> store.
 
 The prefilter (a dictionary lookup on the actor's user id) drops every event whose actor
-is restricted by no ban on this wiki; only the rest cost API calls, batched per API page and
-limited to what the detectors declare they need. Findings and the stream's new cursor are
-saved in one transaction, after every API page with findings (and every SAVE_EVERY pages, and at
-the end), so a crash re-reads at most a few pages and the queue's unique key makes that harmless.
+is restricted by no ban on this wiki; only the rest cost API calls, limited to what the
+detectors declare they need and batched across API pages (one contents request per 25 watched
+edits, 250 with apihighlimits). Findings and the stream's new cursor are
+saved in one transaction after each batch (and every SAVE_EVERY pages, and at the end), so a crash
+re-reads at most a few pages and the queue's unique key makes that harmless.
 """
 from __future__ import annotations
 
@@ -84,24 +85,36 @@ class Pipeline:
         return self.gateway.log_events(stream.partition(":")[2], position)
 
     def _poll_stream(self, stream: str, result: PollResult) -> None:
-        unsaved = 0  # pages read since the cursor was last saved (none of them had findings)
-        position: Position | None = None
+        """Read the stream; analyse its watched events in batches that fill one contents
+        request (across API pages), saving findings and cursor together after each batch."""
+        pending: list[Event] = []  # watched events of pages read, not analysed yet
+        unsaved, position = 0, None  # pages read since the cursor was last saved
         for page in self._pages(stream, self.start_position(stream)):
             if page.unreadable:
                 log.warning("wiki %s: %s: skipped unreadable rows: %s", self.wiki, stream,
                             ", ".join(page.unreadable[:20]))
             result.renames += self._note_renames(page.events)
-            detections = self.analyse(page.events)
+            watched = list(self._watched(page.events))
             result.events += len(page.events) + getattr(page, "dropped", 0)
-            result.watched += sum(1 for _ in self._watched(page.events))
+            result.watched += len(watched)
+            pending.extend(watched)
             position, unsaved = page.position, unsaved + 1
-            if detections or unsaved >= SAVE_EVERY:
-                ids = self.store.save_batch(self.wiki, stream, position.format(), detections,
-                                            self.now())
-                result.new_items.extend(ids)
-                unsaved = 0
+            if len(pending) >= self._batch_events() or unsaved >= SAVE_EVERY:
+                self._save(stream, position, pending, result)
+                pending, unsaved = [], 0
         if unsaved and position is not None:
-            self.store.save_batch(self.wiki, stream, position.format(), [], self.now())
+            self._save(stream, position, pending, result)
+
+    def _batch_events(self) -> int:
+        """Watched events per analysis: an edit needs two revisions (new and parent)."""
+        size = getattr(self.gateway, "batch_size", None)
+        return max(1, (size() if callable(size) else 50) // 2)
+
+    def _save(self, stream: str, position: Position, events: list[Event],
+              result: PollResult) -> None:
+        detections = self.analyse(events) if events else []
+        result.new_items.extend(self.store.save_batch(self.wiki, stream, position.format(),
+                                                      detections, self.now()))
 
     def _keep(self) -> Callable[[UserRef, str], bool]:
         """The prefilter on raw rows: restricted actors, and renames (they refresh identities)."""
