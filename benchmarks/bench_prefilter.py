@@ -141,6 +141,14 @@ class ReplayGateway(WikiGateway):
     def page_creator(self, title: str) -> str | None:
         return None
 
+    def contributors(self, titles, max_requests: int = 5) -> dict[str, tuple[UserRef, ...]]:
+        """Protected users have edited their own talk pages, nobody else's pages."""
+        out = {}
+        for title in titles:
+            owner = title.partition(":")[2] if title.startswith("User talk:Protected ") else ""
+            out[title] = (UserRef(2_000_000 + int(owner[-5:]), owner),) if owner else ()
+        return out
+
 
 def run(events: int = EVENTS) -> dict[str, float]:
     bans, idents = bans_and_identities()
