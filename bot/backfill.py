@@ -134,7 +134,7 @@ class Backfills:
                 start.last_id and oldest.last_id <= start.last_id + 1):
             # something after the cursor (a processed row's second excluded) that recent
             # changes no longer hold? Not so on a young wiki whose whole history they hold.
-            first = history.first_change_since(
+            first = history.first_revision_since(
                 start.timestamp + timedelta(seconds=1 if start.last_id else 0))
             if first is not None and first < oldest.timestamp:
                 counts = self._backfill_gap(wiki, start.timestamp, oldest.timestamp)

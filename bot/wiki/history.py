@@ -80,20 +80,17 @@ class UserHistory:
             return None
         return Position(parse_ts(str(rows[0]["timestamp"])), int(rows[0].get("rcid") or 0))
 
-    def first_change_since(self, since: datetime) -> datetime | None:
-        """When the first revision or log entry at or after `since` was made (None: none).
+    def first_revision_since(self, since: datetime) -> datetime | None:
+        """When the first revision at or after `since` was saved (None: none since).
 
-        Kept in the page histories and logs even when recent changes have expired it.
+        Page histories keep what recent changes expire. Revisions, not log entries: every
+        saved revision had a recent-changes row, while some log types never get one (thanks).
         """
-        stamps = []
-        for params, key in (({"list": "allrevisions", "arvdir": "newer", "arvlimit": 1,
-                              "arvprop": "timestamp", "arvstart": format_ts(since)}, "pages"),
-                            ({"list": "logevents", "ledir": "newer", "lelimit": 1,
-                              "leprop": "timestamp", "lestart": format_ts(since)}, "logevents")):
-            query = next(self.gateway._query(params))
-            for row in query.get(key) or ():
-                revs = row.get("revisions") if key == "pages" else [row]
-                stamps += [parse_ts(str(r["timestamp"])) for r in revs or () if "timestamp" in r]
+        query = next(self.gateway._query({"list": "allrevisions", "arvdir": "newer",
+                                          "arvlimit": 1, "arvprop": "timestamp",
+                                          "arvstart": format_ts(since)}))
+        stamps = [parse_ts(str(r["timestamp"])) for p in query.get("allrevisions") or ()
+                  for r in p.get("revisions") or () if "timestamp" in r]
         return min(stamps, default=None)
 
     def _with_sha1(self, events: tuple[Event, ...]) -> tuple[Event, ...]:
