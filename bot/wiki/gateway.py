@@ -164,6 +164,38 @@ class WikiGateway:
                     return tuple(out)
         return tuple(out)
 
+    def revisions_with_contributors(self, revids: Iterable[int], extra_requests: int = 5
+                                    ) -> tuple[dict[int, Revision],
+                                               dict[str, tuple[UserRef, ...]] | None]:
+        """revisions(revids) with text, and their pages' registered contributors from the same
+        requests (prop=revisions|contributors). Contributors are None when very busy pages
+        would need more than `extra_requests` further requests (then anyone may have edited)."""
+        wanted = sorted({r for r in revids if r})
+        found: dict[int, Revision] = {}
+        people: dict[str, tuple[UserRef, ...]] | None = {}
+        left, batch = extra_requests, self.batch_size()
+        for i in range(0, len(wanted), batch):
+            params: dict[str, Any] = {
+                "action": "query", "revids": "|".join(map(str, wanted[i:i + batch])),
+                "prop": "revisions|contributors" if people is not None else "revisions",
+                "rvprop": REV_PROPS + "|content", "rvslots": "main", "pclimit": "max"}
+            while True:
+                answer = session.call(self.site, self.name, params)
+                query = answer.get("query") or {}
+                found.update((rev.revid, rev) for rev in _page_revisions(query))
+                if people is not None:
+                    _add_contributors(people, query)
+                cont = answer.get("continue")
+                if not isinstance(cont, dict):
+                    break
+                if "rvcontinue" not in cont:  # only contributors left to read
+                    if left <= 0:
+                        people = None
+                        break
+                    left -= 1
+                params = {**params, **cont}
+        return found, people
+
     def batch_size(self) -> int:
         """Ids or titles per request: 500 for an account with `apihighlimits` (bots), else 50."""
         if self._batch is None:
@@ -191,11 +223,7 @@ class WikiGateway:
                     return None
                 left -= 1
                 answer = session.call(self.site, self.name, params)
-                for page in (answer.get("query") or {}).get("pages") or ():
-                    found = tuple(UserRef(int(c.get("userid") or 0), str(c.get("name", "")))
-                                  for c in page.get("contributors") or ())
-                    title = str(page.get("title", ""))
-                    out[title] = out.get(title, ()) + found
+                _add_contributors(out, answer.get("query") or {})
                 cont = answer.get("continue")
                 if not isinstance(cont, dict):
                     break
@@ -268,6 +296,14 @@ def _page_revisions(query: dict[str, Any]) -> Iterator[Revision]:
             rev = normalize.revision_from_api(raw)
             if rev is not None:
                 yield rev
+
+
+def _add_contributors(out: dict[str, tuple[UserRef, ...]], query: dict[str, Any]) -> None:
+    for page in query.get("pages") or ():
+        found = tuple(UserRef(int(c.get("userid") or 0), str(c.get("name", "")))
+                      for c in page.get("contributors") or ())
+        title = str(page.get("title", ""))
+        out[title] = out.get(title, ()) + found
 
 
 def _rc_prefilter(keep: Callable[[UserRef, str], bool]) -> Callable[[Any], bool]:
