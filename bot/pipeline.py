@@ -26,6 +26,7 @@ RECENT_CHANGES = "recentchanges"
 THANKS = "log:thanks"
 STREAMS = (RECENT_CHANGES, THANKS)
 CREATOR_LOGS = {"delete", "move", "protect", "suppress", "stable"}
+_UNSET = object()
 SAVE_EVERY = 10  # pages without findings between two cursor saves (a crash re-reads them)
 
 
@@ -191,16 +192,22 @@ class Contents:
         self.texts: dict[int, Revision] = {}
         self.histories: dict[int, tuple[Revision, ...]] = {}
         self.extras: dict[str, dict[str, object]] = {}
+        self.contributors: object = _UNSET  # title -> contributors, when read with the texts
 
     def prefetch(self, events: Sequence[Event],
                   protected: Mapping[str, Sequence[Person]] | None = None) -> None:
         """Fetch what the detectors need; `protected` (event key -> people) lets histories be
         skipped on pages none of them ever edited (one batched request instead of one each)."""
         edits = [e for e in events if e.is_edit and e.revid]
+        history = Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs
+        both = getattr(self.gateway, "revisions_with_contributors", None)
         if Need.TEXT in self.needs and edits:
             ids = [e.revid for e in edits] + [e.old_revid for e in edits if e.old_revid]
-            self.texts = self.gateway.revisions(ids, with_text=True)
-        if Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs:
+            if history and protected is not None and both is not None:
+                self.texts, self.contributors = both(ids)  # one request for both
+            else:
+                self.texts = self.gateway.revisions(ids, with_text=True)
+        if history:
             for e in self._touched([e for e in edits if e.old_revid], protected):
                 if e.revid not in self.histories:
                     self.histories[e.revid] = self._history(e)
@@ -213,9 +220,10 @@ class Contents:
         """The edits on pages a protected user has edited: only their history can hold a
         revert of them or text they wrote. All edits when that cannot be told cheaply."""
         lookup = getattr(self.gateway, "contributors", None)
-        if not edits or protected is None or lookup is None:
+        if not edits or protected is None or (lookup is None and self.contributors is _UNSET):
             return edits
-        found = lookup(e.title for e in edits)
+        found = lookup(e.title for e in edits) if self.contributors is _UNSET else \
+            self.contributors
         if found is None:
             return edits
         return [e for e in edits if e.title not in found or any(
