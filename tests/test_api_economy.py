@@ -62,6 +62,20 @@ def test_histories_only_on_pages_a_protected_user_edited(contributors, has_looku
     assert [sorted(c[1]) for c in gateway.calls if c[0] == "revisions"] == [[9, 10, 19, 20]]
 
 
+class Combined(Recorder):
+    def revisions_with_contributors(self, revids):
+        self.calls.append(("both", tuple(revids)))
+        return {}, self._contributors
+
+
+def test_texts_and_contributors_in_one_request_when_the_gateway_can():
+    gateway = Combined({"Talk:A": (UserRef(7, "Bob"),), "Talk:B": ()})
+    events = [edit("Talk:A", 10), edit("Talk:B", 20)]
+    Contents(gateway, DetectorLimits(), frozenset({Need.TEXT, Need.HISTORY})).prefetch(
+        events, {e.key: [BOB] for e in events})
+    assert [c[0] for c in gateway.calls] == ["both", "history"]
+
+
 class Rows(WikiGateway):
     def __init__(self, rows):
         super().__init__(WikiConfig("w", "http://w.invalid/api.php"))
@@ -110,6 +124,8 @@ def test_run_once_fetches_history_only_where_the_protected_user_edited(tmp_path,
                               else (request.body or b"").decode()))
         if query.get("prop") == ["revisions"] and "titles" in query:
             counts[query["titles"][0]] += 1
+        elif any(p in query.get("prop", [""])[0] for p in ("revisions", "contributors")):
+            counts[query["prop"][0]] += 1
         return original(self, request, **kwargs)
 
     requests.Session.send = send
@@ -117,7 +133,8 @@ def test_run_once_fetches_history_only_where_the_protected_user_edited(tmp_path,
         bot.run_once()
     finally:
         requests.Session.send = original
-    assert counts == Counter({f"Talk:Economy {bob}": 1})
+    # texts and contributors in one request; one history, on the page Bob edited
+    assert counts == Counter({f"Talk:Economy {bob}": 1, "revisions|contributors": 1})
     (item,) = bot.queue()
     assert item["findings"][0]["kind"] == "edit-change"
 
