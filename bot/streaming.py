@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Callable, Mapping, Sequence
 
 from bot.errors import IbanbotError
-from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline
+from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline, PollResult
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
 from detectors.model import Detection, Event, EventType, UserRef
@@ -57,8 +57,13 @@ class _Batch:
 class StreamRunner:
     def __init__(self, client: StreamClient, pipelines: Mapping[str, Pipeline], routes: Routes,
                  store, now: Callable[[], datetime], batch_seconds: float = 1.0,
-                 reconnect_seconds: float = 5.0, stop: threading.Event | None = None) -> None:
+                 reconnect_seconds: float = 5.0, stop: threading.Event | None = None,
+                 fill: Callable[[str], PollResult | None] | None = None) -> None:
+        """`fill(wiki)` polls one wiki (default: its Pipeline; `ibanbot run` passes the
+        Supervisor's, with lease and health); None or an error means the gap stays open."""
         self.client, self.pipelines, self.routes, self.store = client, pipelines, routes, store
+        self.fill = fill
+        self._unfilled: set[str] = set()  # wikis whose last gap filling failed
         self.now, self.batch_seconds, self.reconnect_seconds = now, batch_seconds, reconnect_seconds
         self.stop = stop or threading.Event()
         self.result = StreamResult()
@@ -74,7 +79,7 @@ class StreamRunner:
         while not self.stop.is_set():
             failed = False
             try:
-                self.fill_gap()
+                self.fill_gap(raise_errors=once)
                 self._read(started if once else None)
             except IbanbotError as exc:
                 if once:
@@ -94,11 +99,24 @@ class StreamRunner:
         self.stop.set()
         self.client.close()
 
-    def fill_gap(self) -> None:
-        """Poll every wiki from its cursors up to now (the gap a stream may have left)."""
+    def fill_gap(self, raise_errors: bool = True) -> None:
+        """Poll every wiki from its cursors up to now (the gap a stream may have left).
+
+        A wiki whose polling fails keeps its polling cursors where they are (the stream does
+        not move them) until a later filling succeeds, so its gap is never skipped."""
         self._filled_at = self.now()
         for wiki, pipeline in self.pipelines.items():
-            polled = pipeline.poll()
+            try:
+                polled = self.fill(wiki) if self.fill else pipeline.poll()
+            except IbanbotError as exc:
+                if raise_errors:
+                    raise
+                log.error("%s", exc)
+                polled = None
+            if polled is None:
+                self._unfilled.add(wiki)
+                continue
+            self._unfilled.discard(wiki)
             self.result.polled += polled.events
             self.result.new_items.extend(polled.new_items)
             log.debug("eventstreams: wiki %s: gap filled by polling %d events", wiki,
@@ -159,7 +177,7 @@ class StreamRunner:
         thanks = event.type is EventType.LOG and event.log_type == "thanks"
         key, row_id = (event.wiki, THANKS if thanks else RECENT_CHANGES), \
             (event.logid if thanks else rc_id(data))
-        if not row_id:
+        if not row_id or event.wiki in self._unfilled:
             return True
         position = self._position(*key)
         if position is not None and not position.is_after(event.timestamp, row_id):
@@ -210,16 +228,3 @@ def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:
         out.append(event)
     return out
 
-
-def serve(runner: StreamRunner) -> int:
-    """`ibanbot run` with the EventStreams source: until SIGTERM/SIGINT (the batch is saved)."""
-    import signal  # noqa: PLC0415
-
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: runner.close())
-    log.info("reading EventStreams for %d wiki(s); SIGTERM to stop", len(runner.pipelines))
-    runner.run()
-    log.info("stopped: %d events read, %d new queue items", runner.result.events,
-             len(runner.result.new_items))
-    return 0
