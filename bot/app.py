@@ -126,15 +126,18 @@ class App:
                  result.reports, result.acknowledged)
         return result
 
-    def stream_runner(self, stop: threading.Event | None = None) -> StreamRunner:
-        """The EventStreams source over every configured wiki (settings [streams])."""
+    def stream_runner(self, stop: threading.Event | None = None,
+                      fill: Callable[[str], PollResult | None] | None = None) -> StreamRunner:
+        """The EventStreams source over every configured wiki (settings [streams]); `fill`
+        polls one wiki to fill a gap (default: its pipeline)."""
         cfg = self.settings.streams
         client = StreamClient(cfg.eventstreams_url, self.settings.bot.contact,
                               cfg.timeout_seconds)
         routes = Routes(tuple(StreamRef.of(w.name, w.api, w.stream_wiki)
                               for w in self.settings.wikis))
         return StreamRunner(client, {w: self.pipeline(w) for w in self.gateways}, routes,
-                            self.store, self.now, cfg.batch_seconds, cfg.reconnect_seconds, stop)
+                            self.store, self.now, cfg.batch_seconds, cfg.reconnect_seconds, stop,
+                            fill)
 
     def prepare(self) -> None:
         """Before polling: a database at the current schema and resolved identities."""
