@@ -32,17 +32,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = App.load(args.config)
     app.prepare()
     app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
-    if app.settings.streams.source == "eventstreams":
-        from bot.streaming import serve  # noqa: PLC0415
-
-        runner = app.stream_runner()
-        if args.once:
-            result = runner.run(once=True)
-            log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
-            for wiki in app.gateways:
-                app.process_reports(wiki)  # community report pages (report_page set)
-            return 0
-        return serve(runner)
+    if app.settings.streams.source == "eventstreams" and args.once:
+        result = app.stream_runner().run(once=True)
+        log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
+        for wiki in app.gateways:
+            app.process_reports(wiki)  # community report pages (report_page set)
+        return 0
     if args.once:
         code = opscommands.run_once(app)  # under the polling lease, with poll health
         for wiki in app.gateways:

@@ -56,14 +56,17 @@ def _report_job(app: App, wiki: str) -> None:
         log.exception("wiki %s: report page failed", wiki)
 
 
-def build_scheduler(app: App, supervisor: Supervisor | None = None) -> BackgroundScheduler:
+def build_scheduler(app: App, supervisor: Supervisor | None = None,
+                    polls: bool = True) -> BackgroundScheduler:
+    """Every job; without the poll jobs when EventStreams is the source (`polls=False`)."""
     supervisor = supervisor or Supervisor(app)
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "max_instances": 1, "coalesce": True, "misfire_grace_time": None})
     for wiki in app.settings.wikis:
-        scheduler.add_job(_job, "interval", seconds=wiki.poll_seconds,
-                          args=(supervisor, wiki.name), id=f"poll:{wiki.name}",
-                          next_run_time=datetime.now(timezone.utc))
+        if polls:
+            scheduler.add_job(_job, "interval", seconds=wiki.poll_seconds,
+                              args=(supervisor, wiki.name), id=f"poll:{wiki.name}",
+                              next_run_time=datetime.now(timezone.utc))
         if wiki.report_page:
             scheduler.add_job(_report_job, "interval", seconds=wiki.poll_seconds,
                               args=(app, wiki.name), id=f"reports:{wiki.name}",
@@ -82,11 +85,20 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     supervisor = Supervisor(app)
-    scheduler = build_scheduler(app, supervisor)
+    streaming = app.settings.streams.source == "eventstreams"
+    scheduler = build_scheduler(app, supervisor, polls=not streaming)
     scheduler.start()
-    log.info("polling %d wiki(s); SIGTERM to stop", len(app.settings.wikis))
+    if streaming:  # one EventStreams connection; gaps filled by the supervisor's polls
+        runner = app.stream_runner(stop, fill=supervisor.poll)
+        reader = threading.Thread(target=runner.run, name="eventstreams", daemon=True)
+        reader.start()
+    log.info("%s %d wiki(s); SIGTERM to stop",
+             "reading EventStreams for" if streaming else "polling", len(app.settings.wikis))
     stop.wait()
     log.info("stopping: finishing the current polls")
+    if streaming:
+        runner.close()  # ends the blocked read; the current batch is saved
+        reader.join(60)
     scheduler.shutdown(wait=True)
     supervisor.release()
     log.info("stopped")
