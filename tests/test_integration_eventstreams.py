@@ -127,3 +127,22 @@ def test_stream_several_wikis_disconnect_gap_and_restart(tmp_path, local_wiki):
     assert sorted(i["wiki"] for i in items) == ["wa"] * 4 + ["wb"] * 3
     assert all(i["target"] == (bob if i["wiki"] == "wa" else dave) for i in items)
     assert json.loads(bot.cli("queue", "list", "--format", "json", "--wiki", "zz").out) == []
+
+
+def test_run_once_reads_the_stream_until_idle_and_resumes(tmp_path, local_wiki):
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot = Bot(tmp_path / "bot", local_wiki)
+    bot.add_ban(**ban(alice, bob, wikis=["wa"]))
+    a.edit(f"User talk:{bob}", "Hello Bob", "hi")
+    with StreamServer() as server:
+        config = settings(bot.folder, local_wiki.api_url, server.url)
+        config.write_text(config.read_text().replace("timeout_seconds = 5",
+                                                     "timeout_seconds = 1"))
+        server.add(newest(local_wiki.api_url, alice, "wawiki"), "not json")
+        first = bot.cli("run", "--once")
+        assert first.code == 0, first.err
+        (item,) = bot.queue()  # found by the filling poll; the stream's copy adds nothing
+        assert item["wiki"] == "wa"
+        assert bot.cli("run", "--once").code == 0
+        assert [r["last_event_id"] for r in server.requests] == [None, event_id(1)]
+    assert len(bot.queue()) == 1
