@@ -15,15 +15,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def write_settings(bot: Bot, api: str, *, poll_seconds: int = 1, operations: str = "",
-                   db_url: str = "", lease_seconds: int = 4) -> Path:
-    """The harness bot's files, pointed at `api` (a proxy, say) with short timings."""
+                   db_url: str = "", lease_seconds: int = 4, name: str = "") -> Path:
+    """The harness bot's files, pointed at `api` (a proxy, say) with short timings.
+
+    In-process runs through a proxy need a wiki `name` of their own: pywikibot caches a site
+    (and its URL) per name for the whole process."""
     db = db_url or bot.db_url or "sqlite:///bot.sqlite3"
     settings = bot.folder / "settings.toml"
     settings.write_text(
         f'[database]\nurl = "{db}"\n[bans]\nfile = "bans.toml"\n'
         f'[bot]\ncontact = "test@example.org"\n'
         f"[operations]\nmax_backoff_seconds = 2\nlease_seconds = {lease_seconds}\n{operations}\n"
-        f'[[wikis]]\nname = "{bot.wiki.name}"\napi = "{api}"\n'
+        f'[[wikis]]\nname = "{name or bot.wiki.name}"\napi = "{api}"\n'
         f"poll_seconds = {poll_seconds}\nmax_retries = 1\nretry_wait = 1\n", encoding="utf-8")
     (bot.folder / "bans.toml").write_text("\n".join(_ban_toml(b) for b in bot.bans),
                                           encoding="utf-8")
