@@ -141,6 +141,8 @@ class ReplayGateway(WikiGateway):
     def page_creator(self, title: str) -> str | None:
         return None
 
+    revisions_with_contributors = None  # texts and contributors apart (both from memory)
+
     def contributors(self, titles, max_requests: int = 5) -> dict[str, tuple[UserRef, ...]]:
         """Protected users have edited their own talk pages, nobody else's pages."""
         out = {}
