@@ -4,7 +4,8 @@
     python benchmarks/run_all.py --quick    # without the two that drive the real local wiki
 
 1 prefilter throughput and 5 peak memory (bench_prefilter), 2 analysis throughput
-(bench_analysis), 3 API economy and 4 latency (bench_live, on the real local MediaWiki), and the
+(bench_analysis), 3 API economy and 4 latency (bench_live, on the real local MediaWiki), the
+EventStreams source (bench_stream), and the
 detector benchmarks (bench_replies, bench_mentions, bench_edit_change). The machine is described
 first (CPUs, CPU model, memory, Python), since every figure depends on it.
 """
@@ -21,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ("1+5 prefilter and memory", ["bench_prefilter.py"]),
     ("2 analysis", ["bench_analysis.py"]),
+    ("EventStreams source", ["bench_stream.py"]),
     ("detector: reply", ["bench_replies.py"]),
     ("detector: mention", ["bench_mentions.py"]),
     ("detector: edit-change", ["bench_edit_change.py"]),
