@@ -104,6 +104,8 @@ def _kind(request) -> str:
         body = request.body if isinstance(request.body, str) else request.body.decode()
         query.update(parse_qs(body))
     get = lambda k: (query.get(k) or [""])[0]  # noqa: E731
+    if get("list") == "recentchanges" and get("rclimit") == "1":
+        return "list=recentchanges rclimit=1 (has the wiki dropped changes past the cursor?)"
     if get("list"):
         return f"list={get('list')}" + (f" letype={get('letype')}" if get("letype") else "")
     if get("prop") == "revisions":
