@@ -70,3 +70,35 @@ def test_client_connection_failure_is_one_line_wiki_error():
         next(client.read(None))
     assert "eventstreams: cannot connect to http://127.0.0.1:9/" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[streams]\nsource = "kafka"\n', "key 'streams.source'"),
+    ('[streams]\neventstreams_url = "stream.example.org"\n', "must be an http(s) URL"),
+    ('[streams]\ntimeout_seconds = 0\n', "key 'streams.timeout_seconds'"),
+    ('[streams]\nsourc = "poll"\n', "did you mean 'source'"),
+])
+def test_bad_stream_settings_are_one_line_errors(tmp_path, extra, message):
+    from bot.errors import ConfigError
+    from bot.settings import load_settings
+
+    path = tmp_path / "settings.toml"
+    path.write_text(extra + '[[wikis]]\nname = "w"\napi = "http://127.0.0.1/api.php"\n'
+                    'stream_wiki = "wwiki"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert message in str(err.value) and str(path) in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_stream_settings_defaults(tmp_path):
+    from bot.settings import load_settings
+
+    path = tmp_path / "settings.toml"
+    path.write_text('[[wikis]]\nname = "w"\napi = "https://en.wikipedia.org/w/api.php"\n',
+                    encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.streams.source == "poll"  # polling stays the default
+    assert settings.streams.eventstreams_url == \
+        "https://stream.wikimedia.org/v2/stream/recentchange"
+    assert settings.wikis[0].stream_wiki is None
