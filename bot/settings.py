@@ -345,6 +345,13 @@ class Settings(_Frozen):
                 raise Invalid(f"duplicate wiki name (also wiki #{seen[wiki.name] + 1})",
                               "wikis", i, "name")
             seen[wiki.name] = i
+        streams: dict[str, int] = {}
+        for i, wiki in enumerate(self.wikis):
+            if wiki.stream_wiki in streams:
+                raise Invalid(f"another wiki has the same stream_wiki (wiki "
+                              f"#{streams[wiki.stream_wiki] + 1})", "wikis", i, "stream_wiki")
+            if wiki.stream_wiki:
+                streams[wiki.stream_wiki] = i
         return self
 
     @property

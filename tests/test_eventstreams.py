@@ -102,3 +102,14 @@ def test_stream_settings_defaults(tmp_path):
     assert settings.streams.eventstreams_url == \
         "https://stream.wikimedia.org/v2/stream/recentchange"
     assert settings.wikis[0].stream_wiki is None
+
+
+def test_two_wikis_with_one_stream_wiki_is_an_error(tmp_path):
+    from bot.errors import ConfigError
+    from bot.settings import load_settings
+
+    wiki = '[[wikis]]\nname = "{}"\napi = "http://127.0.0.1/api.php"\nstream_wiki = "xwiki"\n'
+    path = tmp_path / "settings.toml"
+    path.write_text(wiki.format("a") + wiki.format("b"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="wiki b: key 'stream_wiki': another wiki has the same"):
+        load_settings(path)
