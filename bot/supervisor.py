@@ -101,6 +101,17 @@ class Supervisor:
             total.new_items.extend(part.new_items)
         return total
 
+    def stream_alive(self) -> None:
+        """EventStreams delivered and saved data for every wiki: keep the leases and record
+        healthy streams, as a successful poll would (`ibanbot status`)."""
+        for wiki in self.app.gateways:
+            try:
+                if self._take_lease(wiki):
+                    for stream in STREAMS:
+                        self._record(wiki, stream, None)
+            except StorageError as exc:
+                log.debug("wiki %s: stream health not recorded: %s", wiki, exc)
+
     # -- lease -------------------------------------------------------------------------------
     def _take_lease(self, wiki: str) -> bool:
         now = self.app.now()
