@@ -32,6 +32,7 @@ from detectors.model import Detection, Event, EventType, UserRef
 log = logging.getLogger(__name__)
 STREAM_KEY = ("*eventstreams", "recentchange")  # the cursor row holding the last event id
 MAX_BATCH = 1000
+ALIVE_SECONDS = 10.0
 
 
 @dataclass
@@ -58,11 +59,13 @@ class StreamRunner:
     def __init__(self, client: StreamClient, pipelines: Mapping[str, Pipeline], routes: Routes,
                  store, now: Callable[[], datetime], batch_seconds: float = 1.0,
                  reconnect_seconds: float = 5.0, stop: threading.Event | None = None,
-                 fill: Callable[[str], PollResult | None] | None = None) -> None:
+                 fill: Callable[[str], PollResult | None] | None = None,
+                 alive: Callable[[], None] | None = None) -> None:
         """`fill(wiki)` polls one wiki (default: its Pipeline; `ibanbot run` passes the
-        Supervisor's, with lease and health); None or an error means the gap stays open."""
+        Supervisor's, with lease and health); None or an error means the gap stays open.
+        `alive()` is called after saves, at most every ALIVE_SECONDS (health, leases)."""
         self.client, self.pipelines, self.routes, self.store = client, pipelines, routes, store
-        self.fill = fill
+        self.fill, self.alive, self._alive_at = fill, alive, 0.0
         self._unfilled: set[str] = set()  # wikis whose last gap filling failed
         self.now, self.batch_seconds, self.reconnect_seconds = now, batch_seconds, reconnect_seconds
         self.stop = stop or threading.Event()
@@ -212,6 +215,9 @@ class StreamRunner:
                   sum(len(v) for v in batch.watched.values()), len(detections))
         self._dirty.clear()
         self._batch = _Batch()
+        if self.alive is not None and time.monotonic() - self._alive_at >= ALIVE_SECONDS:
+            self._alive_at = time.monotonic()
+            self.alive()
 
 
 def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:
