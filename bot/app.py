@@ -127,9 +127,10 @@ class App:
         return result
 
     def stream_runner(self, stop: threading.Event | None = None,
-                      fill: Callable[[str], PollResult | None] | None = None) -> StreamRunner:
+                      fill: Callable[[str], PollResult | None] | None = None,
+                      alive: Callable[[], None] | None = None) -> StreamRunner:
         """The EventStreams source over every configured wiki (settings [streams]); `fill`
-        polls one wiki to fill a gap (default: its pipeline)."""
+        polls one wiki to fill a gap (default: its pipeline); `alive` records health."""
         cfg = self.settings.streams
         client = StreamClient(cfg.eventstreams_url, self.settings.bot.contact,
                               cfg.timeout_seconds)
@@ -137,7 +138,7 @@ class App:
                               for w in self.settings.wikis))
         return StreamRunner(client, {w: self.pipeline(w) for w in self.gateways}, routes,
                             self.store, self.now, cfg.batch_seconds, cfg.reconnect_seconds, stop,
-                            fill)
+                            fill, alive)
 
     def prepare(self) -> None:
         """Before polling: a database at the current schema and resolved identities."""
