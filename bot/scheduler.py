@@ -89,7 +89,7 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     scheduler = build_scheduler(app, supervisor, polls=not streaming)
     scheduler.start()
     if streaming:  # one EventStreams connection; gaps filled by the supervisor's polls
-        runner = app.stream_runner(stop, fill=supervisor.poll)
+        runner = app.stream_runner(stop, fill=supervisor.poll, alive=supervisor.stream_alive)
         reader = threading.Thread(target=runner.run, name="eventstreams", daemon=True)
         reader.start()
     log.info("%s %d wiki(s); SIGTERM to stop",
