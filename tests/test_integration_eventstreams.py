@@ -105,6 +105,8 @@ def test_stream_several_wikis_disconnect_gap_and_restart(tmp_path, local_wiki):
             a.edit(f"User:{bob}/notes", "Notes", "new page")
             server.add(newest(api, alice, "wawiki"))
             assert len(wait_items(bot, 6, proc)) == 6
+            status = bot.cli("status", "--max-age", "60")  # healthy while streaming
+            assert status.code == 0, status.out + status.err
         finally:
             err = stop_bot(proc)
         for name in (alice, bob, carol, dave):
