@@ -45,7 +45,10 @@ def test_wiki_outages_are_logged_once_and_caught_up(tmp_path, local_wiki, proxy)
             assert status.code == 0 and "FAILING" in status.out, (status.out, run.output)
             assert "failed tr" in status.out and "last error: wiki" in status.out
             proxy.start() if mode == "down" else setattr(proxy, "mode", "pass")
-            wait_for(lambda: revids(bot) == sorted(expected), 30, f"catch-up after {mode}")
+            try:
+                wait_for(lambda: revids(bot) == sorted(expected), 60, f"catch-up after {mode}")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; the bot's log:\n{run.output[-4000:]}") from None
         wait_for(lambda: bot.cli("status").out.count(" ok") == 2, 10, "healthy status")
         assert run.terminate() == 0
     finally:
