@@ -82,6 +82,8 @@ def test_login_with_a_botpassword(local_wiki, tmp_path):
     secret.write_text(f"({user.name!r}, BotPassword('ibanbot', {password!r}))\n")
     secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
     pwb = load_pywikibot()
+    # cookies ignore ports: sessions other tests opened on 127.0.0.1 must not be sent along
+    pwb.comms.http.cookie_jar.clear()
     old = pwb.config.password_file
     pwb.config.password_file = str(secret)
     try:
@@ -90,4 +92,5 @@ def test_login_with_a_botpassword(local_wiki, tmp_path):
         assert gw.site.logged_in() and gw.site.user() == user.name
     finally:
         pwb.config.password_file = old
+        pwb.comms.http.cookie_jar.clear()
     assert os.stat(secret).st_mode & 0o077 == 0
