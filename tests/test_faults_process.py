@@ -35,10 +35,15 @@ def test_wiki_outages_are_logged_once_and_caught_up(tmp_path, local_wiki, proxy)
     expected: list[int] = []
     try:
         wait_for(lambda: "polled" in run.output, 60, "the first poll")
+        # pywikibot itself waits on maxlag (up to its retry_max, 60 s) before it gives up or
+        # answers again: the generous waits below are for that, not for the bot's backoff
         for n, mode in enumerate(("down", "500", "maxlag", "readonly")):
             proxy.stop() if mode == "down" else setattr(proxy, "mode", mode)
             expected.append(a.edit(f"User talk:{bob}", f"written while the wiki is {mode}"))
-            wait_for(lambda: run.output.count("poll failed") > n, 60, f"the {mode} outage")
+            try:
+                wait_for(lambda: run.output.count("poll failed") > n, 150, f"the {mode} outage")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; the bot's log:\n{run.output[-4000:]}") from None
             time.sleep(4)  # several more tries, spaced by the backoff (max 2 s here)
             assert run.alive(), run.output
             status = bot.cli("status")
@@ -46,7 +51,7 @@ def test_wiki_outages_are_logged_once_and_caught_up(tmp_path, local_wiki, proxy)
             assert "failed tr" in status.out and "last error: wiki" in status.out
             proxy.start() if mode == "down" else setattr(proxy, "mode", "pass")
             try:
-                wait_for(lambda: revids(bot) == sorted(expected), 60, f"catch-up after {mode}")
+                wait_for(lambda: revids(bot) == sorted(expected), 150, f"catch-up after {mode}")
             except AssertionError as exc:
                 raise AssertionError(f"{exc}; the bot's log:\n{run.output[-4000:]}") from None
         wait_for(lambda: bot.cli("status").out.count(" ok") == 2, 10, "healthy status")
