@@ -22,6 +22,7 @@ from tests.storage_fixtures import T0, db_url, detection, empty_store, later, st
 pytestmark = pytest.mark.db
 TABLES = {"queue_items", "findings", "decisions", "audit_log", "cursors", "identities",
           "settings", "reviewers", "login_attempts", "web_sessions"}
+TABLES |= {"leases", "poll_health"}  # migration 0003_ops
 TABLES |= {"backfill_state", "staff_warnings"}  # migration 0005_backfill
 TABLES |= {"reports", "report_items"}  # migration 0002_reports
 
