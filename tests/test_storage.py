@@ -64,7 +64,7 @@ def test_migration_creates_exactly_the_models(empty_store: Store) -> None:
 
 def test_downgrade_one_step_then_upgrade(store: Store) -> None:
     store.save_batch("devwiki", "rc", "c1", [detection()], T0)
-    store.downgrade("base")  # every branch down (sibling heads until they are linearized)
+    store.downgrade("base")
     assert store.current_revision() is None
     assert _tables(store) == set()
     with pytest.raises(StorageError, match="run `ibanbot db upgrade`"):

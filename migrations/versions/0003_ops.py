@@ -1,7 +1,7 @@
 """Operations: poll leases (one polling process per wiki) and poll health per wiki and stream.
 
 Revision ID: 0003_ops
-Revises: 0001
+Revises: 0002_reports
 Create Date: 2026-11-27
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0003_ops"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_reports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

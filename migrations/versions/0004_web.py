@@ -1,7 +1,7 @@
 """Review web UI: reviewers, login attempts (rate limiting), sign-in sessions.
 
 Revision ID: 0004_web
-Revises: 0001
+Revises: 0003_ops
 Create Date: 2026-11-27
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0004_web"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003_ops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

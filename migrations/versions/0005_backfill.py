@@ -1,7 +1,7 @@
 """Backfill state per (wiki, ban, stream) and staff warnings.
 
 Revision ID: 0005_backfill
-Revises: 0001
+Revises: 0004_web
 Create Date: 2026-11-27
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0005_backfill"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004_web"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
