@@ -55,7 +55,7 @@ def configure(pwb: ModuleType, *, contact: str | None, maxlag: int, max_retries:
     cfg.user_agent_description = f"ibanbot/{VERSION}" + (f" ({contact})" if contact else "")
     cfg.max_retries = max_retries
     cfg.retry_wait = retry_wait
-    cfg.retry_max = max(retry_wait, 60)
+    cfg.retry_max = max(retry_wait, min(60, retry_wait * 12))  # doubling waits stay bounded
     for key in ("read_maxlag", "write_maxlag"):
         if hasattr(cfg, key):
             setattr(cfg, key, maxlag)
