@@ -10,15 +10,17 @@ from typing import Callable
 from bot import identities
 from bot.backfill import Backfills
 from bot.errors import ConfigError
+from bot.guard import Guard
 from bot.pipeline import Pipeline, PollResult
 from bot.reports import PageResult, ReportIntake, ReportPage
 from bot.settings import Settings, load_bans, load_settings
 from bot.storage import ReportStore, Store
+from bot.storage.backfill import Ledger
 from bot.streaming import StreamRunner
 from bot.wiki import WikiConfig, WikiGateway
 from bot.wiki.eventstreams import Routes, StreamClient, StreamRef
 from detectors import catalog
-from detectors.bans import Ban, BanRegistry
+from detectors.bans import Ban, BanRegistry, Restriction
 from detectors.model import Event
 
 log = logging.getLogger(__name__)
@@ -102,8 +104,21 @@ class App:
     def pipeline(self, wiki: str) -> Pipeline:
         if wiki not in self.gateways:
             raise ConfigError(f"{self.settings.path}: no wiki named {wiki!r}")
+        ops = self.settings.operations
         return Pipeline(self.gateways[wiki], self.store, lambda: self.registry, self.detectors,
-                        self.settings.limits.detector_limits(), self.now, self._on_rename)
+                        self.settings.limits.detector_limits(), self.now, self._on_rename,
+                        Guard(ops.analysis_seconds, ops.analysis_memory_mb),
+                        self._on_unanalysed)
+
+    def _on_unanalysed(self, event: Event, restriction: Restriction) -> None:
+        """An event whose analysis hit its bound: a staff warning, so it is looked at by hand."""
+        Ledger(self.store).add_warning(
+            event.wiki, "unanalysed",
+            f"{event.key} on [[{event.title}]] by {event.actor.name} at "
+            f"{event.timestamp:%Y-%m-%d %H:%M:%S} UTC could not be analysed within "
+            f"{self.settings.operations.analysis_seconds} s / "
+            f"{self.settings.operations.analysis_memory_mb} MB; check it by hand",
+            self.now(), restriction.ban.id)
 
     def poll_once(self, wiki: str) -> PollResult:
         result = self.pipeline(wiki).poll()

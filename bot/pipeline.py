@@ -15,10 +15,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
+from bot.guard import Guard
 from bot.wiki.cursor import Position
 from detectors.bans import BanRegistry, Person, Restriction
 from detectors.base import Context, Detector, DetectorLimits, Need
-from detectors.model import Detection, Event, EventType, Finding, Revision, SiteInfo, UserRef
+from detectors.model import Detection, Event, EventType, Revision, SiteInfo, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,13 @@ class Work:
 class Pipeline:
     def __init__(self, gateway: Gateway, store, registry: Callable[[], BanRegistry],
                  detectors: Sequence[Detector], limits: DetectorLimits,
-                 now: Callable[[], datetime], on_rename: Callable[[Event], None] | None = None):
+                 now: Callable[[], datetime], on_rename: Callable[[Event], None] | None = None,
+                 guard: Guard | None = None,
+                 on_unanalysed: Callable[[Event, Restriction], None] | None = None):
         self.gateway, self.store, self.registry = gateway, store, registry
         self.detectors, self.limits, self.now = tuple(detectors), limits, now
-        self.on_rename = on_rename
+        self.on_rename, self.on_unanalysed = on_rename, on_unanalysed
+        self.guard = guard or Guard()
         self.wiki = gateway.name
 
     def poll(self, streams: Sequence[str] = STREAMS) -> PollResult:
@@ -169,13 +173,13 @@ class Pipeline:
     def _detect(self, work: Work, site: SiteInfo, contents: "Contents") -> Detection | None:
         event, restriction = work.event, work.restriction
         event, ctx = contents.context(event, restriction, site)
-        findings: list[Finding] = []
-        for detector in self.detectors:
-            try:
-                findings.extend(detector.detect(event, ctx))
-            except Exception:  # a detector bug must not stop the poll or lose the others
-                log.exception("wiki %s: detector %s failed on %s", self.wiki, detector.name,
-                              event.key)
+        findings = self.guard.run(self.detectors, event, ctx)
+        if findings is None:  # stopped by the time or memory bound: staff must look
+            log.warning("wiki %s: the analysis of %s was stopped by its time or memory bound",
+                        self.wiki, event.key)
+            if self.on_unanalysed is not None:
+                self.on_unanalysed(event, restriction)
+            return None
         if not findings:
             return None
         return Detection(

@@ -239,6 +239,8 @@ class OperationsSettings(_Frozen):
     lease_seconds: PositiveInt = 120  # another process may poll a wiki this long after its
     #                                   holder stopped renewing (died)
     max_backoff_seconds: PositiveInt = 300  # longest wait between tries during an outage
+    analysis_seconds: PositiveInt = 60  # one event's analysis on a large page is stopped past this
+    analysis_memory_mb: PositiveInt = 1024  # ... or past this much memory (then staff are told)
 
 
 class BotSettings(_Frozen):
