@@ -10,19 +10,13 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import mysql
+
+from migrations.coltypes import MYSQL_TABLE, datetime_type as _dt
 
 revision: str = "0004_web"
 down_revision: str | None = "0003_ops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
-               "mysql_engine": "InnoDB"}
-
-
-def _dt() -> sa.types.TypeEngine:
-    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:
