@@ -82,23 +82,11 @@ class NewReport:
 
 
 @dataclass(frozen=True)
-class Report:
-    id: int
-    reference: str
-    wiki: str
-    fingerprint: str
-    origin: str
-    page: str
-    section: str
-    added_revid: int
-    reporter: str
-    reporter_id: int
-    text: str
-    diffs: tuple[int, ...]
-    outcome: str
-    problems: tuple[str, ...]
-    received_at: datetime
-    acknowledged_at: datetime | None
+class Report(NewReport):
+    """A stored report: what was received, plus its id, acknowledgment and queue items."""
+
+    id: int = 0
+    acknowledged_at: datetime | None = None
     item_ids: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
