@@ -63,6 +63,11 @@ wolf wood word yes yet you your
 
 _BOUNDARY = r"\w\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u200c\u200d"
 _AUTOCOMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+# MediaWiki writes the reverted users' links into rollback and undo summaries itself
+# ("Undo revision 5 by [[Special:Contributions/Bob|Bob]] ([[User talk:Bob|talk]])"): those are
+# not the actor's words; the revert detector reports the revert. Text the actor added stays.
+_REVERT_TAGS = frozenset({"mw-rollback", "mw-undo"})
+_WIKILINK = re.compile(r"\[\[[^\[\]]*\]\]")
 _SPACES = re.compile(r"\s+")
 _WORD_CHAR = re.compile(rf"[{_BOUNDARY}]")
 
@@ -350,7 +355,10 @@ class MentionDetector:
         if event.type is EventType.LOG:
             return scan(comment, context, actor_names, IN_LOG)
         # "/* Section */" names the section edited, which someone else may have titled
-        return scan(_AUTOCOMMENT.sub(" ", comment), context, actor_names, IN_SUMMARY)
+        comment = _AUTOCOMMENT.sub(" ", comment)
+        if _REVERT_TAGS.intersection(event.tags):
+            comment = _WIKILINK.sub(" ", comment)
+        return scan(comment, context, actor_names, IN_SUMMARY)
 
 
 DETECTOR = MentionDetector()

@@ -309,3 +309,16 @@ def test_ping_calls_users_and_both_modes():
         users = {u for c in calls for u in c.users}
         assert users == {"Carol", "Bob", "Dan", "Erin"}
     assert ping_calls("{{Ping|Bob}}", SiteInfo(ping_templates=("Antwort",))) == []
+
+
+@pytest.mark.parametrize("tags,mentioned", [
+    (("mw-undo",), False), (("mw-rollback",), False), ((), True)])
+def test_mediawiki_revert_summaries_are_not_the_actors_mentions(tags, mentioned):
+    from tests.core_helpers import WIKI, at, ban, edit, registry, user  # noqa: PLC0415
+    auto = "Undo revision 5 by [[Special:Contributions/Bob|Bob]] ([[User talk:Bob|talk]])"
+    (r,) = registry(ban()).restrictions(WIKI, user("Alice"), at(10))
+    ctx = Context(restriction=r, old_text="a", new_text="a")
+    found = DETECTOR.detect(edit("Alice", "Foo", comment=auto, tags=tags), ctx)
+    assert bool(found) is mentioned
+    words = DETECTOR.detect(edit("Alice", "Foo", comment=auto + ": Bob is wrong", tags=tags), ctx)
+    assert words and "summary" in words[0].evidence  # the actor's own words still count
