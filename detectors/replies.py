@@ -5,12 +5,17 @@ The comment replied to is the closest preceding comment one level up in the same
 protected user is in is not a reply to them (mentions are the `mention` detector's), nor is
 a new section or a top-level comment. Every comment the edit adds counts as the actor's
 (the edit is theirs, whatever the signature says); a comment signed by someone else is
-reported with lower confidence and said so, and one signed by someone else and dated more
-than a day before the edit is copied or archived text, not a reply, and is skipped.
+reported with lower confidence and said so, and one dated more than a day before the edit
+(the actor's own included) is copied or archived text, not a reply, and is skipped.
+
+A comment's author is the last signature on its signature line: a line that quotes someone's
+signature and then carries its writer's ("You wrote '... [[User:Bob]] 10:01 ...' - no.
+[[User:Alice]] 10:20 ...") is the writer's comment, whether it is the reply or the parent.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Sequence
 
@@ -18,8 +23,9 @@ import mwparserfromhell
 
 from detectors.base import Context, Need
 from detectors.bans import Person
-from detectors.model import Event, Finding, Kind, normalize_user_name
+from detectors.model import Event, Finding, Kind, SiteInfo, normalize_user_name
 from detectors.wikitext.comments import AddedComment, added_comments
+from detectors.wikitext.signatures import Signature, find_signatures
 from detectors.wikitext.threads import VIA_INDENT, Comment
 
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
@@ -48,14 +54,48 @@ def _first_words(text: str, comment: Comment) -> str:
     return snippet + ("..." if len(words) > _SNIPPET_WORDS else "")
 
 
-def _when(comment: Comment) -> str:
+def closing_signature(text: str, comment: Comment, site: SiteInfo) -> Signature:
+    """The last signature on the line of `comment`'s signature: its writer's, when the line
+    quotes someone else's signature first."""
     sig = comment.signature
+    end = text.find("\n", sig.end)
+    if end < 0:
+        end = len(text)
+    if end - sig.end < 20:  # no room for another signature (the cheap, common case)
+        return sig
+    later = find_signatures(text, site, sig.end, end)
+    return later[-1] if later else sig
+
+
+def _when(sig: Signature) -> str:
     return sig.timestamp.strftime("%Y-%m-%d %H:%M") if sig.timestamp else \
         (sig.timestamp_text or "unknown time")
 
 
 def _section(comment: Comment) -> str:
     return f'in section "{comment.section}"' if comment.section else "at the top of the page"
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """An added comment with a parent, and who wrote each (see `closing_signature`)."""
+
+    comment: Comment
+    parent: Comment
+    sig: Signature
+    parent_sig: Signature
+
+
+def _replies(added: list[AddedComment], text: str, site: SiteInfo) -> list[_Reply]:
+    closing: dict[int, Signature] = {}  # many replies may share a parent: each line once
+
+    def sig(c: Comment) -> Signature:
+        if c.start not in closing:
+            closing[c.start] = closing_signature(text, c, site)
+        return closing[c.start]
+
+    return [_Reply(a.comment, a.parent, sig(a.comment), sig(a.parent))
+            for a in added if a.parent is not None]
 
 
 class ReplyDetector:
@@ -69,36 +109,35 @@ class ReplyDetector:
         try:
             added = added_comments(context.old_text, context.new_text, context.site,
                                    context.limits.max_parse_bytes)
+            replies = _replies(added, context.new_text or "", context.site)
         except (RecursionError, MemoryError):  # a bound we did not foresee: no finding
             return []
         findings = []
         for person in context.restriction.protected:
-            replies = [(a.comment, a.parent) for a in added
-                       if a.parent is not None and self._counts(a, person, event, context)]
-            if replies:
-                findings.append(self._finding(person, replies, context))
+            theirs = [r for r in replies if self._counts(r, person, event, context)]
+            if theirs:
+                findings.append(self._finding(person, theirs, context))
         return findings
 
-    def _counts(self, added: AddedComment, person: Person, event: Event, context: Context) -> bool:
-        parent, comment = added.parent, added.comment
-        if parent is None or parent.author not in _names(person):
+    def _counts(self, reply: _Reply, person: Person, event: Event, context: Context) -> bool:
+        if reply.parent_sig.author not in _names(person):
             return False
-        if comment.author in _names(person):
+        if reply.sig.author in _names(person):
             return False  # the protected user's own comment, moved or restored
-        if comment.author in _names(context.restriction.actor):
-            return True
-        stamp = comment.signature.timestamp
-        return stamp is None or stamp >= event.timestamp - _COPIED_AFTER
+        stamp = reply.sig.timestamp
+        if stamp is not None and stamp < event.timestamp - _COPIED_AFTER:
+            return False  # copied or archived, the actor's own old comments too
+        return True
 
-    def _finding(self, person: Person, replies: list[tuple[Comment, Comment]],
-                 context: Context) -> Finding:
-        comment, parent = replies[0]
+    def _finding(self, person: Person, replies: list[_Reply], context: Context) -> Finding:
+        first = replies[0]
+        comment, parent, parent_sig = first.comment, first.parent, first.parent_sig
         confidence = CONFIDENT if comment.via == VIA_INDENT else AMBIGUOUS
-        evidence = (f"replied to {parent.author}'s comment of {_when(parent)} "
+        evidence = (f"replied to {parent_sig.author}'s comment of {_when(parent_sig)} "
                     f'("{_first_words(context.new_text or "", parent)}") {_section(comment)}')
         if comment.via != VIA_INDENT:
             evidence += f" (parent found through {comment.via})"
-        others = {c.author for c, _ in replies} - _names(context.restriction.actor)
+        others = {r.sig.author for r in replies} - _names(context.restriction.actor)
         if others:
             confidence = min(confidence, SIGNED_BY_OTHER)
             evidence += f"; the new comment is signed {', '.join(sorted(others))}"

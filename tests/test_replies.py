@@ -233,3 +233,29 @@ def test_changed_region_on_long_texts(cut):
         a_lo, a_hi, b_lo, b_hi = changed_region(base, new)
         assert base[:a_lo] == new[:b_lo] and base[a_hi:] == new[b_hi:]
         assert a_hi - a_lo < 100 and b_hi - b_lo < 100
+
+
+def test_reply_quoting_the_parents_signature_on_its_own_line_is_a_reply():
+    # the quoted signature comes first on the line; the writer's own closes it
+    new = insert_after(BASE, BOB1, f':You wrote "reliable enough. {sig("Bob", 1)}" - no. '
+                                   f'{sig("Alice", 20)}')
+    (f,) = run(BASE, new)
+    assert (f.target, f.confidence) == ("Bob", CONFIDENT)
+    assert "signed" not in f.evidence
+
+
+def test_parent_quoting_someone_else_is_still_the_protected_users_comment():
+    carol = "[[User:Carol|Carol]] 09:00, 20 November 2026 (UTC)"
+    bob = f'Carol said "it is fine. {carol}" - I disagree. {sig("Bob", 1)}'
+    old = f"== Sources ==\n{bob}\n"
+    (f,) = run(old, old + f":Why? {sig('Alice', 20)}\n")
+    assert f.target == "Bob" and f.evidence.startswith("replied to Bob's comment of 2026-11-20 10:01")
+
+
+def test_archiving_the_actors_own_old_reply_is_not_a_reply():
+    # a thread of weeks ago, Alice's reply included, copied to an archive page
+    thread = ("== Old ==\nQ. [[User:Bob|Bob]] 10:01, 2 November 2026 (UTC)\n"
+              ":A. [[User:Alice|Alice]] 10:05, 2 November 2026 (UTC)\n")
+    archive = "== Older ==\nX. [[User:Dave|Dave]] 10:00, 1 October 2026 (UTC)\n"
+    assert run(None, thread) == []
+    assert run(archive, archive + thread) == []
