@@ -138,6 +138,29 @@ class ReviewerStore:
             conn.execute(insert(login_attempts).values(
                 name=name[:INDEXED_NAME], remote=remote[:64], ok=ok, at=to_db_time(at)))
 
+    def open_attempt(self, name: str, remote: str, at: datetime) -> int:
+        """Record an attempt as failed before its password is checked; its id.
+
+        Counted at once, so requests racing each other cannot all slip under the limit;
+        `settle_attempt` marks it a success, `drop_attempt` removes one refused unchecked.
+        """
+        with storage_errors(self.engine, "recording a login attempt"), \
+                self.engine.begin() as conn:
+            return int(conn.execute(insert(login_attempts).values(
+                name=name[:INDEXED_NAME], remote=remote[:64], ok=False, at=to_db_time(at))
+            ).inserted_primary_key[0])
+
+    def settle_attempt(self, attempt_id: int) -> None:
+        with storage_errors(self.engine, "recording a login attempt"), \
+                self.engine.begin() as conn:
+            conn.execute(update(login_attempts).where(login_attempts.c.id == attempt_id)
+                         .values(ok=True))
+
+    def drop_attempt(self, attempt_id: int) -> None:
+        with storage_errors(self.engine, "recording a login attempt"), \
+                self.engine.begin() as conn:
+            conn.execute(delete(login_attempts).where(login_attempts.c.id == attempt_id))
+
     def failures_since(self, since: datetime, name: str | None = None,
                        remote: str | None = None) -> int:
         """Failed attempts since `since` for this name or from this address."""

@@ -48,24 +48,33 @@ class Auth:
         self.reviewers = ReviewerStore(store.engine)
 
     def sign_in(self, name: str, password: str, remote: str) -> tuple[str, WebSession]:
-        """(token, session) for a correct name and password; SignInRefused otherwise."""
+        """(token, session) for a correct name and password; SignInRefused otherwise.
+
+        The attempt is recorded as failed before the limits are checked and the password is
+        verified, so concurrent guesses count against each other: however many arrive at once,
+        at most `attempts` per name (and four times that per address) are ever verified.
+        """
         at = self.now()
-        since = at - self.policy.window
-        if (self.reviewers.failures_since(since, name=name) >= self.policy.attempts
-                or self.reviewers.failures_since(since, remote=remote)
-                >= self.policy.attempts * PER_ADDRESS_FACTOR):
+        attempt = self.reviewers.open_attempt(name, remote, at)
+        if self._over_limit(name, remote, at - self.policy.window):
+            self.reviewers.drop_attempt(attempt)  # refused unchecked: not a guess
             raise SignInRefused("too many failed sign-ins; wait "
                                 f"{int(self.policy.window.total_seconds() // 60)} minutes")
         reviewer = self.reviewers.get(name) if name else None
         ok = passwords.verify(reviewer.password_hash if reviewer else None, password)
         if not ok or reviewer is None or not reviewer.active:
-            self.reviewers.record_attempt(name, remote, False, at)
-            raise SignInRefused("wrong name or password")
-        self.reviewers.record_attempt(name, remote, True, at)
+            raise SignInRefused("wrong name or password")  # the attempt stays a failure
+        self.reviewers.settle_attempt(attempt)
         token, csrf = new_token(), new_token()
         self.reviewers.open_session(token, reviewer.name, csrf, at, self.policy.lifetime)
         self.store.record_audit(reviewer.name, "sign-in", None, "web", at)
         return token, WebSession(reviewer.name, csrf, at, at + self.policy.lifetime)
+
+    def _over_limit(self, name: str, remote: str, since: datetime) -> bool:
+        """More failures (this attempt included) than the policy allows, by name or address."""
+        return (self.reviewers.failures_since(since, name=name) > self.policy.attempts
+                or self.reviewers.failures_since(since, remote=remote)
+                > self.policy.attempts * PER_ADDRESS_FACTOR)
 
     def session(self, token: str | None) -> WebSession | None:
         return self.reviewers.session(token, self.now()) if token else None
