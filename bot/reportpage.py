@@ -252,10 +252,24 @@ def fingerprint(wiki: str, page: str, revid: int, section: Section) -> str:
 
 # ----------------------------------------------------------------------------- receipts
 
+QUOTE_CHARS = 200  # of a reporter's link echoed in a receipt or a problem
+
+
+def quoted(text: str, limit: int = QUOTE_CHARS) -> str:
+    """A reporter's text as it may be echoed: one line, whitespace collapsed, clipped."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def receipt_line(reference: str, day: str, problems: Sequence[str], accepted: bool) -> str:
-    """One neutral line: the same whether a ban exists, is confidential, or not."""
+    """One neutral line: the same whether a ban exists, is confidential, or not.
+
+    Problems may echo a reporter's links: they are put on one line (a line break would let a
+    heading or list into the bot's edit, and end the receipt's marker line) and escaped.
+    """
     if not _REF.fullmatch(reference):
         raise ValueError(f"not a report reference: {reference!r}")
+    problems = [" ".join(p.split()) for p in problems]
     marker = f"<!--ibanbot:{reference}-->"
     if accepted:
         text = (f"Report {reference} received on {day}; it has been passed on for private "
@@ -269,8 +283,9 @@ def receipt_line(reference: str, day: str, problems: Sequence[str], accepted: bo
 
 
 def _nowiki(text: str) -> str:
+    """No tags, links, templates, signatures, bold or italics, nor __MAGIC_WORDS__."""
     return text.replace("<", "&lt;").replace("[", "&#91;").replace("{", "&#123;") \
-        .replace("~", "&#126;")
+        .replace("~", "&#126;").replace("'", "&#39;").replace("_", "&#95;")
 
 
 @dataclass(frozen=True)

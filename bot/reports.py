@@ -77,8 +77,8 @@ class ReportIntake:
         detections: list[Detection] = []
         used: list[int] = []
         if not problems:
-            problems = [f"{link} (another wiki)" for link in diffs.foreign]
-            problems += [f"{link} (not a single revision)" for link in diffs.unclear]
+            problems = [f"{rp.quoted(link)} (another wiki)" for link in diffs.foreign]
+            problems += [f"{rp.quoted(link)} (not a single revision)" for link in diffs.unclear]
             for revid in diffs.revids:
                 found = self._detections(revid)
                 if found is None:

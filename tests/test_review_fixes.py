@@ -63,3 +63,55 @@ def test_concurrent_wrong_passwords_cannot_exceed_the_limit(store: Store, monkey
     later = Auth(store, policy, lambda: T0 + timedelta(minutes=17))
     token, session = later.sign_in("Ann Admin", PASSWORD, "10.0.1.1")
     assert token and session.reviewer == "Ann Admin"
+
+
+HOSTILE = ("{{IBAN report|diff=12|diff2=see below\n== Injected heading ==\n"
+           "* __NOINDEX__ '''bold''' ~~~~}}")
+
+
+def test_receipt_of_a_multi_line_link_stays_one_inert_line() -> None:
+    from bot import reportpage as rp
+
+    page = "Instructions.\n== Report ==\n" + HOSTILE + "\n== Later ==\nkept\n"
+    diffs = rp.extract_diffs(HOSTILE, "example.org")
+    assert diffs.revids == (12,) and diffs.unclear
+    problems = [f"{rp.quoted(link)} (not a single revision)" for link in diffs.unclear]
+    assert all("\n" not in p for p in problems)
+    raw = [f"{link} (not a single revision)" for link in diffs.unclear]  # unquoted, as before
+    for given in (problems, raw):
+        line = rp.receipt_line("R-0123456789", "2026-11-27", given, accepted=True)
+        assert "\n" not in line and "__" not in line and "''" not in line
+        section = rp.split_sections(page)[0]
+        text = rp.rewrite(page, [rp.Replacement(section, line)])
+        assert [s.text for s in rp.split_sections(text)] == ["== Later ==\nkept"]
+        assert rp.strip_receipts(text) == "Instructions.\n\n== Later ==\nkept\n", \
+            "the receipt is one marked line: nothing of it is read again as a report"
+    assert len(rp.quoted("x" * 500)) == rp.QUOTE_CHARS
+
+
+@pytest.mark.db
+def test_rejected_report_problems_survive_the_database_unchanged(store: Store,
+                                                                   monkeypatch) -> None:
+    """A problem echoing a multi-line link is stored as one problem, not split at its breaks."""
+    from types import SimpleNamespace
+
+    from bot import reports
+    from bot.settings import WikiSettings
+    from bot.storage import ReportStore
+    from bot.wiki.reports import Lookup
+    from detectors.model import UserRef
+
+    monkeypatch.setattr(reports.wiki_reports, "reported_revision",
+                        lambda gateway, revid: Lookup(revid, problem="missing"))
+    gateway = SimpleNamespace(site_info=lambda: SimpleNamespace(special_aliases={}))
+    wiki = WikiSettings(name="devwiki", api="https://example.org/w/api.php",
+                        report_min_edits=0)
+    intake = reports.ReportIntake(wiki, gateway, examiner=None, store=ReportStore(store.engine),
+                                  now=lambda: T0)
+    report = intake.submit(reports.Submission(
+        wiki="devwiki", origin="wiki", reporter=UserRef(7, "Rita"), text=HOSTILE,
+        fingerprint="f-hostile", page="Project:Reports", section="Report", added_revid=3))
+    assert report.outcome == "rejected"
+    stored = ReportStore(store.engine).get(report.reference)
+    assert stored.problems == report.problems and len(stored.problems) == 2
+    assert all("\n" not in p for p in stored.problems)
