@@ -12,7 +12,10 @@ matches of short names (3 characters or less) or common English words, and match
 agree ignoring case, get lower confidence. Links and pings to anyone else (the actor's own
 signature included), URLs, and occurrences inside a longer name of the actor are masked before
 the plain-text search. In a changed block, a mention also present in the lines it replaced is
-not new (fixing a typo in a line that names Bob does not mention Bob again).
+not new (fixing a typo in a line that names Bob does not mention Bob again). Comments copied
+from elsewhere (a section of added text whose signatures are all dated more than a day before
+the edit: an archived or moved thread) are not the actor's words and are masked; a section the
+actor signs now keeps what it quotes.
 
 Cost: text added beyond `limits.max_parse_bytes` is scanned by regexes only; the template scan
 is linear and never sees more than the added text.
@@ -22,12 +25,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Iterable, Sequence
 
 from detectors.base import Context, Need
 from detectors.bans import Person
 from detectors.model import Event, EventType, Finding, Kind, normalize_user_name
+from detectors.wikitext.comments import COPIED_AFTER, copied_comment_spans
 from detectors.wikitext.diff import diff_lines
 from detectors.wikitext.links import PingCall, UserLink, ping_calls, url_spans, user_links
 
@@ -292,16 +297,21 @@ def added_blocks(old: str | None, new: str) -> list[tuple[str, str]]:
 
 
 def _new_hits(blocks: Sequence[tuple[str, str]], context: Context,
-              actor_names: Sequence[str], parse: bool) -> list[Hit]:
+              actor_names: Sequence[str], parse: bool, before: datetime) -> list[Hit]:
+    """New mentions per block; comments copied from elsewhere (dated before `before`) are
+    blanked out first, when the block holds any mention at all."""
     hits = []
     for new_part, old_part in blocks:
         found = scan(new_part, context, actor_names, ADDED, parse)
+        spans = copied_comment_spans(new_part, context.site, before) if found and parse else []
+        if spans:
+            found = scan(_mask(new_part, spans), context, actor_names, ADDED, parse)
         if not found:
             continue
-        before = Counter(h.key for h in scan(old_part, context, actor_names, ADDED, parse))
+        before_hits = Counter(h.key for h in scan(old_part, context, actor_names, ADDED, parse))
         for hit in found:
-            if before[hit.key] > 0:
-                before[hit.key] -= 1
+            if before_hits[hit.key] > 0:
+                before_hits[hit.key] -= 1
             else:
                 hits.append(hit)
     return hits
@@ -347,7 +357,7 @@ class MentionDetector:
             return []  # old text hidden or not fetched: the added text is unknown
         blocks = added_blocks(context.old_text, new)
         parse = not _byte_size_over([b for b, _ in blocks], context.limits.max_parse_bytes)
-        return _new_hits(blocks, context, actor_names, parse)
+        return _new_hits(blocks, context, actor_names, parse, event.timestamp - COPIED_AFTER)
 
     def _summary_hits(self, event: Event, context: Context,
                       actor_names: Sequence[str]) -> list[Hit]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Sequence
 
 import mwparserfromhell
@@ -24,14 +23,13 @@ import mwparserfromhell
 from detectors.base import Context, Need
 from detectors.bans import Person
 from detectors.model import Event, Finding, Kind, SiteInfo, normalize_user_name
-from detectors.wikitext.comments import AddedComment, added_comments
-from detectors.wikitext.signatures import Signature, find_signatures
-from detectors.wikitext.threads import VIA_INDENT, Comment
+from detectors.wikitext.comments import COPIED_AFTER, AddedComment, added_comments
+from detectors.wikitext.signatures import Signature
+from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
 
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
 AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
 SIGNED_BY_OTHER = 0.5  # the new comment carries someone else's signature
-_COPIED_AFTER = timedelta(days=1)
 _SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first words
 _SNIPPET_WORDS = 8
 _MARKUP = re.compile(r"^[:*#;]+\s*", re.MULTILINE)
@@ -52,19 +50,6 @@ def _first_words(text: str, comment: Comment) -> str:
     words = _SIG_TAIL.sub("", " ".join(plain.split())).split()
     snippet = " ".join(words[:_SNIPPET_WORDS])
     return snippet + ("..." if len(words) > _SNIPPET_WORDS else "")
-
-
-def closing_signature(text: str, comment: Comment, site: SiteInfo) -> Signature:
-    """The last signature on the line of `comment`'s signature: its writer's, when the line
-    quotes someone else's signature first."""
-    sig = comment.signature
-    end = text.find("\n", sig.end)
-    if end < 0:
-        end = len(text)
-    if end - sig.end < 20:  # no room for another signature (the cheap, common case)
-        return sig
-    later = find_signatures(text, site, sig.end, end)
-    return later[-1] if later else sig
 
 
 def _when(sig: Signature) -> str:
@@ -125,7 +110,7 @@ class ReplyDetector:
         if reply.sig.author in _names(person):
             return False  # the protected user's own comment, moved or restored
         stamp = reply.sig.timestamp
-        if stamp is not None and stamp < event.timestamp - _COPIED_AFTER:
+        if stamp is not None and stamp < event.timestamp - COPIED_AFTER:
             return False  # copied or archived, the actor's own old comments too
         return True
 

@@ -322,3 +322,27 @@ def test_mediawiki_revert_summaries_are_not_the_actors_mentions(tags, mentioned)
     assert bool(found) is mentioned
     words = DETECTOR.detect(edit("Alice", "Foo", comment=auto + ": Bob is wrong", tags=tags), ctx)
     assert words and "summary" in words[0].evidence  # the actor's own words still count
+
+
+OLD_THREAD = ("== Sources ==\nIs it reliable? [[User:Bob|Bob]] 09:00, 2 October 2026 (UTC)\n"
+              ":{{ping|Bob}} Yes, Bob. [[User:Carol|Carol]] 09:05, 2 October 2026 (UTC)\n"
+              "::Agreed. [[User:Alice|Alice]] 09:10, 2 October 2026 (UTC)\n")
+
+
+def test_archived_thread_is_not_the_actors_mention():
+    # a thread of weeks ago copied to an archive (appended, or a new archive page)
+    assert run(OLD_THREAD, old="== Older ==\nx. [[User:Dave|Dave]] 10:00, 1 Oct 2026 (UTC)\n") == []
+    event = Event("devwiki", EventType.NEW, T, UserRef(2, "Alice"), title="Talk:Foo/Archive 1")
+    assert list(DETECTOR.detect(event, Context(RESTRICTION, SiteInfo(), None, OLD_THREAD))) == []
+
+
+def test_archived_thread_with_a_fresh_comment_keeps_its_mentions():
+    # a section the actor signs now is being written in: what it holds stays theirs
+    findings = about(run(OLD_THREAD + f":::Bob is still wrong. {SIG}"))
+    assert {f.evidence.split(" ")[0] for f in findings} >= {"linked", "pinged", "named"}
+
+
+def test_quoting_an_old_comment_with_its_signature_stays_a_mention():
+    quote = (f":> Is it reliable? [[User:Bob|Bob]] 09:00, 2 October 2026 (UTC)\n"
+             f":It was not. {SIG}")
+    assert [f.confidence for f in about(run(quote))] == [CONF_LINK]

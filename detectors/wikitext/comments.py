@@ -13,17 +13,22 @@ Reusable pieces: `parse_comments` (threads.py) for a whole page or a range of it
 """
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from detectors.model import SiteInfo
 from detectors.wikitext.diff import LineDiff, diff_lines
 from detectors.wikitext.signatures import Signature, find_signatures
-from detectors.wikitext.threads import HEADING, Comment, parse_comments, section_start, \
-    thread_title
+from detectors.wikitext.threads import HEADING, Comment, closing_signature, parse_comments, \
+    section_start, thread_title
 
-__all__ = ["AddedComment", "Comment", "added_comments", "changed_region", "parse_comments"]
+__all__ = ["AddedComment", "Comment", "added_comments", "changed_region", "COPIED_AFTER",
+           "copied_comment_spans",
+           "parse_comments"]
 
+COPIED_AFTER = timedelta(days=1)  # a comment dated this much before the edit is copied text
 _CHUNK = 4096
 _MAX_CHUNK = 1 << 16
 DEFAULT_MAX_BYTES = 2_000_000
@@ -183,8 +188,32 @@ def added_comments(old: str | None, new: str | None, site: SiteInfo | None = Non
 
 
 def _resolve(new: str, site: SiteInfo, sec: int, sig_starts: list[int]) -> list[AddedComment]:
-    end = new.find("\n", max(sig_starts))
-    comments = parse_comments(new, site, sec, len(new) if end < 0 else end)
+    comments = parse_comments(new, site, sec, _line_end(new, max(sig_starts)))
     wanted = set(sig_starts)
     return [AddedComment(c, comments[c.parent] if c.parent is not None else None)
             for c in comments if c.signature.start in wanted]
+
+
+def _line_end(text: str, pos: int) -> int:
+    newline = text.find("\n", pos)
+    return len(text) if newline < 0 else newline
+
+
+def copied_comment_spans(text: str, site: SiteInfo, before: datetime) -> list[tuple[int, int]]:
+    """(start, end of line) of the comments in `text` copied from elsewhere: in each section
+    of `text` whose signatures are all dated before `before` (an archived or moved thread),
+    every signed comment. A section with a later or undated signature is being written in:
+    what it quotes stays its writer's, and nothing of it is returned."""
+    comments = parse_comments(text, site)
+    if not comments:
+        return []
+    headings = [m.start() for m in HEADING.finditer(text)]
+    sections: dict[int, list[Comment]] = defaultdict(list)
+    for c in comments:
+        sections[bisect.bisect_right(headings, c.start)].append(c)
+    spans = []
+    for group in sections.values():
+        stamps = [closing_signature(text, c, site).timestamp for c in group]
+        if all(s is not None and s < before for s in stamps):
+            spans += [(c.start, _line_end(text, c.end)) for c in group]
+    return spans

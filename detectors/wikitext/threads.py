@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from detectors.model import SiteInfo
-from detectors.wikitext.signatures import Signature, first_signature_per_line
+from detectors.wikitext.signatures import Signature, find_signatures, \
+    first_signature_per_line
 
 HEADING = re.compile(r"^(={1,6})(.+?)(={1,6})[ \t]*$", re.MULTILINE)
 _INDENT = re.compile(r"[:*#;]*")
@@ -155,3 +156,16 @@ def parse_comments(text: str, site: SiteInfo | None = None, start: int = 0,
         comments.append(Comment(sig, level, first, sig.end, section, parent, via))
         cursor = text.find("\n", sig.end, end) + 1 or end
     return comments
+
+
+def closing_signature(text: str, comment: Comment, site: SiteInfo) -> Signature:
+    """The last signature on the line of `comment`'s signature: its writer's, when the line
+    quotes someone else's signature first."""
+    sig = comment.signature
+    end = text.find("\n", sig.end)
+    if end < 0:
+        end = len(text)
+    if end - sig.end < 20:  # no room for another signature (the cheap, common case)
+        return sig
+    later = find_signatures(text, site, sig.end, end)
+    return later[-1] if later else sig
