@@ -115,3 +115,29 @@ def test_rejected_report_problems_survive_the_database_unchanged(store: Store,
     stored = ReportStore(store.engine).get(report.reference)
     assert stored.problems == report.problems and len(stored.problems) == 2
     assert all("\n" not in p for p in stored.problems)
+
+
+def test_sign_in_works_when_the_ui_is_served_below_a_prefix(tmp_path) -> None:
+    """Behind a proxy at /review/ (SCRIPT_NAME), the sign-in form's cookie must come back."""
+    from datetime import datetime, timezone
+
+    from bot.app import App
+    from bot.web import create_app
+
+    (tmp_path / "bans.toml").write_text("", encoding="utf-8")
+    config = tmp_path / "settings.toml"
+    config.write_text('[database]\nurl = "sqlite:///web.sqlite3"\n[bans]\nfile = "bans.toml"\n'
+                      '[[wikis]]\nname = "devwiki"\napi = "http://127.0.0.1:9/api.php"\n',
+                      encoding="utf-8")
+    app = App.load(config)
+    app.ensure_schema()
+    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(timezone.utc))
+    client = create_app(app, secure_cookies=False).test_client()
+    base = "http://localhost/review/"
+    form = client.get("/login", base_url=base)
+    assert "Path=/review/login" in form.headers["Set-Cookie"]
+    csrf = form.get_data(as_text=True).split('name="csrf" value="')[1].split('"')[0]
+    signed = client.post("/login", base_url=base,
+                         data={"csrf": csrf, "name": "Ann Admin", "password": PASSWORD})
+    assert signed.status_code == 302 and signed.headers["Location"].endswith("/review/")
+    assert client.get("/audit", base_url=base).status_code == 200

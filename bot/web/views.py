@@ -82,14 +82,15 @@ def login_form() -> Response:
 
 def _login_page(error: str, status: int) -> Response:
     # one token per browser until sign-in: a second tab (or the favicon's redirect) must not
-    # invalidate the form already shown
+    # invalidate the form already shown. The cookie's path is the form's own URL, which
+    # carries the application's prefix when it is served below one (SCRIPT_NAME).
     token = request.cookies.get(LOGIN_COOKIE, "")
     if not (40 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
         token = new_token()
     response = make_response(render_template("login.html", error=error, login_csrf=token),
                              status)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict",
-                        secure=auth().policy.secure_cookies, path="/login")
+                        secure=auth().policy.secure_cookies, path=url_for("web.login"))
     return response
 
 
@@ -106,7 +107,7 @@ def login() -> Response:
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
                         secure=auth().policy.secure_cookies,
                         max_age=int(auth().policy.lifetime.total_seconds()))
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_COOKIE, path=url_for("web.login"))
     return response
 
 
