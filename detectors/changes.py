@@ -21,7 +21,7 @@ from typing import Sequence
 from detectors.base import Context, DetectorLimits, Need
 from detectors.bans import Person
 from detectors.model import Event, EventType, Finding, Kind, Revision
-from detectors.reverts import revert_findings
+from detectors.reverts import revert_findings, when
 from detectors.wikitext.attribution import SENTENCE_ENDS, UNKNOWN, Comparison, Line, Step, \
     attribute, compare
 
@@ -104,19 +104,20 @@ def edit_change_findings(event: Event, context: Context) -> list[Finding]:
         history[0].text if history else None)
     if not isinstance(old, str):
         return []
-    flagged = {f.target for f in revert_findings(event, context)}
-    people = [p for p in context.restriction.protected if p.name not in flagged]
     revs = window(history, context.limits)
-    if not people or not revs:
+    people = [(p, theirs) for p in context.restriction.protected
+              if (theirs := {i for i, r in enumerate(revs) if p.is_user(r.user)})]
+    if people:  # edits the revert detector reports for a person are left to it
+        flagged = {f.target for f in revert_findings(event, context)}
+        people = [(p, theirs) for p, theirs in people if p.name not in flagged]
+    if not people:
         return []
     lines = _attributed(revs, old)
     diff = compare(old, lines, context.new_text, tokenize,
                    counts=lambda t: is_word(t))
     out = []
-    for person in people:
-        theirs = {i for i, r in enumerate(revs) if person.is_user(r.user)}
-        if theirs:
-            out.extend(_person_findings(person, theirs, revs, lines, diff))
+    for person, theirs in people:
+        out.extend(_person_findings(person, theirs, revs, lines, diff))
     return out
 
 
@@ -159,16 +160,9 @@ def _sources(tokens: list[tuple[str, int]], revs: list[Revision]) -> str:
     parts = []
     for o, _ in counts.most_common(3):
         r = revs[o]
-        parts.append(f"r{r.revid} by {r.user.name} at {_when(r)}")
+        parts.append(f"r{r.revid} by {r.user.name} at {when(r)}")
     more = len(counts) - len(parts)
     return ", ".join(parts) + (f" and {more} other revision(s)" if more > 0 else "")
-
-
-def _when(rev: Revision) -> str:
-    try:
-        return rev.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (AttributeError, ValueError):
-        return "?"
 
 
 class EditChangeDetector:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -164,29 +165,40 @@ def _undo_summary(event: Event, history: tuple[Revision, ...]) -> Revert | None:
     return None
 
 
-def _when(rev: Revision) -> str:
+def when(rev: Revision) -> str:
+    """A revision's time for evidence ("?" when malformed)."""
     try:
         return rev.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     except (AttributeError, ValueError):
         return "?"
 
 
+# The last (event, context, findings): edit-change asks for the findings the revert detector
+# has just computed for the same objects. Weak references compared by identity: a hit is never
+# another event's, and nothing is kept alive; one entry, replaced whole, so threads can only miss.
+_last: tuple[weakref.ref[Event], weakref.ref[Context], tuple[Finding, ...]] | None = None
+
+
 def revert_findings(event: Event, context: Context) -> list[Finding]:
     """The revert findings for `event`: one per protected user whose edits it reverted."""
+    global _last
+    last = _last
+    if last is not None and last[0]() is event and last[1]() is context:
+        return list(last[2])
     found = find_reverted(event, context.history, context.limits.revert_radius,
                           context.old_text, context.new_text)
-    if found is None:
-        return []
     out = []
-    for person in context.restriction.protected:
-        theirs = [r for r in found.reverted if person.is_user(r.user)]
-        if theirs:
-            out.append(_finding(found, person, theirs))
+    if found is not None:
+        for person in context.restriction.protected:
+            theirs = [r for r in found.reverted if person.is_user(r.user)]
+            if theirs:
+                out.append(_finding(found, person, theirs))
+    _last = (weakref.ref(event), weakref.ref(context), tuple(out))
     return out
 
 
 def _finding(found: Revert, person: Person, theirs: list[Revision]) -> Finding:
-    edits = ", ".join(f"r{r.revid} ({_when(r)})" for r in theirs)
+    edits = ", ".join(f"r{r.revid} ({when(r)})" for r in theirs)
     noun = "edit" if len(theirs) == 1 else f"{len(theirs)} edits"
     evidence = f"{found.method}: reverted {person.name}'s {noun} {edits}"
     others = len(found.reverted) - len(theirs)

@@ -146,3 +146,26 @@ def test_non_edit_events_and_garbage():
     ctx = Context(restriction(), old_text="a", new_text="b", history=("junk", None))
     for etype in EventType:
         assert DETECTOR.detect(Event("w", etype, T0, USERS["A"]), ctx) == []
+
+
+def test_revert_rule_runs_once_per_event_for_both_detectors(monkeypatch):
+    """edit-change reuses the revert detector's findings for the same event and context, and
+    does not look for reverts at all on a page the protected user never edited."""
+    from detectors import reverts
+
+    calls = []
+    real = reverts.find_reverted
+    monkeypatch.setattr(reverts, "find_reverted",
+                        lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    hist = history(*PAGE)
+    new = TOP.replace("300", "250")
+    event = Event("devwiki", EventType.EDIT, T0 + timedelta(days=3), USERS["A"], title="Foo",
+                  revid=100, old_revid=hist[0].revid, sha1=sha(new))
+    context = Context(restriction(), old_text=TOP, new_text=new, history=hist)
+    assert reverts.DETECTOR.detect(event, context) == []
+    assert [f.kind for f in DETECTOR.detect(event, context)] == [Kind.EDIT_CHANGE]
+    assert len(calls) == 1
+    others = history(("C", INTRO), ("D", INTRO + "\nDave's."))
+    assert DETECTOR.detect(event, Context(restriction(), old_text=others[0].text,
+                                          new_text=INTRO, history=others)) == []
+    assert len(calls) == 1
