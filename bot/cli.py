@@ -17,6 +17,21 @@ from bot.errors import IbanbotError, UsageError
 DEFAULT_CONFIG = "settings.toml"
 
 
+MAX_NUMBER = 2**63 - 1  # ids and limits beyond this fit no database column
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number from 1 (a bad one is a one-line usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (and at most {MAX_NUMBER}), "
+                                         f"not {text}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         raise UsageError(f"{self.prog}: {message}")
@@ -73,13 +88,13 @@ def _queue_parsers(sub: argparse._SubParsersAction) -> None:
     lst.add_argument("--wiki")
     lst.add_argument("--kind")
     lst.add_argument("--source", choices=["detector", "report"])
-    lst.add_argument("--limit", type=int)
+    lst.add_argument("--limit", type=positive_int)
     lst.add_argument("--format", choices=["table", "json"], default="table")
     show = queue.add_parser("show", help="one item with its findings and evidence")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=positive_int)
     show.add_argument("--format", choices=["text", "json"], default="text")
     dec = queue.add_parser("decide", help="record a reviewer's decision on an item")
-    dec.add_argument("id", type=int)
+    dec.add_argument("id", type=positive_int)
     dec.add_argument("--decision", required=True, choices=review.DECISIONS)
     dec.add_argument("--reviewer", required=True)
     dec.add_argument("--note", default="")

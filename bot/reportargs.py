@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli import positive_int
+
 
 def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
     report = sub.add_parser("report", help="community reports (staff intake and review)"
@@ -17,7 +19,7 @@ def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
     lst = report.add_parser("list", help="reports received, newest first (accepted or not)")
     lst.add_argument("--wiki")
     lst.add_argument("--outcome", choices=["queued", "rejected"])
-    lst.add_argument("--limit", type=int)
+    lst.add_argument("--limit", type=positive_int)
     lst.add_argument("--format", choices=["table", "json"], default="table")
     show = report.add_parser("show", help="one report: reporter, full text, queue items")
     show.add_argument("reference")

@@ -141,3 +141,45 @@ def test_sign_in_works_when_the_ui_is_served_below_a_prefix(tmp_path) -> None:
                          data={"csrf": csrf, "name": "Ann Admin", "password": PASSWORD})
     assert signed.status_code == 302 and signed.headers["Location"].endswith("/review/")
     assert client.get("/audit", base_url=base).status_code == 200
+
+
+def _offline_settings(folder):
+    (folder / "bans.toml").write_text("", encoding="utf-8")
+    config = folder / "settings.toml"
+    config.write_text('[database]\nurl = "sqlite:///web.sqlite3"\n[bans]\nfile = "bans.toml"\n'
+                      '[[wikis]]\nname = "devwiki"\napi = "http://127.0.0.1:9/api.php"\n',
+                      encoding="utf-8")
+    return config
+
+
+def test_out_of_range_numbers_are_usage_errors_or_not_found(tmp_path, capsys) -> None:
+    from datetime import datetime, timezone
+
+    from bot.app import App
+    from bot.cli import main
+    from bot.errors import NotFound
+    from bot.web import create_app
+
+    config = _offline_settings(tmp_path)
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    capsys.readouterr()
+    huge = str(2**64)
+    for argv in (["queue", "show", huge], ["queue", "list", "--limit", "-1"],
+                 ["queue", "decide", "0", "--decision", "confirmed", "--reviewer", "R"],
+                 ["report", "list", "--limit", "0"], ["queue", "show", "x"]):
+        code = main(["--config", str(config), *argv])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "unexpected" not in err, (argv, err)
+    app = App.load(config)
+    for item_id in (2**64, 0, -3):
+        with pytest.raises(NotFound):
+            app.store.get_item(item_id)
+        with pytest.raises(NotFound):
+            app.store.decide(item_id, "confirmed", "Rita", "", datetime.now(timezone.utc))
+    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(timezone.utc))
+    client = create_app(app, secure_cookies=False).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/login", data={"csrf": csrf, "name": "Ann Admin", "password": PASSWORD})
+    assert client.get(f"/?page={2**64}").status_code == 200
+    assert client.get(f"/items/{2**64}").status_code == 404

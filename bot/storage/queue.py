@@ -17,6 +17,12 @@ from bot.storage.schema import check_lengths, decisions, findings, queue_items
 from detectors.model import Detection, Finding, Kind
 
 CHUNK = 500  # ids per IN (...) when loading findings and decisions
+MAX_ID = 2**63 - 1  # larger ids exist nowhere (and SQLite cannot even take them as parameters)
+
+
+def _require_id(item_id: int) -> None:
+    if not 0 < item_id <= MAX_ID:
+        raise NotFound(f"queue item {item_id} does not exist")
 
 
 def find_item_id(conn: Connection, wiki: str, event_key: str, ban_id: str) -> int | None:
@@ -94,6 +100,7 @@ def list_items(conn: Connection, *, status: str | None = None, ban_id: str | Non
 
 
 def get_item(conn: Connection, item_id: int) -> QueueItem:
+    _require_id(item_id)
     rows = conn.execute(select(queue_items).where(queue_items.c.id == item_id)).mappings().all()
     if not rows:
         raise NotFound(f"queue item {item_id} does not exist")
@@ -154,6 +161,7 @@ def _with_children(conn: Connection, rows: Sequence[Any]) -> list[QueueItem]:
 def record_decision(conn: Connection, item_id: int, decision: str, reviewer: str,
                     note: str, at: datetime) -> str:
     """Set the item's status and add the decision row; returns the previous status."""
+    _require_id(item_id)
     old = conn.execute(select(queue_items.c.status).where(queue_items.c.id == item_id)
                        .with_for_update()).scalar_one_or_none()
     if old is None:

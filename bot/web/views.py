@@ -21,6 +21,7 @@ from detectors.model import Kind
 
 bp = Blueprint("web", __name__)
 PUBLIC = {"web.login", "web.login_form", "static"}
+MAX_PAGE = 10**9  # a larger page number is as empty, and its offset would overflow SQLite
 
 
 def ibanbot() -> App:
@@ -132,7 +133,7 @@ def _filters() -> dict[str, str | None]:
 @bp.get("/")
 def queue() -> str:
     filters, size = _filters(), ibanbot().settings.web.page_size
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     items = ibanbot().store.list_items(
         status=filters["status"], ban_id=filters["ban"], wiki=filters["wiki"],
         kind=filters["kind"], source=filters["source"], limit=size + 1,
