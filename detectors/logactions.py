@@ -20,9 +20,8 @@ from typing import Sequence
 
 from detectors.base import Context, Need
 from detectors.bans import Person
-from detectors.model import NS_USER, Event, EventType, Finding, Kind, UserRef, \
-    normalize_user_name
-from detectors.userspace import owner_of
+from detectors.model import NS_USER, Event, EventType, Finding, Kind, UserRef
+from detectors.userspace import owner_of, protected_owner
 
 _BLOCKS = {"block": "blocked", "reblock": "changed the block of", "unblock": "unblocked"}
 _PAGE_VERBS = {
@@ -110,11 +109,8 @@ def _rename(event: Event, context: Context) -> list[Finding]:
 
 
 def _userspace_owner(title: str, context: Context) -> Person | None:
-    owned = owner_of(title, context.site)
-    if owned is None:
-        return None
-    return next((p for p in context.restriction.protected
-                 if owned[1] in {normalize_user_name(n) for n in p.names}), None)
+    owned = protected_owner(title, context)
+    return owned[0] if owned else None
 
 
 def _page(event: Event, context: Context) -> list[Finding]:

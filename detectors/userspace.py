@@ -26,16 +26,24 @@ def owner_of(title: str, site: SiteInfo) -> tuple[int, str, bool] | None:
     return ns, normalize_user_name(root), bool(slash)
 
 
-def _match(title: str, context: Context) -> tuple[Person, str] | None:
+def protected_owner(title: str, context: Context) -> tuple[Person, int, bool] | None:
+    """(protected person, namespace, is subpage) when `title` is in their user space."""
     owned = owner_of(title, context.site)
     if owned is None:
         return None
     ns, owner, sub = owned
     for person in context.restriction.protected:
         if owner in {normalize_user_name(n) for n in person.names}:
-            where = ("a subpage of " if sub else "") + f"{person.name}'s {_SPACE[ns]}"
-            return person, where
+            return person, ns, sub
     return None
+
+
+def _match(title: str, context: Context) -> tuple[Person, str] | None:
+    owned = protected_owner(title, context)
+    if owned is None:
+        return None
+    person, ns, sub = owned
+    return person, ("a subpage of " if sub else "") + f"{person.name}'s {_SPACE[ns]}"
 
 
 class UserspaceDetector:
