@@ -64,21 +64,24 @@ class App:
     @property
     def backfills(self) -> Backfills:
         """Backfills of late bans and of gaps longer than recent changes keep (bot.backfill)."""
-        if self._backfills is None:
-            self._backfills = Backfills(self)
-        return self._backfills
+        with self._lock:  # poll jobs of several wikis and the reload job may ask at once
+            if self._backfills is None:
+                self._backfills = Backfills(self)
+            return self._backfills
 
     def resolve_identities(self, wiki: str | None = None) -> list[identities.NameCheck]:
         """Resolve the bans' names on each wiki (or one), store them, rebuild the registry."""
         checks: list[identities.NameCheck] = []
+        bans = self.bans  # one version, even if the bans file is reloaded meanwhile
         for name, gateway in self.gateways.items():
             if wiki and name != wiki:
                 continue
-            found, wiki_checks = identities.resolve(self.bans, gateway, self.store.identities(name))
+            found, wiki_checks = identities.resolve(bans, gateway, self.store.identities(name))
             for ident in found:
                 self.store.save_identity(ident, self.now())
             checks.extend(wiki_checks)
-        self._registry = None
+        with self._lock:  # not while a poll builds a registry from the identities saved before
+            self._registry = None
         return checks
 
     def warn_about_names(self, checks: list[identities.NameCheck]) -> None:
@@ -119,13 +122,6 @@ class App:
             f"{self.settings.operations.analysis_seconds} s / "
             f"{self.settings.operations.analysis_memory_mb} MB; check it by hand",
             self.now(), restriction.ban.id)
-
-    def poll_once(self, wiki: str) -> PollResult:
-        result = self.pipeline(wiki).poll()
-        log.info("wiki %s: polled %d events", wiki, result.events)
-        log.debug("wiki %s: %d by restricted users, %d new queue items", wiki, result.watched,
-                  len(result.new_items))
-        return result
 
     # -- community reports (bot.reports) -------------------------------------------------
     def report_intake(self, wiki: str) -> ReportIntake:

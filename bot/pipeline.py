@@ -84,9 +84,9 @@ class Pipeline:
         start = self.registry().earliest_start(self.wiki)
         return Position(start if start and start < self.now() else self.now())
 
-    def _pages(self, stream: str, position: Position) -> Iterator:
+    def _pages(self, stream: str, position: Position, keep: "Prefilter") -> Iterator:
         if stream == RECENT_CHANGES:
-            return self.gateway.recent_changes(position, keep=self._keep())
+            return self.gateway.recent_changes(position, keep=keep)
         return self.gateway.log_events(stream.partition(":")[2], position)
 
     def _poll_stream(self, stream: str, result: PollResult) -> None:
@@ -94,11 +94,13 @@ class Pipeline:
         request (across API pages), saving findings and cursor together after each batch."""
         pending: list[Event] = []  # watched events of pages read, not analysed yet
         unsaved, position = 0, None  # pages read since the cursor was last saved
-        for page in self._pages(stream, self.start_position(stream)):
+        keep = Prefilter(self.registry, self.wiki)
+        for page in self._pages(stream, self.start_position(stream), keep):
             if page.unreadable:
                 log.warning("wiki %s: %s: skipped unreadable rows: %s", self.wiki, stream,
                             ", ".join(page.unreadable[:20]))
             result.renames += self._note_renames(page.events)
+            keep.refresh()  # a reloaded bans file or a rename counts from the next page on
             watched = list(self._watched(page.events))
             result.events += len(page.events) + getattr(page, "dropped", 0)
             result.watched += len(watched)
@@ -121,17 +123,11 @@ class Pipeline:
         result.new_items.extend(self.store.save_batch(self.wiki, stream, position.format(),
                                                       detections, self.now()))
 
-    def _keep(self) -> Callable[[UserRef, str], bool]:
-        """The prefilter on raw rows: restricted actors, and renames (they refresh identities)."""
-        registry, wiki = self.registry(), self.wiki
-        return lambda actor, log_type: (registry.is_watched(wiki, actor)
-                                        or log_type == "renameuser")
-
     def _note_renames(self, events: Sequence[Event]) -> int:
+        """Renames refresh every identity of the wiki: once per page, however many it holds."""
         renames = [e for e in events if e.type is EventType.LOG and e.log_type == "renameuser"]
-        for event in renames:
-            if self.on_rename is not None:
-                self.on_rename(event)
+        if renames and self.on_rename is not None:
+            self.on_rename(renames[-1])
         return len(renames)
 
     def _watched(self, events: Iterable[Event]) -> Iterator[Event]:
@@ -186,6 +182,24 @@ class Pipeline:
             wiki=self.wiki, ban_id=restriction.ban.id, event_key=event.key, actor=event.actor,
             target=findings[0].target, page=event.title, timestamp=event.timestamp,
             findings=tuple(findings), revid=event.revid, logid=event.logid)
+
+
+class Prefilter:
+    """The prefilter on raw rows: restricted actors, and renames (they refresh identities).
+
+    The gateway judges each API page's rows as it reads the page; `refresh()` between pages
+    takes the current registry, so bans reloaded (or identities refreshed) during a long poll
+    count from the next page on instead of being missed until the next poll."""
+
+    def __init__(self, registry: Callable[[], BanRegistry], wiki: str) -> None:
+        self._registry, self.wiki = registry, wiki
+        self.current = registry()
+
+    def refresh(self) -> None:
+        self.current = self._registry()
+
+    def __call__(self, actor: UserRef, log_type: str) -> bool:
+        return self.current.is_watched(self.wiki, actor) or log_type == "renameuser"
 
 
 class Contents:

@@ -89,6 +89,11 @@ class StreamRunner:
                     raise
                 log.error("%s", exc)
                 failed = True
+            except Exception:  # a bug must not end the reader thread: `run` would go silent
+                if once:
+                    raise
+                log.exception("eventstreams: reading failed; the cursors stay where they were")
+                failed = True
             if once:
                 break
             if not self.stop.is_set():

@@ -1,0 +1,161 @@
+"""The pipeline and the App under the scheduler's threads: a reload or rename during a poll, the
+registry rebuilt while identities are refreshed, the EventStreams reader surviving a bug
+(no wiki, no network: fakes around the real Pipeline, App and StreamRunner)."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from bot.app import App
+from bot.pipeline import Pipeline
+from bot.streaming import StreamRunner
+from bot.wiki.cursor import Position
+from bot.wiki.eventstreams import Routes
+from bot.wiki.gateway import Page
+from detectors.base import DetectorLimits
+from detectors.model import SiteInfo, UserRef
+from tests.core_helpers import WIKI, at, ban, edit, log_event, registry, user
+
+
+class PagedGateway:
+    """Recent changes in API pages; each page's rows are judged by `keep` as it is read."""
+
+    name = WIKI
+
+    def __init__(self, pages):
+        self.pages = pages  # lists of (Event, raw actor) per page
+
+    def site_info(self):
+        return SiteInfo()
+
+    def recent_changes(self, position, limit=500, keep=None):
+        for n, rows in enumerate(self.pages):
+            events = tuple(e for e in rows if keep is None or keep(e.actor, e.log_type or ""))
+            yield Page(events, Position(at(10) + timedelta(minutes=n), n + 1),
+                       dropped=len(rows) - len(events))
+
+    def log_events(self, log_type, position):
+        return iter(())
+
+    def revisions(self, revids, with_text=True):
+        return {}
+
+
+class MemoryStore:
+    def __init__(self):
+        self.saved = []
+
+    def get_cursor(self, wiki, stream):
+        return None
+
+    def save_batch(self, wiki, stream, cursor, detections, now):
+        self.saved.append((stream, cursor))
+        return []
+
+
+def rename(when_minute: int):
+    return log_event("Steward", "renameuser", "renameuser", "User:Old",
+                     when=at(10) + timedelta(minutes=when_minute))
+
+
+def test_bans_changed_during_a_poll_count_from_the_next_api_page():
+    """A reload (or a rename refreshing identities) while a poll reads its pages: the rows of
+    the pages read afterwards are prefiltered with the new registry, not dropped until the
+    next poll (their cursor would have moved past them: lost)."""
+    before, after = registry(ban()), registry(ban(), ban(id="IB-2", banned=("Carol",)))
+    current = [before]
+    gateway = PagedGateway([[rename(0)], [edit("Carol", "Talk:Foo")]])
+    pipeline = Pipeline(gateway, MemoryStore(), lambda: current[0], (), DetectorLimits(),
+                        lambda: at(11), on_rename=lambda event: current.__setitem__(0, after))
+    result = pipeline.poll(("recentchanges",))
+    assert result.watched == 1 and result.renames == 1
+
+
+def test_renames_refresh_identities_once_per_page():
+    """Each refresh resolves every name of every ban on the wiki (API calls): once per page."""
+    calls = []
+    gateway = PagedGateway([[rename(0), rename(1), rename(2)], [rename(3)]])
+    pipeline = Pipeline(gateway, MemoryStore(), lambda: registry(ban()), (), DetectorLimits(),
+                        lambda: at(11), on_rename=calls.append)
+    result = pipeline.poll(("recentchanges",))
+    assert result.renames == 4 and len(calls) == 2
+
+
+class Lookup:
+    name = "w1"
+
+    def users_by_name(self, names):
+        return {n: UserRef(2, n) for n in names}
+
+    def users_by_id(self, ids):
+        return {i: None for i in ids}
+
+    def renamed_to(self, name):
+        return None
+
+
+def _app(tmp_path) -> App:
+    (tmp_path / "bans.toml").write_text(
+        '[[ban]]\nid = "IB-1"\nbanned = ["Alice"]\nprotected = ["Bob"]\n'
+        'start = 2026-11-01T00:00:00Z\n', encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        '[database]\nurl = "sqlite:///db.sqlite3"\n'
+        '[[wikis]]\nname = "w1"\napi = "http://127.0.0.1:9/api.php"\n', encoding="utf-8")
+    app = App.load(tmp_path / "s.toml")
+    app.ensure_schema()
+    app.gateways = {"w1": Lookup()}
+    return app
+
+
+def test_a_registry_built_during_an_identity_refresh_is_not_kept(tmp_path):
+    """A poll builds the registry from the identities saved so far while a rename (or reload)
+    saves new ones and drops the registry: the stale one must not stay in force."""
+    app = _app(tmp_path)
+    read = app.store.identities
+    refresh = threading.Thread(target=app.resolve_identities)
+
+    def identities(wiki=None):
+        found = read(wiki)  # the registry's build reads the identities before the refresh
+        if not refresh.is_alive() and refresh.ident is None:
+            refresh.start()
+            refresh.join(1.0)  # the refresh saves and drops the registry meanwhile
+        return found
+
+    app.store.identities = identities
+    assert app.registry.person("w1", "Alice", app.bans[0]).user_id == 0  # built before
+    refresh.join()
+    app.store.identities = read
+    assert app.registry.person("w1", "Alice", app.bans[0]).user_id == 2
+    app.store.close()
+
+
+class BuggyClient:
+    def __init__(self, stop):
+        self.stop, self.reads = stop, 0
+
+    def read(self, last_id, since=None):
+        self.reads += 1
+        if self.reads == 2:
+            self.stop.set()
+        raise KeyError("a bug")
+        yield  # pragma: no cover
+
+    def close(self):
+        pass
+
+
+class NoCursors:
+    def get_cursor(self, wiki, stream):
+        return None
+
+
+def test_the_eventstreams_reader_survives_an_unexpected_error(caplog):
+    """`ibanbot run` reads EventStreams in one thread: a bug must be logged and the stream
+    reconnected, not end the thread (the bot would go on running and read nothing)."""
+    stop = threading.Event()
+    client = BuggyClient(stop)
+    runner = StreamRunner(client, {}, Routes(()), NoCursors(), lambda: at(11),
+                          reconnect_seconds=0.01, stop=stop)
+    runner.run()
+    assert client.reads == 2
+    assert "eventstreams: reading failed" in caplog.text
