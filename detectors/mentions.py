@@ -70,8 +70,8 @@ _BOUNDARY = r"\w\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u200c\u200d
 _AUTOCOMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 # MediaWiki writes the reverted users' links into rollback and undo summaries itself
 # ("Undo revision 5 by [[Special:Contributions/Bob|Bob]] ([[User talk:Bob|talk]])"): those are
-# not the actor's words; the revert detector reports the revert. Text the actor added stays.
-_REVERT_TAGS = frozenset({"mw-rollback", "mw-undo"})
+# not the actor's words; the revert detector reports the revert. Text the actor added stays:
+# in an undo summary, links to anyone but the undone revision's author (the first user linked).
 _WIKILINK = re.compile(r"\[\[[^\[\]]*\]\]")
 _SPACES = re.compile(r"\s+")
 _WORD_CHAR = re.compile(rf"[{_BOUNDARY}]")
@@ -332,6 +332,14 @@ def _best(hits: Iterable[Hit]) -> dict[tuple[str, str], Hit]:
     return best
 
 
+def _without_undone_author(summary: str, context: Context) -> str:
+    """An undo summary without the links to the user MediaWiki names in it (the first one)."""
+    links = user_links(summary, context.site)
+    if not links:
+        return summary
+    return _mask(summary, [(x.start, x.end) for x in links if x.user == links[0].user])
+
+
 class MentionDetector:
     name = "mention"
     kinds = frozenset({Kind.MENTION})
@@ -366,8 +374,10 @@ class MentionDetector:
             return scan(comment, context, actor_names, IN_LOG)
         # "/* Section */" names the section edited, which someone else may have titled
         comment = _AUTOCOMMENT.sub(" ", comment)
-        if _REVERT_TAGS.intersection(event.tags):
+        if "mw-rollback" in event.tags:
             comment = _WIKILINK.sub(" ", comment)
+        elif "mw-undo" in event.tags:
+            comment = _without_undone_author(comment, context)
         return scan(comment, context, actor_names, IN_SUMMARY)
 
 

@@ -346,3 +346,15 @@ def test_quoting_an_old_comment_with_its_signature_stays_a_mention():
     quote = (f":> Is it reliable? [[User:Bob|Bob]] 09:00, 2 October 2026 (UTC)\n"
              f":It was not. {SIG}")
     assert [f.confidence for f in about(run(quote))] == [CONF_LINK]
+
+
+def test_undo_summary_keeps_the_actors_own_links():
+    # MediaWiki's part names Carol (whose revision was undone); the actor's own link to Bob stays
+    auto = "Undo revision 5 by [[Special:Contributions/Carol|Carol]] ([[User talk:Carol|talk]])"
+    event = Event("devwiki", EventType.EDIT, T, UserRef(2, "Alice"), title="Foo", revid=10,
+                  comment=auto + " per [[User:Bob|the other editor]]", tags=("mw-undo",))
+    (f,) = DETECTOR.detect(event, Context(RESTRICTION, SiteInfo(), "a", "a"))
+    assert f.target == "Bob" and "edit summary" in f.evidence
+    event = Event("devwiki", EventType.EDIT, T, UserRef(2, "Alice"), title="Foo", revid=10,
+                  comment=auto.replace("Carol", "Bob"), tags=("mw-undo",))
+    assert DETECTOR.detect(event, Context(RESTRICTION, SiteInfo(), "a", "a")) == []
