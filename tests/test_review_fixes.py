@@ -183,3 +183,25 @@ def test_out_of_range_numbers_are_usage_errors_or_not_found(tmp_path, capsys) ->
     client.post("/login", data={"csrf": csrf, "name": "Ann Admin", "password": PASSWORD})
     assert client.get(f"/?page={2**64}").status_code == 200
     assert client.get(f"/items/{2**64}").status_code == 404
+
+
+def test_runtime_errors_name_no_database_before_sign_in(tmp_path, monkeypatch) -> None:
+    from bot.app import App
+    from bot.errors import StorageError
+    from bot.web import create_app
+
+    config = _offline_settings(tmp_path)
+    app = App.load(config)
+    app.ensure_schema()
+    client = create_app(app, secure_cookies=False).test_client()
+    form = client.get("/login").get_data(as_text=True)
+    csrf = form.split('name="csrf" value="')[1].split('"')[0]
+
+    def down(*args, **kwargs):
+        raise StorageError(f"counting login attempts failed on {app.store.engine.url}: gone")
+
+    monkeypatch.setattr(ReviewerStore, "failures_since", down)
+    answer = client.post("/login", data={"csrf": csrf, "name": "Ann", "password": PASSWORD})
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 500 and "try again later" in body
+    assert "sqlite" not in body and str(tmp_path) not in body

@@ -1,6 +1,7 @@
 """The pages. Every page but the sign-in form needs a signed-in reviewer; every POST a CSRF token."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.web.html import sanitize_diff
 from detectors.model import Kind
 
 bp = Blueprint("web", __name__)
+log = logging.getLogger(__name__)
 PUBLIC = {"web.login", "web.login_form", "static"}
 MAX_PAGE = 10**9  # a larger page number is as empty, and its offset would overflow SQLite
 
@@ -61,7 +63,12 @@ def _not_found(_: Any) -> tuple[str, int]:
 @bp.app_errorhandler(IbanbotError)
 def _ibanbot_error(exc: IbanbotError) -> tuple[str, int]:
     code = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, UsageError) else 500
-    return render_template("error.html", title="Error", message=str(exc)), code
+    message = str(exc)
+    if code == 500 and g.get("session") is None:
+        # a runtime error names the database or the wiki: for reviewers, not for anyone
+        log.error("review UI: %s", message)
+        message = "The review UI cannot answer right now; try again later."
+    return render_template("error.html", title="Error", message=message), code
 
 
 @bp.app_context_processor
