@@ -67,6 +67,7 @@ class StreamRunner:
         self.client, self.pipelines, self.routes, self.store = client, pipelines, routes, store
         self.fill, self.alive, self._alive_at = fill, alive, 0.0
         self._unfilled: set[str] = set()  # wikis whose last gap filling failed
+        self._refilled_at = time.monotonic()
         self.now, self.batch_seconds, self.reconnect_seconds = now, batch_seconds, reconnect_seconds
         self.stop = stop or threading.Event()
         self.result = StreamResult()
@@ -113,24 +114,36 @@ class StreamRunner:
         A wiki whose polling fails keeps its polling cursors where they are (the stream does
         not move them) until a later filling succeeds, so its gap is never skipped."""
         self._filled_at = self.now()
-        for wiki, pipeline in self.pipelines.items():
-            try:
-                polled = self.fill(wiki) if self.fill else pipeline.poll()
-            except IbanbotError as exc:
-                if raise_errors:
-                    raise
-                log.error("%s", exc)
-                polled = None
-            if polled is None:
-                self._unfilled.add(wiki)
-                continue
-            self._unfilled.discard(wiki)
-            self.result.polled += polled.events
-            self.result.new_items.extend(polled.new_items)
-            log.debug("eventstreams: wiki %s: gap filled by polling %d events", wiki,
-                      polled.events)
+        for wiki in self.pipelines:
+            self._fill_one(wiki, raise_errors)
         self._positions.clear()
         self._dirty.clear()
+
+    def _fill_one(self, wiki: str, raise_errors: bool) -> None:
+        try:
+            polled = self.fill(wiki) if self.fill else self.pipelines[wiki].poll()
+        except IbanbotError as exc:
+            if raise_errors:
+                raise
+            log.error("%s", exc)
+            polled = None
+        if polled is None:
+            self._unfilled.add(wiki)
+            return
+        self._unfilled.discard(wiki)
+        self.result.polled += polled.events
+        self.result.new_items.extend(polled.new_items)
+        log.debug("eventstreams: wiki %s: gap filled by polling %d events", wiki, polled.events)
+
+    def _refill(self) -> None:
+        """Wikis whose gap filling failed are tried again while the stream goes on (at most
+        every `reconnect_seconds`), not only at the next reconnection, which may be days away.
+        The stream has not moved their polling cursors, so no cached position needs dropping."""
+        if not self._unfilled or time.monotonic() - self._refilled_at < self.reconnect_seconds:
+            return
+        self._refilled_at = time.monotonic()
+        for wiki in sorted(self._unfilled):
+            self._fill_one(wiki, raise_errors=False)
 
     def _read(self, until: datetime | None) -> None:
         last_id = self.store.get_cursor(*STREAM_KEY)
@@ -220,6 +233,7 @@ class StreamRunner:
                   sum(len(v) for v in batch.watched.values()), len(detections))
         self._dirty.clear()
         self._batch = _Batch()
+        self._refill()
         if self.alive is not None and time.monotonic() - self._alive_at >= ALIVE_SECONDS:
             self._alive_at = time.monotonic()
             self.alive()

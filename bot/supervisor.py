@@ -103,10 +103,11 @@ class Supervisor:
 
     def stream_alive(self) -> None:
         """EventStreams delivered and saved data for every wiki: keep the leases and record
-        healthy streams, as a successful poll would (`ibanbot status`)."""
+        healthy streams, as a successful poll would (`ibanbot status`). A wiki whose gap
+        filling is failing stays failing: a stretch of it has not been read yet."""
         for wiki in self.app.gateways:
             try:
-                if self._take_lease(wiki):
+                if self._take_lease(wiki) and wiki not in self.outages:
                     for stream in STREAMS:
                         self._record(wiki, stream, None)
             except StorageError as exc:

@@ -7,8 +7,10 @@ import threading
 from datetime import timedelta
 
 from bot.app import App
-from bot.pipeline import Pipeline
+from bot.errors import WikiError
+from bot.pipeline import Pipeline, PollResult
 from bot.streaming import StreamRunner
+from bot.supervisor import Supervisor
 from bot.wiki.cursor import Position
 from bot.wiki.eventstreams import Routes
 from bot.wiki.gateway import Page
@@ -159,3 +161,44 @@ def test_the_eventstreams_reader_survives_an_unexpected_error(caplog):
     runner.run()
     assert client.reads == 2
     assert "eventstreams: reading failed" in caplog.text
+
+
+class CursorStore(NoCursors):
+    def save_batch_cursors(self, cursors, detections, now):
+        return []
+
+
+def test_a_failed_gap_filling_is_retried_while_the_stream_goes_on():
+    """A wiki whose polling failed when the stream (re)connected keeps a gap behind its cursors;
+    it is filled as soon as the wiki answers again, not at a reconnection days later."""
+    answers = [None, PollResult("w1", events=5)]
+    calls = []
+
+    def fill(wiki):
+        calls.append(wiki)
+        return answers.pop(0)
+
+    runner = StreamRunner(BuggyClient(threading.Event()), {"w1": None}, Routes(()),
+                          CursorStore(), lambda: at(11), reconnect_seconds=0, fill=fill)
+    runner.fill_gap(raise_errors=False)
+    runner._batch.size = 1  # a message of another wiki was read
+    runner.flush()
+    assert calls == ["w1", "w1"] and runner.result.polled == 5
+
+
+def test_stream_health_does_not_hide_a_failing_gap_filling(tmp_path):
+    """While EventStreams delivers, a wiki whose gap filling fails stays FAILING in `status`."""
+    app = _app(tmp_path)
+    app.backfills.check_gap = lambda wiki: None
+
+    class Failing:
+        def poll(self, streams):
+            raise WikiError("wiki w1: query recentchanges failed: HTTP 500")
+
+    app.pipeline = lambda wiki: Failing()
+    supervisor = Supervisor(app)
+    assert supervisor.poll("w1") is None
+    supervisor.stream_alive()
+    health = {h.stream: h for h in app.store.ops.health()}
+    assert health["recentchanges"].failures == 1 and health["recentchanges"].last_success is None
+    app.store.close()
