@@ -205,3 +205,35 @@ def test_runtime_errors_name_no_database_before_sign_in(tmp_path, monkeypatch) -
     body = answer.get_data(as_text=True)
     assert answer.status_code == 500 and "try again later" in body
     assert "sqlite" not in body and str(tmp_path) not in body
+
+
+@pytest.mark.db
+def test_account_changes_and_their_audit_rows_are_one_transaction(store: Store,
+                                                                   monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.errors import StorageError
+    from bot.storage import audit as audit_module
+
+    accounts.add(store, "Ann Admin", PASSWORD, T0)
+    real = audit_module.record_audit
+
+    def audit_fails(*args, **kwargs):
+        raise OperationalError("INSERT INTO audit_log", {}, Exception("disk full"))
+
+    monkeypatch.setattr(audit_module, "record_audit", audit_fails)
+    with pytest.raises(StorageError, match="disk full"):
+        accounts.add(store, "Bea Boss", PASSWORD, T0)
+    with pytest.raises(StorageError, match="disk full"):
+        accounts.disable(store, "Ann Admin", T0)
+    policy = AuthPolicy(lifetime=timedelta(hours=1), attempts=3, window=timedelta(minutes=15),
+                        secure_cookies=False)
+    with pytest.raises(StorageError, match="disk full"):
+        Auth(store, policy, lambda: T0).sign_in("Ann Admin", PASSWORD, "10.0.0.1")
+    monkeypatch.setattr(audit_module, "record_audit", real)
+    reviewers = ReviewerStore(store.engine)
+    assert reviewers.get("Bea Boss") is None, "no account without its audit row"
+    assert reviewers.get("Ann Admin").active, "not disabled without its audit row"
+    assert [e.action for e in store.audit()] == ["reviewer-add"]
+    token, _ = Auth(store, policy, lambda: T0).sign_in("Ann Admin", PASSWORD, "10.0.0.1")
+    assert [e.action for e in store.audit()] == ["sign-in", "reviewer-add"]

@@ -5,10 +5,10 @@
 from bot.storage.records import DECISIONS, SOURCES, STATUSES, AuditEntry, Decision, QueueItem
 from bot.storage.store import Store
 # imported here so that its tables join schema.metadata wherever the metadata is used
-from bot.storage.reviewers import Reviewer, ReviewerStore, WebSession
+from bot.storage.reviewers import AuditNote, Reviewer, ReviewerStore, WebSession
 from bot.storage.backfill import Ledger, StaffWarning  # backfill_state, staff_warnings
 from bot.storage.reports import NewReport, Report, ReportStore  # reports, report_items
 
 __all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
-           "ReviewerStore", "Reviewer", "WebSession", "Ledger", "StaffWarning",
+           "ReviewerStore", "Reviewer", "WebSession", "AuditNote", "Ledger", "StaffWarning",
            "ReportStore", "Report", "NewReport"]

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from bot.errors import NotFound, UsageError
+from bot.storage import audit as _audit
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import INDEXED_NAME, MYSQL_TABLE, check_lengths, metadata, utc_datetime
@@ -73,6 +74,21 @@ class WebSession:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AuditNote:
+    """The audit row written in the same transaction as an account or session change."""
+
+    actor: str
+    action: str
+    detail: str
+    at: datetime
+
+
+def _note(conn: Connection, note: AuditNote | None) -> None:
+    if note is not None:
+        _audit.record_audit(conn, note.actor, note.action, None, note.detail, note.at)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -85,13 +101,17 @@ def _reviewer(r: object) -> Reviewer:
 
 
 class ReviewerStore:
-    """Reviewers, sessions and login attempts; every public method is one transaction."""
+    """Reviewers, sessions and login attempts; every public method is one transaction.
+
+    A change given an AuditNote writes its audit row in that transaction: both or neither.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     # -- reviewers ----------------------------------------------------------------------
-    def add(self, name: str, password_hash: str, at: datetime) -> Reviewer:
+    def add(self, name: str, password_hash: str, at: datetime,
+            note: AuditNote | None = None) -> Reviewer:
         values = {"name": name, "password_hash": password_hash, "created_at": to_db_time(at),
                   "disabled_at": None}
         check_lengths("reviewers", values, f"reviewer {name[:40]!r}")
@@ -99,6 +119,7 @@ class ReviewerStore:
             if _get(conn, name) is not None:
                 raise UsageError(f"reviewer {name!r} already exists")
             conn.execute(insert(reviewers).values(values))
+            _note(conn, note)
             return _get(conn, name)  # type: ignore[return-value]
 
     def get(self, name: str) -> Reviewer | None:
@@ -110,26 +131,30 @@ class ReviewerStore:
             rows = conn.execute(select(reviewers).order_by(reviewers.c.name)).all()
             return [_reviewer(r) for r in rows]
 
-    def set_password(self, name: str, password_hash: str) -> None:
+    def set_password(self, name: str, password_hash: str,
+                     note: AuditNote | None = None) -> None:
         with storage_errors(self.engine, "changing a password"), self.engine.begin() as conn:
             _require(conn, name)
             conn.execute(update(reviewers).where(reviewers.c.name == name)
                          .values(password_hash=password_hash))
             conn.execute(delete(web_sessions).where(web_sessions.c.reviewer == name))
+            _note(conn, note)
 
-    def disable(self, name: str, at: datetime) -> None:
+    def disable(self, name: str, at: datetime, note: AuditNote | None = None) -> None:
         """Disable the account and end every session it has."""
         with storage_errors(self.engine, "disabling a reviewer"), self.engine.begin() as conn:
             _require(conn, name)
             conn.execute(update(reviewers).where(reviewers.c.name == name)
                          .values(disabled_at=to_db_time(at)))
             conn.execute(delete(web_sessions).where(web_sessions.c.reviewer == name))
+            _note(conn, note)
 
-    def enable(self, name: str) -> None:
+    def enable(self, name: str, note: AuditNote | None = None) -> None:
         with storage_errors(self.engine, "enabling a reviewer"), self.engine.begin() as conn:
             _require(conn, name)
             conn.execute(update(reviewers).where(reviewers.c.name == name)
                          .values(disabled_at=None))
+            _note(conn, note)
 
     # -- login attempts -----------------------------------------------------------------
     def record_attempt(self, name: str, remote: str, ok: bool, at: datetime) -> None:
@@ -176,12 +201,13 @@ class ReviewerStore:
 
     # -- sessions -----------------------------------------------------------------------
     def open_session(self, token: str, reviewer: str, csrf: str, at: datetime,
-                     lifetime: timedelta) -> None:
+                     lifetime: timedelta, note: AuditNote | None = None) -> None:
         with storage_errors(self.engine, "opening a session"), self.engine.begin() as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < to_db_time(at)))
             conn.execute(insert(web_sessions).values(
                 token_hash=token_hash(token), reviewer=reviewer, csrf=csrf,
                 created_at=to_db_time(at), expires_at=to_db_time(at + lifetime)))
+            _note(conn, note)
 
     def session(self, token: str, at: datetime) -> WebSession | None:
         """The live session of this token whose reviewer is still enabled, else None."""
@@ -196,9 +222,10 @@ class ReviewerStore:
         return WebSession(row["reviewer"], row["csrf"], from_db_time(row["created_at"]),
                           from_db_time(row["expires_at"]))
 
-    def close_session(self, token: str) -> None:
+    def close_session(self, token: str, note: AuditNote | None = None) -> None:
         with storage_errors(self.engine, "closing a session"), self.engine.begin() as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
+            _note(conn, note)
 
 
 def _get(conn: Connection, name: str) -> Reviewer | None:

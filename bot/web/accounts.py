@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 
 from bot.errors import UsageError
-from bot.storage import Reviewer, ReviewerStore, Store
+from bot.storage import AuditNote, Reviewer, ReviewerStore, Store
 from bot.web import passwords
 
 NAME = re.compile(r"[^\s<>&\"'/][^<>&\"'/]{0,62}[^\s<>&\"'/]|[^\s<>&\"'/]")
@@ -20,27 +20,27 @@ def check_name(name: str) -> str:
 
 
 def add(store: Store, name: str, password: str, at: datetime) -> Reviewer:
-    reviewer = ReviewerStore(store.engine).add(check_name(name),
-                                                passwords.hash_password(password), at)
-    store.record_audit(CLI_ACTOR, "reviewer-add", None, f"reviewer {name} added", at)
-    return reviewer
+    return ReviewerStore(store.engine).add(
+        check_name(name), passwords.hash_password(password), at,
+        AuditNote(CLI_ACTOR, "reviewer-add", f"reviewer {name} added", at))
 
 
 def set_password(store: Store, name: str, password: str, at: datetime) -> None:
-    ReviewerStore(store.engine).set_password(name, passwords.hash_password(password))
-    store.record_audit(CLI_ACTOR, "reviewer-password", None,
-                       f"reviewer {name}: password changed, sessions ended", at)
+    ReviewerStore(store.engine).set_password(
+        name, passwords.hash_password(password),
+        AuditNote(CLI_ACTOR, "reviewer-password",
+                  f"reviewer {name}: password changed, sessions ended", at))
 
 
 def disable(store: Store, name: str, at: datetime) -> None:
-    ReviewerStore(store.engine).disable(name, at)
-    store.record_audit(CLI_ACTOR, "reviewer-disable", None,
-                       f"reviewer {name} disabled, sessions ended", at)
+    ReviewerStore(store.engine).disable(
+        name, at, AuditNote(CLI_ACTOR, "reviewer-disable",
+                            f"reviewer {name} disabled, sessions ended", at))
 
 
 def enable(store: Store, name: str, at: datetime) -> None:
-    ReviewerStore(store.engine).enable(name)
-    store.record_audit(CLI_ACTOR, "reviewer-enable", None, f"reviewer {name} enabled", at)
+    ReviewerStore(store.engine).enable(
+        name, AuditNote(CLI_ACTOR, "reviewer-enable", f"reviewer {name} enabled", at))
 
 
 def all_reviewers(store: Store) -> list[Reviewer]:

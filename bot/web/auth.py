@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from bot.errors import IbanbotError
-from bot.storage import ReviewerStore, Store, WebSession
+from bot.storage import AuditNote, ReviewerStore, Store, WebSession
 from bot.web import passwords
 
 SESSION_COOKIE = "ibanbot_session"
@@ -66,8 +66,8 @@ class Auth:
             raise SignInRefused("wrong name or password")  # the attempt stays a failure
         self.reviewers.settle_attempt(attempt)
         token, csrf = new_token(), new_token()
-        self.reviewers.open_session(token, reviewer.name, csrf, at, self.policy.lifetime)
-        self.store.record_audit(reviewer.name, "sign-in", None, "web", at)
+        self.reviewers.open_session(token, reviewer.name, csrf, at, self.policy.lifetime,
+                                    AuditNote(reviewer.name, "sign-in", "web", at))
         return token, WebSession(reviewer.name, csrf, at, at + self.policy.lifetime)
 
     def _over_limit(self, name: str, remote: str, since: datetime) -> bool:
@@ -80,5 +80,5 @@ class Auth:
         return self.reviewers.session(token, self.now()) if token else None
 
     def sign_out(self, token: str, session: WebSession) -> None:
-        self.reviewers.close_session(token)
-        self.store.record_audit(session.reviewer, "sign-out", None, "web", self.now())
+        self.reviewers.close_session(token, AuditNote(session.reviewer, "sign-out", "web",
+                                                      self.now()))
