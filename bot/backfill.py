@@ -67,7 +67,7 @@ class Backfills:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.ledger = Ledger(app.store)
-        self._checked: set[str] = set()
+        self._spans: dict[str, timedelta] = {}  # wiki -> how far back recent changes reached
 
     # -- on demand ------------------------------------------------------------------------
     def backfill_ban(self, ban: Ban, since: datetime | None = None,
@@ -122,10 +122,17 @@ class Backfills:
 
     # -- outages longer than recent changes keep --------------------------------------------
     def check_gap(self, wiki: str) -> Counts | None:
-        """Before a poll: backfill and warn staff if recent changes no longer reach the cursor."""
+        """Before a poll: backfill and warn staff if recent changes no longer reach the cursor.
+
+        Checked at the first poll, then only while the cursor is older than RECHECK_AGE and
+        within RECHECK_AGE of how far back recent changes reached at the last check: a quiet
+        wiki's old cursor costs no request per poll, a catch-up near the edge is watched."""
         pipeline = self.app.pipeline(wiki)
         start = pipeline.start_position(RECENT_CHANGES)
-        if wiki in self._checked and start.timestamp >= self.app.now() - RECHECK_AGE:
+        now = self.app.now()
+        span = self._spans.get(wiki)
+        if span is not None and (start.timestamp >= now - RECHECK_AGE
+                                 or start.timestamp >= now - span + RECHECK_AGE):
             return None
         history = UserHistory(self.app.gateways[wiki])
         oldest = history.oldest_recent_change()
@@ -138,7 +145,8 @@ class Backfills:
                 start.timestamp + timedelta(seconds=1 if start.last_id else 0))
             if first is not None and first < oldest.timestamp:
                 counts = self._backfill_gap(wiki, start.timestamp, oldest.timestamp)
-        self._checked.add(wiki)  # only once done: a failed backfill is tried again
+        # only once done: a failed backfill is tried again; an empty table reaches nowhere
+        self._spans[wiki] = now - oldest.timestamp if oldest is not None else timedelta(0)
         return counts
 
     def _backfill_gap(self, wiki: str, since: datetime, until: datetime) -> Counts:

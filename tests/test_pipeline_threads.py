@@ -202,3 +202,42 @@ def test_stream_health_does_not_hide_a_failing_gap_filling(tmp_path):
     health = {h.stream: h for h in app.store.ops.health()}
     assert health["recentchanges"].failures == 1 and health["recentchanges"].last_success is None
     app.store.close()
+
+
+class RecentChangesEdge:
+    """A wiki whose recent changes reach back 30 days; counts the requests made."""
+
+    name = "w1"
+
+    def __init__(self, now):
+        self.now, self.requests = now, 0
+
+    def _query(self, params):
+        self.requests += 1
+        stamp = (self.now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        yield {"recentchanges": [{"rcid": 1, "timestamp": stamp}]}
+
+
+def test_gap_check_costs_no_request_per_poll_on_a_quiet_wiki(tmp_path):
+    """A quiet wiki's cursor stays hours old between edits: no gap is possible while it is far
+    from the edge of recent changes, so the check is not repeated at every poll (one request
+    more per poll); near the edge (a catch-up after an outage) it is."""
+    app = _app(tmp_path)
+    now = at(20)
+    app.now = lambda: now
+    wiki = RecentChangesEdge(now)
+    app.gateways = {"w1": wiki}
+    cursor = [Position(now - timedelta(hours=3), 5)]
+
+    class Quiet:
+        def start_position(self, stream):
+            return cursor[0]
+
+    app.pipeline = lambda name: Quiet()
+    for _ in range(3):
+        assert app.backfills.check_gap("w1") is None
+    assert wiki.requests == 1
+    cursor[0] = Position(now - timedelta(days=30) + timedelta(minutes=30), 5)  # at the edge
+    app.backfills.check_gap("w1")
+    assert wiki.requests == 2
+    app.store.close()
