@@ -36,7 +36,7 @@ class PagedGateway:
             yield Page(events, Position(at(10) + timedelta(minutes=n), n + 1),
                        dropped=len(rows) - len(events))
 
-    def log_events(self, log_type, position):
+    def log_events(self, log_type, position, keep=None):
         return iter(())
 
     def revisions(self, revids, with_text=True):
@@ -241,3 +241,26 @@ def test_gap_check_costs_no_request_per_poll_on_a_quiet_wiki(tmp_path):
     app.backfills.check_gap("w1")
     assert wiki.requests == 2
     app.store.close()
+
+
+def test_thanks_rows_of_unrestricted_users_are_dropped_before_conversion(monkeypatch):
+    """The thanks log gets the recent changes' prefilter: rows whose actor no ban restricts
+    cost a dictionary lookup, not an Event (thanks are frequent on busy wikis)."""
+    from bot.wiki import gateway as gateway_module
+    from bot.wiki.gateway import WikiConfig, WikiGateway
+
+    rows = [{"logid": n, "timestamp": f"2026-11-10T12:00:0{n}Z", "type": "thanks",
+             "action": "thank", "user": name, "userid": user_id, "title": "User:Bob",
+             "params": {}} for n, (name, user_id) in enumerate(
+                 [("Alice", 2), ("Carol", 4), ("Dave", 5)], start=1)]
+    gateway = WikiGateway(WikiConfig(name=WIKI, api="http://127.0.0.1:9/api.php"))
+    gateway._query = lambda params: iter([{"logevents": rows}])
+    converted = []
+    real = gateway_module.normalize.event_from_log
+    monkeypatch.setattr(gateway_module.normalize, "event_from_log",
+                        lambda wiki, row: converted.append(row["user"]) or real(wiki, row))
+    pipeline = Pipeline(gateway, MemoryStore(), lambda: registry(ban()), (), DetectorLimits(),
+                        lambda: at(11))
+    pipeline.analyse = lambda events: []
+    result = pipeline.poll(("log:thanks",))
+    assert converted == ["Alice"] and result.events == 3 and result.watched == 1

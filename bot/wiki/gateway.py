@@ -104,12 +104,15 @@ class WikiGateway:
                   "rctype": "edit|new|log", "rclimit": limit,
                   "rcstart": format_ts(position.read_from())}
         yield from self._stream(params, "recentchanges", "rcid", normalize.event_from_rc, position,
-                                None if keep is None else _rc_prefilter(keep))
+                                None if keep is None else _row_prefilter(keep, "logtype"))
 
-    def log_events(self, log_type: str, position: Position, limit: int = 500) -> Iterator[Page]:
+    def log_events(self, log_type: str, position: Position, limit: int = 500,
+                   keep: Callable[[UserRef, str], bool] | None = None) -> Iterator[Page]:
+        """Log entries of one type after `position`, with the same prefilter as recent changes."""
         params = {"list": "logevents", "leprop": LOG_PROPS, "ledir": "newer", "letype": log_type,
                   "lelimit": limit, "lestart": format_ts(position.read_from())}
-        yield from self._stream(params, "logevents", "logid", normalize.event_from_log, position)
+        yield from self._stream(params, "logevents", "logid", normalize.event_from_log, position,
+                                None if keep is None else _row_prefilter(keep, "type"))
 
     def _stream(self, params: dict[str, Any], key: str, id_key: str, convert: Any,
                 position: Position, keep: Callable[[Any], bool] | None = None
@@ -306,12 +309,14 @@ def _add_contributors(out: dict[str, tuple[UserRef, ...]], query: dict[str, Any]
         out[title] = out.get(title, ()) + found
 
 
-def _rc_prefilter(keep: Callable[[UserRef, str], bool]) -> Callable[[Any], bool]:
-    """`keep` over a raw recent-changes row; a row it cannot judge is kept (and checked later)."""
+def _row_prefilter(keep: Callable[[UserRef, str], bool], log_type_key: str
+                   ) -> Callable[[Any], bool]:
+    """`keep` over a raw recent-changes or log row; a row it cannot judge is kept (and checked
+    later). `log_type_key`: where the row holds its log type (`logtype` in recent changes)."""
     def raw(row: Any) -> bool:
         try:
             user = UserRef(int(row.get("userid") or 0), str(row.get("user", "")))
-            return keep(user, str(row.get("logtype") or ""))
+            return keep(user, str(row.get(log_type_key) or ""))
         except (TypeError, ValueError, AttributeError):
             return True
     return raw
