@@ -14,8 +14,8 @@ signature included), URLs, and occurrences inside a longer name of the actor are
 the plain-text search. In a changed block, a mention also present in the lines it replaced is
 not new (fixing a typo in a line that names Bob does not mention Bob again). Comments copied
 from elsewhere (a section of added text whose signatures are all dated more than a day before
-the edit: an archived or moved thread) are not the actor's words and are masked; a section the
-actor signs now keeps what it quotes.
+the edit: an archived or moved thread) are not the actor's words and are masked, but for the
+actor's own comments; a section the actor signs now keeps what it quotes.
 
 Cost: text added beyond `limits.max_parse_bytes` is scanned by regexes only; the template scan
 is linear and never sees more than the added text.
@@ -303,7 +303,9 @@ def _new_hits(blocks: Sequence[tuple[str, str]], context: Context,
     hits = []
     for new_part, old_part in blocks:
         found = scan(new_part, context, actor_names, ADDED, parse)
-        spans = copied_comment_spans(new_part, context.site, before) if found and parse else []
+        spans = []
+        if found and parse:
+            spans = copied_comment_spans(new_part, context.site, before, actor_names)
         if spans:
             found = scan(_mask(new_part, spans), context, actor_names, ADDED, parse)
         if not found:

@@ -5,8 +5,10 @@ The comment replied to is the closest preceding comment one level up in the same
 protected user is in is not a reply to them (mentions are the `mention` detector's), nor is
 a new section or a top-level comment. Every comment the edit adds counts as the actor's
 (the edit is theirs, whatever the signature says); a comment signed by someone else is
-reported with lower confidence and said so, and one dated more than a day before the edit
-(the actor's own included) is copied or archived text, not a reply, and is skipped.
+reported with lower confidence and said so, and one signed by someone else and dated more
+than a day before the edit is copied or archived text, not a reply, and is skipped. The
+actor's own comment dated that far back (their old reply, archived or moved) is reported with
+low confidence and said so: a timestamp can be typed by hand.
 
 A comment's author is the last signature on its signature line: a line that quotes someone's
 signature and then carries its writer's ("You wrote '... [[User:Bob]] 10:01 ...' - no.
@@ -30,6 +32,7 @@ from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
 AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
 SIGNED_BY_OTHER = 0.5  # the new comment carries someone else's signature
+OLD_OWN = 0.3  # the actor's own comment, dated more than a day before the edit
 _SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first words
 _SNIPPET_WORDS = 8
 _MARKUP = re.compile(r"^[:*#;]+\s*", re.MULTILINE)
@@ -83,6 +86,12 @@ def _replies(added: list[AddedComment], text: str, site: SiteInfo) -> list[_Repl
             for a in added if a.parent is not None]
 
 
+def _old(reply: _Reply, event: Event) -> bool:
+    """Dated more than a day before the edit: copied, archived, or a hand-typed date."""
+    stamp = reply.sig.timestamp
+    return stamp is not None and stamp < event.timestamp - COPIED_AFTER
+
+
 class ReplyDetector:
     name = "reply"
     kinds = frozenset({Kind.REPLY})
@@ -101,7 +110,7 @@ class ReplyDetector:
         for person in context.restriction.protected:
             theirs = [r for r in replies if self._counts(r, person, event, context)]
             if theirs:
-                findings.append(self._finding(person, theirs, context))
+                findings.append(self._finding(person, theirs, event, context))
         return findings
 
     def _counts(self, reply: _Reply, person: Person, event: Event, context: Context) -> bool:
@@ -109,12 +118,10 @@ class ReplyDetector:
             return False
         if reply.sig.author in _names(person):
             return False  # the protected user's own comment, moved or restored
-        stamp = reply.sig.timestamp
-        if stamp is not None and stamp < event.timestamp - COPIED_AFTER:
-            return False  # copied or archived, the actor's own old comments too
-        return True
+        return reply.sig.author in _names(context.restriction.actor) or not _old(reply, event)
 
-    def _finding(self, person: Person, replies: list[_Reply], context: Context) -> Finding:
+    def _finding(self, person: Person, replies: list[_Reply], event: Event,
+                 context: Context) -> Finding:
         first = replies[0]
         comment, parent, parent_sig = first.comment, first.parent, first.parent_sig
         confidence = CONFIDENT if comment.via == VIA_INDENT else AMBIGUOUS
@@ -126,6 +133,10 @@ class ReplyDetector:
         if others:
             confidence = min(confidence, SIGNED_BY_OTHER)
             evidence += f"; the new comment is signed {', '.join(sorted(others))}"
+        if all(_old(r, event) for r in replies):
+            confidence = min(confidence, OLD_OWN)
+            evidence += (f"; the new comment is dated {_when(first.sig)}, more than a day before "
+                         "the edit (copied or archived?)")
         if len(replies) > 1:
             evidence += f"; {len(replies)} replies to {person.name} in this edit"
         return Finding(Kind.REPLY, confidence, evidence, person.name)

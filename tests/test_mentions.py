@@ -342,6 +342,12 @@ def test_archived_thread_with_a_fresh_comment_keeps_its_mentions():
     assert {f.evidence.split(" ")[0] for f in findings} >= {"linked", "pinged", "named"}
 
 
+def test_the_actors_own_old_dated_comment_keeps_its_mentions():
+    # only others' comments are copied text: the actor's words stay theirs, whatever the date
+    own = "== Old ==\nBob is wrong. [[User:Alice|Alice]] 09:10, 2 October 2026 (UTC)"
+    assert [f.evidence.split(" ")[0] for f in about(run(own))] == ["named"]
+
+
 def test_quoting_an_old_comment_with_its_signature_stays_a_mention():
     quote = (f":> Is it reliable? [[User:Bob|Bob]] 09:00, 2 October 2026 (UTC)\n"
              f":It was not. {SIG}")

@@ -11,7 +11,7 @@ import pytest
 from detectors.base import Context, DetectorLimits
 from detectors.bans import Person, Restriction
 from detectors.model import Kind, Namespace, SiteInfo
-from detectors.replies import AMBIGUOUS, CONFIDENT, DETECTOR, SIGNED_BY_OTHER
+from detectors.replies import AMBIGUOUS, CONFIDENT, DETECTOR, OLD_OWN, SIGNED_BY_OTHER
 from detectors.wikitext.comments import added_comments, parse_comments
 from detectors.wikitext.signatures import find_signatures
 from tests.core_helpers import ban, edit
@@ -252,10 +252,13 @@ def test_parent_quoting_someone_else_is_still_the_protected_users_comment():
     assert f.target == "Bob" and f.evidence.startswith("replied to Bob's comment of 2026-11-20 10:01")
 
 
-def test_archiving_the_actors_own_old_reply_is_not_a_reply():
-    # a thread of weeks ago, Alice's reply included, copied to an archive page
+def test_archiving_the_actors_own_old_reply_is_low_confidence():
+    # a thread of weeks ago, Alice's reply included, copied to an archive page: said so, and
+    # not dropped (a date can be typed by hand)
     thread = ("== Old ==\nQ. [[User:Bob|Bob]] 10:01, 2 November 2026 (UTC)\n"
               ":A. [[User:Alice|Alice]] 10:05, 2 November 2026 (UTC)\n")
     archive = "== Older ==\nX. [[User:Dave|Dave]] 10:00, 1 October 2026 (UTC)\n"
-    assert run(None, thread) == []
-    assert run(archive, archive + thread) == []
+    for old in (None, archive):
+        (f,) = run(old, (old or "") + thread)
+        assert f.confidence == OLD_OWN
+        assert "dated 2026-11-02 10:05, more than a day before the edit" in f.evidence

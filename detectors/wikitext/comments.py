@@ -17,6 +17,7 @@ import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Collection
 
 from detectors.model import SiteInfo
 from detectors.wikitext.diff import LineDiff, diff_lines
@@ -199,21 +200,24 @@ def _line_end(text: str, pos: int) -> int:
     return len(text) if newline < 0 else newline
 
 
-def copied_comment_spans(text: str, site: SiteInfo, before: datetime) -> list[tuple[int, int]]:
+def copied_comment_spans(text: str, site: SiteInfo, before: datetime,
+                         writers: Collection[str] = ()) -> list[tuple[int, int]]:
     """(start, end of line) of the comments in `text` copied from elsewhere: in each section
     of `text` whose signatures are all dated before `before` (an archived or moved thread),
-    every signed comment. A section with a later or undated signature is being written in:
+    every signed comment but those of `writers` (normalized names), whose words stay theirs
+    whatever their date. A section with a later or undated signature is being written in:
     what it quotes stays its writer's, and nothing of it is returned."""
     comments = parse_comments(text, site)
     if not comments:
         return []
     headings = [m.start() for m in HEADING.finditer(text)]
-    sections: dict[int, list[Comment]] = defaultdict(list)
+    sections: dict[int, list[tuple[Comment, Signature]]] = defaultdict(list)
     for c in comments:
-        sections[bisect.bisect_right(headings, c.start)].append(c)
+        sections[bisect.bisect_right(headings, c.start)].append(
+            (c, closing_signature(text, c, site)))
     spans = []
     for group in sections.values():
-        stamps = [closing_signature(text, c, site).timestamp for c in group]
-        if all(s is not None and s < before for s in stamps):
-            spans += [(c.start, _line_end(text, c.end)) for c in group]
+        if all(s.timestamp is not None and s.timestamp < before for _, s in group):
+            spans += [(c.start, _line_end(text, c.end)) for c, s in group
+                      if s.author not in writers]
     return spans
