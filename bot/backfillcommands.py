@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
@@ -10,6 +9,7 @@ from typing import Iterable, Iterator
 from bot import identities
 from bot.app import App, utcnow
 from bot.backfill import ban_label
+from bot.review import print_json
 from bot.errors import UsageError
 from bot.progress import Counts, Progress
 from bot.storage import Ledger
@@ -72,8 +72,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
         return 0
     found = ledger.warnings(include_acknowledged=args.all)
     if args.format == "json":
-        json.dump([w.to_json() for w in found], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json([w.to_json() for w in found])
         return 0
     for w in found:
         ack = f" (acknowledged by {w.acknowledged_by})" if w.acknowledged_by else ""

@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 
 from bot import backfillcommands, opscommands, reportcommands, review, webcommands
 from bot.app import App, utcnow
+from bot.review import print_json
 
 log = logging.getLogger(__name__)
-
-
-def print_json(value: object) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 from bot import health
 from bot.app import App
+from bot.review import print_json
 from bot.errors import UsageError
 from bot.supervisor import Supervisor
 
@@ -19,8 +18,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     app.store.check_schema()
     rows = health.status(app, args.max_age)
     if args.format == "json":
-        json.dump([r.to_json() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json([r.to_json() for r in rows])
     else:
         print(health.render(rows))
     return 1 if any(r.stale for r in rows) else 0

@@ -5,12 +5,11 @@ Staff commands: they print reporters and report texts, which nothing else prints
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.app import App
+from bot.review import print_json
 from bot.errors import IbanbotError, UsageError
 from bot.reportpage import extract_diffs
 from bot.reports import staff_submission
@@ -68,9 +67,8 @@ def _revid(value: str, api: str) -> int:
 def _print(value: Any) -> None:
     if isinstance(value, str):
         print(value)
-        return
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    else:
+        print_json(value)
 
 
 def render_table(reports: list[Report]) -> str:

@@ -1,6 +1,8 @@
 """Review use cases shared by the CLI and the web UI: list, show, decide."""
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -69,6 +71,12 @@ def decide(store: QueueStore, item_id: int, decision: str, reviewer: str, note: 
     if not reviewer.strip():
         raise UsageError("--reviewer must name the staff member deciding")
     return store.decide(item_id, decision, reviewer.strip(), note, at)
+
+
+def print_json(value: object) -> None:
+    """A command's JSON output on stdout (UTF-8 as is, indented), ending with a newline."""
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
 
 
 def _ts(value: datetime | None) -> str:
