@@ -162,8 +162,8 @@ class ReportStore:
                 self.engine.begin() as conn:
             report_id = _upsert(conn, report, values)
             for d in detections:
-                _queue.insert_detection(conn, d, detected_at)
-                item_id = _queue.find_item_id(conn, d.wiki, d.event_key, d.ban_id)
+                item_id = (_queue.insert_detection(conn, d, detected_at)  # None: queued before
+                           or _queue.find_item_id(conn, d.wiki, d.event_key, d.ban_id))
                 _link(conn, report_id, int(item_id), d.revid)
             row = conn.execute(select(reports).where(reports.c.id == report_id)).mappings().one()
             return _load(conn, [row])[0]
