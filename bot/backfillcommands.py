@@ -67,6 +67,8 @@ def cmd_warnings(args: argparse.Namespace) -> int:
     app.store.check_schema()
     ledger = Ledger(app.store)
     if args.warnings_command == "ack":
+        if not args.reviewer.strip():
+            raise UsageError("ibanbot warnings ack: --reviewer must name the staff member")
         warning = ledger.acknowledge(args.id, args.reviewer.strip(), utcnow())
         print(f"warning {warning.id}: acknowledged by {warning.acknowledged_by}")
         return 0

@@ -237,3 +237,23 @@ def test_account_changes_and_their_audit_rows_are_one_transaction(store: Store,
     assert [e.action for e in store.audit()] == ["reviewer-add"]
     token, _ = Auth(store, policy, lambda: T0).sign_in("Ann Admin", PASSWORD, "10.0.0.1")
     assert [e.action for e in store.audit()] == ["sign-in", "reviewer-add"]
+
+
+@pytest.mark.db
+def test_a_staff_warning_keeps_its_first_acknowledgment(store: Store) -> None:
+    from bot.storage import Ledger
+
+    ledger = Ledger(store)
+    warning_id = ledger.add_warning("devwiki", "gap", "an outage longer than recent changes", T0)
+    first = ledger.acknowledge(warning_id, "Staffer", T0 + timedelta(minutes=1))
+    again = ledger.acknowledge(warning_id, "Someone Else", T0 + timedelta(minutes=5))
+    assert (again.acknowledged_by, again.acknowledged_at) == ("Staffer", first.acknowledged_at)
+
+
+def test_warnings_ack_needs_a_reviewer_name(tmp_path, capsys) -> None:
+    from bot.cli import main
+
+    config = _offline_settings(tmp_path)
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    code = main(["--config", str(config), "warnings", "ack", "1", "--reviewer", "  "])
+    assert code == 2 and "--reviewer" in capsys.readouterr().err

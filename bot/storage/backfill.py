@@ -125,14 +125,16 @@ class Ledger:
             return [_warning(r) for r in conn.execute(query)]
 
     def acknowledge(self, warning_id: int, reviewer: str, at: datetime) -> StaffWarning:
+        """Who read it first, and when; a second acknowledgment changes nothing."""
         c = staff_warnings.c
         with storage_errors(self.engine, f"acknowledging warning {warning_id}"), \
                 self.engine.begin() as conn:
-            done = conn.execute(update(staff_warnings).where(c.id == warning_id).values(
+            conn.execute(update(staff_warnings).where(
+                c.id == warning_id, c.acknowledged_at.is_(None)).values(
                 acknowledged_by=reviewer, acknowledged_at=to_db_time(at)))
-            if not done.rowcount:
+            row = conn.execute(select(staff_warnings).where(c.id == warning_id)).first()
+            if row is None:
                 raise NotFound(f"no staff warning {warning_id}")
-            row = conn.execute(select(staff_warnings).where(c.id == warning_id)).one()
             return _warning(row)
 
 
