@@ -13,6 +13,8 @@ low confidence and said so: a timestamp can be typed by hand.
 A comment's author is the last signature on its signature line: a line that quotes someone's
 signature and then carries its writer's ("You wrote '... [[User:Bob]] 10:01 ...' - no.
 [[User:Alice]] 10:20 ...") is the writer's comment, whether it is the reply or the parent.
+A signature added after someone's on the same line (an inline reply, or a quote of them) is
+also a reply to them, with lower confidence, when its indentation parent is someone else.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
 
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
 AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
+VIA_INLINE = "a signature earlier on its line"  # an inline reply, or a quote of its parent
 SIGNED_BY_OTHER = 0.5  # the new comment carries someone else's signature
 OLD_OWN = 0.3  # the actor's own comment, dated more than a day before the edit
 _SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first words
@@ -72,6 +75,7 @@ class _Reply:
     parent: Comment
     sig: Signature
     parent_sig: Signature
+    via: str  # how the parent was found: the comment's `via`, or VIA_INLINE
 
 
 def _replies(added: list[AddedComment], text: str, site: SiteInfo) -> list[_Reply]:
@@ -82,8 +86,14 @@ def _replies(added: list[AddedComment], text: str, site: SiteInfo) -> list[_Repl
             closing[c.start] = closing_signature(text, c, site)
         return closing[c.start]
 
-    return [_Reply(a.comment, a.parent, sig(a.comment), sig(a.parent))
-            for a in added if a.parent is not None]
+    out = []
+    for a in added:
+        own = sig(a.comment)
+        if a.parent is not None:
+            out.append(_Reply(a.comment, a.parent, own, sig(a.parent), a.comment.via))
+        if own.start != a.comment.signature.start:  # signed after someone's signature
+            out.append(_Reply(a.comment, a.comment, own, a.comment.signature, VIA_INLINE))
+    return out
 
 
 def _old(reply: _Reply, event: Event) -> bool:
@@ -108,10 +118,20 @@ class ReplyDetector:
             return []
         findings = []
         for person in context.restriction.protected:
-            theirs = [r for r in replies if self._counts(r, person, event, context)]
+            theirs = self._theirs(replies, person, event, context)
             if theirs:
                 findings.append(self._finding(person, theirs, event, context))
         return findings
+
+    def _theirs(self, replies: list[_Reply], person: Person, event: Event,
+                context: Context) -> list[_Reply]:
+        """The replies to `person`, one per comment (its indentation parent first)."""
+        out, seen = [], set()
+        for r in replies:
+            if r.comment.start not in seen and self._counts(r, person, event, context):
+                seen.add(r.comment.start)
+                out.append(r)
+        return out
 
     def _counts(self, reply: _Reply, person: Person, event: Event, context: Context) -> bool:
         if reply.parent_sig.author not in _names(person):
@@ -124,11 +144,11 @@ class ReplyDetector:
                  context: Context) -> Finding:
         first = replies[0]
         comment, parent, parent_sig = first.comment, first.parent, first.parent_sig
-        confidence = CONFIDENT if comment.via == VIA_INDENT else AMBIGUOUS
+        confidence = CONFIDENT if first.via == VIA_INDENT else AMBIGUOUS
         evidence = (f"replied to {parent_sig.author}'s comment of {_when(parent_sig)} "
                     f'("{_first_words(context.new_text or "", parent)}") {_section(comment)}')
-        if comment.via != VIA_INDENT:
-            evidence += f" (parent found through {comment.via})"
+        if first.via != VIA_INDENT:
+            evidence += f" (parent found through {first.via})"
         others = {r.sig.author for r in replies} - _names(context.restriction.actor)
         if others:
             confidence = min(confidence, SIGNED_BY_OTHER)

@@ -262,3 +262,14 @@ def test_archiving_the_actors_own_old_reply_is_low_confidence():
         (f,) = run(old, (old or "") + thread)
         assert f.confidence == OLD_OWN
         assert "dated 2026-11-02 10:05, more than a day before the edit" in f.evidence
+
+
+def test_inline_reply_appended_to_the_protected_users_line():
+    new = BASE.replace(BOB1, BOB1 + f" - No, it is not. {sig('Alice', 20)}")
+    (f,) = run(BASE, new)
+    assert (f.target, f.confidence) == ("Bob", AMBIGUOUS)
+    assert f.evidence.startswith('replied to Bob\'s comment of 2026-11-20 10:01 ("I think the')
+    assert "signature earlier on its line" in f.evidence
+    # an edit of the line that adds no signature is no reply; nor is Bob's own addendum
+    assert run(BASE, BASE.replace("reliable enough", "reliable")) == []
+    assert run(BASE, BASE.replace(BOB1, BOB1 + f" Addendum. {sig('Bob', 20)}")) == []

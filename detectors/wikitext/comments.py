@@ -3,8 +3,9 @@
 The cost follows the size of the change, not of the page: the common head and tail of the
 two texts are cut with C-speed slice comparisons, only the changed middle is line-diffed,
 and only the section(s) holding new comments are scanned, from their heading down to the
-last new comment. A comment is added when its signature (author, timestamp) occurs more
-often in the new lines than in the removed ones (a moved or edited comment is not added);
+last new comment. A comment is added when its signature (author, timestamp; with the line's
+last signature, so that one appended to someone's line counts) occurs more often in the new
+lines than in the removed ones (a moved or edited comment is not added);
 among equal signatures the ones on genuinely added lines, then the lowest, are taken, as
 DiscussionTools does.
 
@@ -108,14 +109,17 @@ def _line_starts(base: int, lines: tuple[str, ...]) -> list[int]:
     return starts
 
 
-def _first_sig(line: str, site: SiteInfo) -> Signature | None:
+def _line_sigs(line: str, site: SiteInfo) -> tuple[Signature, Signature] | None:
+    """The first and the last signature of a line (the same one when it has only one)."""
     if ":" not in line or "(" not in line:
         return None
     sigs = find_signatures(line, site)
-    return sigs[0] if sigs else None
+    return (sigs[0], sigs[-1]) if sigs else None
 
 
-_Key = tuple[str, str, str]  # (thread title, author, timestamp)
+# (thread title, author, timestamp of the line's first signature, and of its last): a
+# signature appended to someone's line (an inline reply) makes the line a new comment
+_Key = tuple[str, ...]
 
 
 def _signed_lines(text: str, lines: tuple[str, ...], starts: list[int], span: tuple[int, int],
@@ -134,9 +138,9 @@ def _signed_lines(text: str, lines: tuple[str, ...], starts: list[int], span: tu
             if heading and min(len(heading[1]), len(heading[3])) <= 2:
                 thread = heading[2].strip(" \t=")
             continue
-        sig = _first_sig(line, site)
-        if sig is not None:
-            out.append(((thread, *sig.key), starts[i], sig))
+        sigs = _line_sigs(line, site)
+        if sigs is not None:
+            out.append(((thread, *sigs[0].key, *sigs[1].key), starts[i], sigs[0]))
     return out
 
 
