@@ -1,7 +1,9 @@
 """A real browser (Playwright driving Debian's chromium) against the review UI, served over
 HTTP on 127.0.0.1, with a real queue built by the real bot from the real local wiki.
 
-Saves docs/review-item.png, the item page as a reviewer sees it.
+Takes a screenshot of the item page as a reviewer sees it; with IBANBOT_UPDATE_DOCS=1 it
+replaces docs/review-item.png (otherwise it goes to the test's temporary folder, so a test run
+leaves the work tree clean).
 """
 from __future__ import annotations
 
@@ -55,7 +57,8 @@ def hrefs(page: Page) -> list[str]:
                                      " e.getAttribute('action'))")
 
 
-def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, review_env):
+def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, review_env,
+                                                    tmp_path_factory):
     page, alerts = browser_page
     page.goto(server + "/")
     expect(page).to_have_url(server + "/login")  # nothing without signing in
@@ -76,7 +79,10 @@ def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, revie
     page.click("section.decide form button[type=submit] >> nth=0")
     expect(page.locator("ol.history")).to_contain_text(f"confirmed by {review_env.reviewer}")
     expect(page.locator("ol.history")).to_contain_text("talk page <script>")
-    page.screenshot(path=str(REPO / "docs" / "review-item.png"), full_page=True)
+    shot = REPO / "docs" / "review-item.png" if os.environ.get("IBANBOT_UPDATE_DOCS") == "1" \
+        else tmp_path_factory.mktemp("shots") / "review-item.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
     item_url = page.url
     page.click("nav >> text=Audit log")
     row = page.locator("table.audit tbody tr").first
