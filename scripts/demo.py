@@ -56,7 +56,8 @@ def write_config(wiki: LocalWiki) -> Path:
 def act(wiki: LocalWiki) -> None:
     """Breaches and non-breaches, made for real through the API."""
     alice, bob, carol = (WikiClient(wiki.api_url, n, PASSWORD) for n in ("Alice", "Bob", "Carol"))
-    sig = lambda u: f"[[User:{u}|{u}]] ([[User talk:{u}|talk]]) 12:00, 27 November 2026 (UTC)"  # noqa: E731
+    stamp = f"{datetime.now(timezone.utc):%H:%M, %-d %B %Y} (UTC)"  # signed now, as the wiki would
+    sig = lambda u: f"[[User:{u}|{u}]] ([[User talk:{u}|talk]]) {stamp}"  # noqa: E731
     bob.edit("Talk:Demo", f"== Sources ==\nI think the source is fine. {sig('Bob')}\n")
     print("breach:     Alice edits Bob's user talk page")
     alice.edit("User talk:Bob", "Stay away from my articles.", "message")
