@@ -40,6 +40,8 @@ _SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first 
 _SNIPPET_WORDS = 8
 _MARKUP = re.compile(r"^[:*#;]+\s*", re.MULTILINE)
 _SIG_TAIL = re.compile(r"[\s\-—–~]+$")
+# the rest of a signature before its last link: "[[User:Bob|Bob]] (" of "... ([[User talk:Bob|talk]])"
+_SIG_LINKS = re.compile(r"(?:\[\[[^\[\]]*\]\][\s(\-—–~]*)+$")
 
 
 def _names(person: Person) -> set[str]:
@@ -47,7 +49,9 @@ def _names(person: Person) -> set[str]:
 
 
 def _first_words(text: str, comment: Comment) -> str:
-    raw = text[comment.start:comment.signature.start][:_SNIPPET_SOURCE]
+    raw = text[comment.start:min(comment.signature.start, comment.start + _SNIPPET_SOURCE)]
+    if comment.signature.start - comment.start <= _SNIPPET_SOURCE:  # the signature's head is in
+        raw = _SIG_LINKS.sub("", raw.rstrip())
     raw = _MARKUP.sub("", raw)
     try:
         plain = mwparserfromhell.parse(raw).strip_code()

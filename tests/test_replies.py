@@ -273,3 +273,16 @@ def test_inline_reply_appended_to_the_protected_users_line():
     # an edit of the line that adds no signature is no reply; nor is Bob's own addendum
     assert run(BASE, BASE.replace("reliable enough", "reliable")) == []
     assert run(BASE, BASE.replace(BOB1, BOB1 + f" Addendum. {sig('Bob', 20)}")) == []
+
+
+def test_evidence_quotes_the_parents_words_not_its_signature():
+    from detectors.replies import DETECTOR as REPLIES  # noqa: PLC0415
+    from tests.core_helpers import WIKI, at, ban, edit, registry, user  # noqa: PLC0415
+    bob = "[[User:Bob|Bob]] ([[User talk:Bob|talk]]) 10:15, 20 November 2026 (UTC)"
+    alice = "[[User:Alice|Alice]] ([[User talk:Alice|talk]]) 10:20, 20 November 2026 (UTC)"
+    old = f"== Sources ==\nI think the source is fine. {bob}"
+    new = old + f"\n: No, it is not. {alice}"
+    (r,) = registry(ban()).restrictions(WIKI, user("Alice"), at(20, 11))
+    (f,) = REPLIES.detect(edit("Alice", "Talk:X", when=at(20, 11)),
+                          Context(restriction=r, old_text=old, new_text=new))
+    assert '("I think the source is fine.")' in f.evidence
