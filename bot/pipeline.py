@@ -212,6 +212,7 @@ class Contents:
         self.histories: dict[int, tuple[Revision, ...]] = {}
         self.extras: dict[str, dict[str, object]] = {}
         self.contributors: object = _UNSET  # title -> contributors, when read with the texts
+        self.creators: dict[str, str | None] = {}  # title -> who created it (one read a title)
 
     def prefetch(self, events: Sequence[Event],
                   protected: Mapping[str, Sequence[Person]] | None = None) -> None:
@@ -260,7 +261,9 @@ class Contents:
         """What log-action needs beyond the log row: the page's creator, deleted revisions' authors."""
         extra: dict[str, object] = {}
         if event.log_type in CREATOR_LOGS and event.title and event.log_action != "revision":
-            creator = self.gateway.page_creator(event.title)
+            if event.title not in self.creators:
+                self.creators[event.title] = self.gateway.page_creator(event.title)
+            creator = self.creators[event.title]
             if creator:
                 extra["page_creator"] = creator
         ids = event.params.get("ids")

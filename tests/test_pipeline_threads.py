@@ -264,3 +264,24 @@ def test_thanks_rows_of_unrestricted_users_are_dropped_before_conversion(monkeyp
     pipeline.analyse = lambda events: []
     result = pipeline.poll(("log:thanks",))
     assert converted == ["Alice"] and result.events == 3 and result.watched == 1
+
+
+def test_page_creator_is_read_once_per_title_in_a_batch():
+    from bot.pipeline import Contents  # noqa: PLC0415
+    from detectors.base import DetectorLimits  # noqa: PLC0415
+    from tests.core_helpers import log_event  # noqa: PLC0415
+
+    class Creators:
+        calls: list[str] = []
+
+        def page_creator(self, title):
+            self.calls.append(title)
+            return "Bob"
+
+    gateway = Creators()
+    contents = Contents(gateway, DetectorLimits(), frozenset())
+    events = [log_event("Alice", "delete", "delete", "Foo"),
+              log_event("Alice", "protect", "protect", "Foo"),
+              log_event("Alice", "move", "move", "Bar")]
+    contents.prefetch(events)
+    assert gateway.calls == ["Foo", "Bar"]
