@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.settings import Invalid, first_error, read_toml
+from bot.settings import Invalid, first_error, parse_toml, read_toml
 from detectors.bans import ALL_WIKIS, Ban
 from detectors.model import normalize_user_name
 
@@ -182,9 +182,13 @@ class BansFile(BaseModel):
 _BAN_KEYS = frozenset(BanEntry.model_fields) | {"ban"}
 
 
-def load_bans(path: str | Path, wiki_names: Iterable[str]) -> tuple[Ban, ...]:
-    """Read and validate the bans file; `wiki_names` are the configured wikis ("*" = all)."""
-    raw = read_toml(path)
+def load_bans(path: str | Path, wiki_names: Iterable[str], data: bytes | None = None
+              ) -> tuple[Ban, ...]:
+    """Read and validate the bans file; `wiki_names` are the configured wikis ("*" = all).
+
+    `data`, when given, is the file's content already read (so that what was checked is what
+    is loaded)."""
+    raw = read_toml(path) if data is None else parse_toml(path, data)
     try:
         parsed = BansFile.model_validate(raw, context={"wikis": tuple(wiki_names)})
     except ValidationError as exc:

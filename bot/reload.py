@@ -20,11 +20,17 @@ from bot.settings import load_bans, read_toml
 log = logging.getLogger(__name__)
 
 
-def file_digest(path: Path) -> str | None:
+def read_version(path: Path) -> tuple[str | None, bytes | None]:
+    """(digest, content) of the file, read once; (None, None) when it cannot be read."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
     except OSError:
-        return None
+        return None, None
+    return hashlib.sha256(data).hexdigest(), data
+
+
+def file_digest(path: Path) -> str | None:
+    return read_version(path)[0]
 
 
 class BansWatcher:
@@ -43,11 +49,11 @@ class BansWatcher:
 
     def check(self) -> bool:
         """Reload when the file changed; True when a new version was put in force."""
-        digest = file_digest(self.path)
+        digest, data = read_version(self.path)  # the version checked is the version loaded
         if digest == self.digest or (digest is not None and digest == self.bad_digest):
             return False
         try:
-            bans = load_bans(self.path, self.app.settings.wiki_names)
+            bans = load_bans(self.path, self.app.settings.wiki_names, data)
         except ConfigError as exc:
             if digest != self.bad_digest or digest is None:
                 self._log_invalid(exc)

@@ -65,6 +65,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: is a folder, not a file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse_toml(path, data)
+
+
+def parse_toml(path: str | Path, data: bytes) -> dict[str, Any]:
+    """`data` (the bytes of the file at `path`) parsed, or a one-line ConfigError."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -410,8 +415,9 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
                           known_keys=_SETTINGS_KEYS) from None
 
 
-def load_bans(path: str | Path, wiki_names: Iterable[str]) -> tuple[Ban, ...]:
+def load_bans(path: str | Path, wiki_names: Iterable[str], data: bytes | None = None
+              ) -> tuple[Ban, ...]:
     """See `bot.bansfile.load_bans` (re-exported here for callers of the settings API)."""
     from bot.bansfile import load_bans as _load_bans  # noqa: PLC0415 (bansfile imports us)
 
-    return _load_bans(path, wiki_names)
+    return _load_bans(path, wiki_names, data)

@@ -285,3 +285,31 @@ def test_page_creator_is_read_once_per_title_in_a_batch():
               log_event("Alice", "move", "move", "Bar")]
     contents.prefetch(events)
     assert gateway.calls == ["Foo", "Bar"]
+
+
+def test_bans_reload_loads_the_very_version_it_checked(tmp_path, monkeypatch):
+    """A file rewritten between the check and the load must not mark a valid version bad."""
+    from pathlib import Path  # noqa: PLC0415
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from bot.reload import BansWatcher  # noqa: PLC0415
+
+    bans = tmp_path / "bans.toml"
+    entry = '[[ban]]\nid = "{}"\nbanned = ["Alice"]\nprotected = ["Bob"]\nstart = 2026-11-01\n'
+    bans.write_text(entry.format("IB-1"), encoding="utf-8")
+    settings = SimpleNamespace(bans=SimpleNamespace(file=bans), wiki_names=("w1",),
+                               wikis=(SimpleNamespace(poll_seconds=5),))
+    watcher = BansWatcher(SimpleNamespace(settings=settings))
+    applied = []
+    monkeypatch.setattr(watcher, "_apply", applied.append)
+    bans.write_text(entry.format("IB-2"), encoding="utf-8")
+    reads = {"n": 0}
+    real = Path.read_bytes
+
+    def half_written_after_first_read(self):
+        reads["n"] += 1
+        return real(self) if reads["n"] == 1 else b'[[ban]]\nid = "IB-'
+
+    monkeypatch.setattr(Path, "read_bytes", half_written_after_first_read)
+    assert watcher.check() is True
+    assert [b.id for b in applied[0]] == ["IB-2"]
