@@ -266,14 +266,17 @@ class LimitsSettings(_Frozen):
         return DetectorLimits(**self.model_dump())
 
 
-def check_api_url(url: str) -> str:
+def check_url(url: str, ending: str, example: str) -> str:
     parts = urlsplit(url)
     if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query
-            or parts.fragment or not parts.path.endswith("api.php")
+            or parts.fragment or not parts.path.endswith(ending)
             or any(c.isspace() for c in url)):
-        raise ValueError("must be an http(s) URL ending in api.php, "
-                         "e.g. https://en.wikipedia.org/w/api.php")
+        raise ValueError(f"must be an http(s) URL ending in {ending}, e.g. {example}")
     return url
+
+
+def check_api_url(url: str) -> str:
+    return check_url(url, "api.php", "https://en.wikipedia.org/w/api.php")
 
 
 class WikiSettings(_Frozen):
@@ -290,9 +293,35 @@ class WikiSettings(_Frozen):
     report_max_per_day: PositiveInt = 5  # reports per reporter per 24 hours
     user: StrictStr | None = None  # the pywikibot account; None: anonymous read
     stream_wiki: StrictStr | None = None  # EventStreams `wiki` (db name), e.g. "enwiki"
+    # review UI sign-in through the wiki's OAuth 2 (Extension:OAuth): the client's key; its
+    # secret comes from $IBANBOT_OAUTH_SECRET_<NAME> or oauth_secret_file, never from here
+    oauth_client_id: StrictStr | None = None
+    oauth_url: StrictStr | None = None  # the provider's rest.php; None: beside `api`
+    oauth_secret_file: Path | None = None
 
-    _blank = field_validator("report_page", "run_page", "user", "stream_wiki")(_nonblank)
+    _blank = field_validator("report_page", "run_page", "user", "stream_wiki",
+                             "oauth_client_id", "oauth_url")(_nonblank)
     _api = field_validator("api")(check_api_url)
+
+    @field_validator("oauth_url")
+    @classmethod
+    def _oauth_url(cls, url: str | None) -> str | None:
+        return check_url(url, "rest.php", "https://meta.wikimedia.org/w/rest.php") \
+            if url else url
+
+    @field_validator("oauth_secret_file", mode="before")
+    @classmethod
+    def _secret_file(cls, value: Any, info: ValidationInfo) -> Any:
+        return _base(info) / value if isinstance(value, str) and value.strip() else value
+
+    @property
+    def oauth_rest_url(self) -> str:
+        """The OAuth provider's rest.php: `oauth_url`, or the one beside the wiki's api.php."""
+        return self.oauth_url or self.api[: -len("api.php")] + "rest.php"
+
+    @property
+    def oauth_secret_env(self) -> str:
+        return "IBANBOT_OAUTH_SECRET_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper())
 
     @field_validator("name")
     @classmethod
@@ -322,6 +351,21 @@ class WebSettings(_Frozen):
     login_window_minutes: PositiveInt = 15
     secure_cookies: bool = True  # cookies only over HTTPS; `ibanbot web` on 127.0.0.1 turns it off
     page_size: PositiveInt = 50
+    # the address reviewers open (behind a proxy: the public one); the OAuth callback,
+    # {public_url}/oauth/<wiki>/callback, is built on it. None: the request's own address
+    public_url: StrictStr | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query
+                or parts.fragment or any(c.isspace() for c in url)):
+            raise ValueError("must be an http(s) URL without query, e.g. "
+                             "https://ibanbot.example.org/review")
+        return url.rstrip("/")
 
 
 class Settings(_Frozen):

@@ -22,12 +22,21 @@ def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
     web.add_argument("--port", type=int, default=8000, help="port (8000)")
     rev = sub.add_parser("reviewers", help="accounts of the review web UI").add_subparsers(
         dest="reviewers_command", required=True, parser_class=parser_class)
-    for name, what in (("add", "add a reviewer (password from a prompt or stdin)"),
-                       ("password", "set a reviewer's password (ends their sessions)"),
+    add = rev.add_parser("add", help="add a reviewer (password from a prompt or stdin)")
+    add.add_argument("name")
+    add.add_argument("--no-password", action="store_true",
+                     help="no password: the reviewer signs in with a linked wiki account only")
+    for name, what in (("password", "set a reviewer's password (ends their sessions)"),
                        ("disable", "disable a reviewer (ends their sessions)"),
                        ("enable", "enable a disabled reviewer")):
         rev.add_parser(name, help=what).add_argument("name")
-    rev.add_parser("list", help="list the reviewers")
+    link = rev.add_parser("link", help="let a wiki account sign in as this reviewer (OAuth)")
+    unlink = rev.add_parser("unlink", help="remove the reviewer's wiki account on a wiki")
+    for p in (link, unlink):
+        p.add_argument("name")
+        p.add_argument("--wiki", required=True, help="our name of the wiki (its [[wikis]] name)")
+    link.add_argument("--user", required=True, help="the account's user name on that wiki")
+    rev.add_parser("list", help="list the reviewers and their wiki accounts")
 
 
 def _is_loopback(host: str) -> bool:
@@ -79,12 +88,16 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
     app.ensure_schema()
     command, now = args.reviewers_command, utcnow()
     if command == "list":
-        for r in accounts.all_reviewers(app.store):
-            state = f"disabled {r.disabled_at:%Y-%m-%d}" if r.disabled_at else "active"
-            print(f"{r.name}\t{state}\tsince {r.created_at:%Y-%m-%d}")
-        return 0
+        return _list(app)
     if command == "add":
-        accounts.add(app.store, accounts.check_name(args.name), read_password(args.name), now)
+        password = None if args.no_password else read_password(args.name)
+        accounts.add(app.store, accounts.check_name(args.name), password, now)
+    elif command in ("link", "unlink"):
+        app.settings.wiki(args.wiki)  # a ConfigError names the configured wikis
+        if command == "link":
+            accounts.link(app.store, args.name, args.wiki, args.user, now)
+        else:
+            accounts.unlink(app.store, args.name, args.wiki, now)
     elif command == "password":
         accounts.set_password(app.store, args.name, read_password(args.name), now)
     elif command == "disable":
@@ -92,4 +105,18 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
     else:
         accounts.enable(app.store, args.name, now)
     print(f"reviewer {args.name}: {command} done")
+    return 0
+
+
+def _list(app: App) -> int:
+    from bot.web import accounts  # noqa: PLC0415
+
+    linked: dict[str, list[str]] = {}
+    for account in accounts.wiki_accounts(app.store):
+        linked.setdefault(account.reviewer, []).append(f"{account.username}@{account.wiki}")
+    for r in accounts.all_reviewers(app.store):
+        state = f"disabled {r.disabled_at:%Y-%m-%d}" if r.disabled_at else "active"
+        sign_in = ", ".join(([] if r.has_password else ["no password"]) + linked.get(r.name, []))
+        print(f"{r.name}\t{state}\tsince {r.created_at:%Y-%m-%d}"
+              + (f"\t{sign_in}" if sign_in else ""))
     return 0

@@ -25,6 +25,7 @@ TABLES = {"queue_items", "findings", "decisions", "audit_log", "cursors", "ident
 TABLES |= {"leases", "poll_health"}  # migration 0003_ops
 TABLES |= {"backfill_state", "staff_warnings"}  # migration 0005_backfill
 TABLES |= {"reports", "report_items"}  # migration 0002_reports
+TABLES |= {"reviewer_wiki_accounts", "oauth_requests"}  # migration 0006_oauth
 
 
 def _diff(store: Store, target: MetaData) -> list:

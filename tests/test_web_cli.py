@@ -57,6 +57,23 @@ def test_reviewers_commands(tmp_path):
     assert run(config, "web", "--port", "70000")[0] == 2
 
 
+def test_reviewers_link_wiki_accounts(tmp_path):
+    config = settings(tmp_path)
+    assert run(config, "reviewers", "add", "Ann", "--no-password") == (
+        0, "reviewer Ann: add done\n", "")
+    assert run(config, "reviewers", "link", "Ann", "--wiki", "devwiki", "--user", "ann_w")[0] == 0
+    code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "elsewhere", "--user", "A")
+    assert code == 2 and "no wiki named 'elsewhere' (configured: devwiki)" in err
+    code, _, err = run(config, "reviewers", "link", "Bob", "--wiki", "devwiki", "--user", "B")
+    assert (code, err) == (1, "Error: reviewer 'Bob' does not exist\n")
+    code, out, _ = run(config, "reviewers", "list")
+    assert code == 0 and out.startswith("Ann\tactive\tsince ")
+    assert out.endswith("\tno password, Ann w@devwiki\n")
+    assert run(config, "reviewers", "unlink", "Ann", "--wiki", "devwiki")[0] == 0
+    assert run(config, "reviewers", "unlink", "Ann", "--wiki", "devwiki")[0] == 1
+    assert run(config, "reviewers", "list")[1].endswith("\tno password\n")
+
+
 def test_web_command_serves_the_sign_in_page(tmp_path):
     config, port = settings(tmp_path), free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.errors import NotFound, StorageError, UsageError
-from bot.storage import ReviewerStore, Store
+from bot.storage import ReviewerStore, Store, WikiAccountStore
 from bot.timeline import build, format_gap
 from bot.web import accounts, passwords
 from bot.web.html import sanitize_diff
@@ -88,3 +88,44 @@ def test_timeline_pages_both_edited_with_gaps() -> None:
         (0, 6, "3 h 8 min")]
     assert t.edit_counts == (3, 2)
     assert format_gap(timedelta(days=2, hours=3)) == "2 d 3 h" and format_gap(None) == ""
+
+
+@pytest.mark.db
+def test_wiki_accounts_allow_list_and_pending_sign_ins(store: Store) -> None:
+    wikis = WikiAccountStore(store.engine)
+    accounts.add(store, "Ann", None, T0)
+    accounts.add(store, "Ben", PASSWORD, T0)
+    assert not ReviewerStore(store.engine).get("Ann").has_password
+    assert not passwords.verify(ReviewerStore(store.engine).get("Ann").password_hash, "")
+    with pytest.raises(NotFound, match="'Nobody' does not exist"):
+        accounts.link(store, "Nobody", "devwiki", "Ann", T0)
+    assert accounts.link(store, "Ann", "devwiki", "ann_the  reviewer", T0).username == \
+        "Ann the reviewer"
+    with pytest.raises(UsageError, match="already linked to reviewer 'Ann'"):
+        accounts.link(store, "Ben", "devwiki", "Ann the reviewer", T0)
+    with pytest.raises(UsageError, match="not a wiki user name"):
+        accounts.link(store, "Ben", "devwiki", "Bad[name]", T0)
+    accounts.link(store, "Ben", "devwiki", "Ben", T0)
+    accounts.link(store, "Ben", "devwiki", "Ben 2", T0)  # replaces Ben's account on devwiki
+    assert [(a.reviewer, a.username) for a in accounts.wiki_accounts(store)] == [
+        ("Ann", "Ann the reviewer"), ("Ben", "Ben 2")]
+    # the first sign-in pins the wiki's user id; another id under the same name is refused
+    assert wikis.match("devwiki", "Ann the reviewer", "17") == "Ann"
+    assert wikis.match("devwiki", "Ann the reviewer", "17") == "Ann"
+    assert wikis.match("devwiki", "Ann the reviewer", "18") is None
+    assert wikis.match("otherwiki", "Ann the reviewer", "17") is None
+    assert wikis.match("devwiki", "Ben", "5") is None
+    accounts.disable(store, "Ann", later(1))
+    assert wikis.match("devwiki", "Ann the reviewer", "17") is None
+    accounts.unlink(store, "Ben", "devwiki", later(2))
+    with pytest.raises(NotFound, match="no account linked on devwiki"):
+        accounts.unlink(store, "Ben", "devwiki", later(2))
+    actions = [e.action for e in store.audit(limit=20)]
+    assert actions.count("reviewer-link") == 3 and "reviewer-unlink" in actions
+    # a pending sign-in is taken once, by its state; stale ones are dropped
+    wikis.begin("state-1", "devwiki", "verifier-1", T0, T0 - timedelta(minutes=10))
+    wikis.begin("state-2", "devwiki", "verifier-2", later(700), later(100))
+    assert wikis.take("state-1") is None, "begun before the cut: dropped"
+    taken = wikis.take("state-2")
+    assert (taken.wiki, taken.verifier) == ("devwiki", "verifier-2")
+    assert wikis.take("state-2") is None

@@ -65,6 +65,10 @@ class Reviewer:
     def active(self) -> bool:
         return self.disabled_at is None
 
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)  # "": signs in with a linked wiki account only
+
 
 @dataclass(frozen=True, slots=True)
 class WebSession:

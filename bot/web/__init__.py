@@ -5,12 +5,14 @@ development and `bot.web.wsgi:app` for production. Nothing in the core imports t
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, Response
 
 from bot.app import App
+from bot.web import views, wikisignin  # noqa: F401 (wikisignin adds its routes to views.bp)
 from bot.web.auth import Auth, AuthPolicy
 
 HERE = Path(__file__).parent
@@ -18,7 +20,9 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
        "frame-ancestors 'none'; base-uri 'none'")
 
 
-def create_app(app: App, secure_cookies: bool | None = None) -> Flask:
+def create_app(app: App, secure_cookies: bool | None = None,
+               environ: Mapping[str, str] | None = None) -> Flask:
+    """The Flask app over `app`; `environ` (default os.environ) holds the OAuth secrets."""
     web = app.settings.web
     policy = AuthPolicy(
         lifetime=timedelta(minutes=web.session_minutes), attempts=web.login_attempts,
@@ -30,7 +34,7 @@ def create_app(app: App, secure_cookies: bool | None = None) -> Flask:
     flask.jinja_env.autoescape = True  # every template, whatever its file name
     flask.extensions["ibanbot"] = app
     flask.extensions["ibanbot.auth"] = Auth(app.store, policy, app.now)
-    from bot.web import views  # noqa: PLC0415 (routes need the app's extensions)
+    flask.extensions["ibanbot.oauth"] = wikisignin.clients(app.settings, environ)
 
     flask.register_blueprint(views.bp)
     flask.after_request(_security_headers)

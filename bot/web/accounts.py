@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 
 from bot.errors import UsageError
-from bot.storage import AuditNote, Reviewer, ReviewerStore, Store
+from bot.storage import AuditNote, Reviewer, ReviewerStore, Store, WikiAccount, WikiAccountStore
 from bot.web import passwords
 
 NAME = re.compile(r"[^\s<>&\"'/][^<>&\"'/]{0,62}[^\s<>&\"'/]|[^\s<>&\"'/]")
@@ -19,10 +19,35 @@ def check_name(name: str) -> str:
     return name
 
 
-def add(store: Store, name: str, password: str, at: datetime) -> Reviewer:
+def add(store: Store, name: str, password: str | None, at: datetime) -> Reviewer:
+    """A new reviewer; with no password, one who signs in with a linked wiki account only."""
+    how = "" if password is not None else " (no password: wiki sign-in only)"
     return ReviewerStore(store.engine).add(
-        check_name(name), passwords.hash_password(password), at,
-        AuditNote(CLI_ACTOR, "reviewer-add", f"reviewer {name} added", at))
+        check_name(name), passwords.hash_password(password) if password is not None
+        else passwords.NO_PASSWORD, at,
+        AuditNote(CLI_ACTOR, "reviewer-add", f"reviewer {name} added{how}", at))
+
+
+def link(store: Store, name: str, wiki: str, username: str, at: datetime) -> WikiAccount:
+    username = " ".join(username.replace("_", " ").split())
+    if not username or any(c in username for c in "#<>[]|{}") or \
+            not username.isprintable() or len(username.encode("utf-8")) > 255:
+        raise UsageError(f"{username!r} is not a wiki user name")
+    username = username[0].upper() + username[1:]  # as MediaWiki spells it
+    return WikiAccountStore(store.engine).link(
+        name, wiki, username, at,
+        AuditNote(CLI_ACTOR, "reviewer-link",
+                  f"reviewer {name} may sign in as {username} on {wiki}", at))
+
+
+def unlink(store: Store, name: str, wiki: str, at: datetime) -> None:
+    WikiAccountStore(store.engine).unlink(
+        name, wiki, AuditNote(CLI_ACTOR, "reviewer-unlink",
+                              f"reviewer {name}: no wiki account on {wiki} any more", at))
+
+
+def wiki_accounts(store: Store) -> list[WikiAccount]:
+    return WikiAccountStore(store.engine).accounts()
 
 
 def set_password(store: Store, name: str, password: str, at: datetime) -> None:

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from bot.errors import IbanbotError
-from bot.storage import AuditNote, ReviewerStore, Store, WebSession
+from bot.storage import AuditNote, ReviewerStore, Store, WebSession, WikiAccountStore
 from bot.web import passwords
+from bot.wiki.oauth import WikiProfile
 
 SESSION_COOKIE = "ibanbot_session"
 LOGIN_COOKIE = "ibanbot_login_csrf"  # double-submit token of the sign-in form only
@@ -46,6 +47,7 @@ class Auth:
     def __init__(self, store: Store, policy: AuthPolicy, now: Callable[[], datetime]) -> None:
         self.store, self.policy, self.now = store, policy, now
         self.reviewers = ReviewerStore(store.engine)
+        self.accounts = WikiAccountStore(store.engine)
 
     def sign_in(self, name: str, password: str, remote: str) -> tuple[str, WebSession]:
         """(token, session) for a correct name and password; SignInRefused otherwise.
@@ -65,10 +67,35 @@ class Auth:
         if not ok or reviewer is None or not reviewer.active:
             raise SignInRefused("wrong name or password")  # the attempt stays a failure
         self.reviewers.settle_attempt(attempt)
+        return self._open(reviewer.name, "web", at)
+
+    def sign_in_with_wiki(self, wiki: str, account: WikiProfile, remote: str
+                          ) -> tuple[str, WebSession]:
+        """(token, session) for a wiki account linked to an enabled reviewer.
+
+        The wiki vouched for the account (OAuth); what is checked here is the allow-list.
+        A refusal counts as a failed sign-in of the address, like a wrong password.
+        """
+        at = self.now()
+        attempt = self.reviewers.open_attempt(f"{account.username}@{wiki}", remote, at)
+        if self.reviewers.failures_since(at - self.policy.window, remote=remote) \
+                > self.policy.attempts * PER_ADDRESS_FACTOR:
+            self.reviewers.drop_attempt(attempt)
+            raise SignInRefused("too many failed sign-ins; wait "
+                                f"{int(self.policy.window.total_seconds() // 60)} minutes")
+        name = self.accounts.match(wiki, account.username, account.central_id)
+        if name is None:
+            raise SignInRefused(f"the account {account.username} on {wiki} may not sign in "
+                                "here; a reviewer must be linked to it "
+                                "(ibanbot reviewers link)")
+        self.reviewers.settle_attempt(attempt)
+        return self._open(name, f"web, as {account.username} on {wiki} (OAuth)", at)
+
+    def _open(self, reviewer: str, how: str, at: datetime) -> tuple[str, WebSession]:
         token, csrf = new_token(), new_token()
-        self.reviewers.open_session(token, reviewer.name, csrf, at, self.policy.lifetime,
-                                    AuditNote(reviewer.name, "sign-in", "web", at))
-        return token, WebSession(reviewer.name, csrf, at, at + self.policy.lifetime)
+        self.reviewers.open_session(token, reviewer, csrf, at, self.policy.lifetime,
+                                    AuditNote(reviewer, "sign-in", how, at))
+        return token, WebSession(reviewer, csrf, at, at + self.policy.lifetime)
 
     def _over_limit(self, name: str, remote: str, since: datetime) -> bool:
         """More failures (this attempt included) than the policy allows, by name or address."""

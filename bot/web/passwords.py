@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from bot.errors import UsageError
 
 MIN_LENGTH = 12
+NO_PASSWORD = ""  # stored for a reviewer who signs in with a wiki account only
 METHOD = "scrypt"  # werkzeug's scrypt:32768:8:1 with a 16-byte salt
 # Checked against when the name is unknown, so the answer takes as long as for a real account.
 _DUMMY = generate_password_hash("not a password of anyone", method=METHOD)
@@ -24,7 +25,7 @@ def check_strength(password: str) -> None:
 
 
 def verify(password_hash: str | None, password: str) -> bool:
-    if password_hash is None:
+    if not password_hash:  # no such reviewer, or one without a password
         check_password_hash(_DUMMY, password)
         return False
     return check_password_hash(password_hash, password)

@@ -22,7 +22,7 @@ from detectors.model import Kind
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
-PUBLIC = {"web.login", "web.login_form", "static"}
+PUBLIC = {"web.login", "web.login_form", "web.oauth_start", "web.oauth_callback", "static"}
 MAX_PAGE = 10**9  # a larger page number is as empty, and its offset would overflow SQLite
 
 
@@ -95,8 +95,9 @@ def _login_page(error: str, status: int) -> Response:
     token = request.cookies.get(LOGIN_COOKIE, "")
     if not (40 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
         token = new_token()
-    response = make_response(render_template("login.html", error=error, login_csrf=token),
-                             status)
+    response = make_response(render_template(
+        "login.html", error=error, login_csrf=token,
+        wikis=sorted(current_app.extensions["ibanbot.oauth"])), status)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict",
                         secure=auth().policy.secure_cookies, path=url_for("web.login"))
     return response

@@ -1,0 +1,156 @@
+"""Wiki accounts a reviewer may sign in with (MediaWiki OAuth), and sign-ins under way.
+
+`reviewer_wiki_accounts` is the allow-list behind "Sign in with <wiki>": a wiki account
+signs in as the reviewer it is linked to, and only if that reviewer is enabled. The wiki's
+user id (OAuth's `sub`) is pinned at the first sign-in, so an account that later takes
+the same name (after a rename) is refused. `oauth_requests` holds each sign-in between the
+redirect to the wiki and the wiki's answer, by the SHA-256 of its `state` only; a request
+is taken once. Migration 0006_oauth creates both tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, Engine, String, Table, delete, insert, select, update
+
+from bot.errors import NotFound, UsageError
+from bot.storage.engine import storage_errors
+from bot.storage.records import from_db_time, to_db_time
+from bot.storage.reviewers import AuditNote, _note, _require, reviewers, token_hash
+from bot.storage.schema import INDEXED_NAME, MYSQL_TABLE, check_lengths, metadata, utc_datetime
+
+reviewer_wiki_accounts = Table(
+    "reviewer_wiki_accounts", metadata,
+    Column("wiki", String(64), primary_key=True),
+    Column("username", String(INDEXED_NAME), primary_key=True),
+    Column("reviewer", String(INDEXED_NAME), nullable=False, index=True),
+    Column("central_id", String(64), nullable=True),
+    Column("linked_at", utc_datetime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+oauth_requests = Table(
+    "oauth_requests", metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("wiki", String(64), nullable=False),
+    Column("verifier", String(128), nullable=False),
+    Column("created_at", utc_datetime(), nullable=False, index=True),
+    **MYSQL_TABLE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WikiAccount:
+    reviewer: str
+    wiki: str
+    username: str
+    central_id: str | None  # the wiki's user id, pinned at the first sign-in
+    linked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    wiki: str
+    verifier: str  # the PKCE code verifier sent with the token request
+    created_at: datetime
+
+
+def _account(row: object) -> WikiAccount:
+    m = row._mapping  # type: ignore[attr-defined]
+    return WikiAccount(m["reviewer"], m["wiki"], m["username"], m["central_id"],
+                       from_db_time(m["linked_at"]))
+
+
+class WikiAccountStore:
+    """Links between reviewers and wiki accounts, and pending OAuth sign-ins."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- the allow-list -----------------------------------------------------------------
+    def link(self, reviewer: str, wiki: str, username: str, at: datetime,
+             note: AuditNote | None = None) -> WikiAccount:
+        """Let `username` on `wiki` sign in as `reviewer` (one account per reviewer and wiki)."""
+        values = {"wiki": wiki, "username": username, "reviewer": reviewer,
+                  "central_id": None, "linked_at": to_db_time(at)}
+        check_lengths("reviewer_wiki_accounts", values, f"wiki account {username[:40]!r}")
+        a = reviewer_wiki_accounts.c
+        with storage_errors(self.engine, "linking a wiki account"), self.engine.begin() as conn:
+            _require(conn, reviewer)
+            taken = conn.execute(select(a.reviewer).where(
+                a.wiki == wiki, a.username == username)).scalar()
+            if taken is not None:
+                raise UsageError(f"{username!r} on {wiki} is already linked to reviewer "
+                                 f"{taken!r}")
+            conn.execute(delete(reviewer_wiki_accounts).where(
+                a.wiki == wiki, a.reviewer == reviewer))
+            conn.execute(insert(reviewer_wiki_accounts).values(values))
+            _note(conn, note)
+        return WikiAccount(reviewer, wiki, username, None, at)
+
+    def unlink(self, reviewer: str, wiki: str, note: AuditNote | None = None) -> None:
+        a = reviewer_wiki_accounts.c
+        with storage_errors(self.engine, "unlinking a wiki account"), \
+                self.engine.begin() as conn:
+            gone = conn.execute(delete(reviewer_wiki_accounts).where(
+                a.wiki == wiki, a.reviewer == reviewer)).rowcount
+            if not gone:
+                raise NotFound(f"reviewer {reviewer!r} has no account linked on {wiki}")
+            _note(conn, note)
+
+    def accounts(self, reviewer: str | None = None) -> list[WikiAccount]:
+        a = reviewer_wiki_accounts.c
+        stmt = select(reviewer_wiki_accounts).order_by(a.reviewer, a.wiki)
+        if reviewer is not None:
+            stmt = stmt.where(a.reviewer == reviewer)
+        with storage_errors(self.engine, "listing wiki accounts"), self.engine.connect() as conn:
+            return [_account(r) for r in conn.execute(stmt)]
+
+    def match(self, wiki: str, username: str, central_id: str) -> str | None:
+        """The enabled reviewer this wiki account signs in as, or None.
+
+        The first sign-in pins the wiki's user id; later ones must show the same id.
+        """
+        a, r = reviewer_wiki_accounts.c, reviewers.c
+        stmt = (select(reviewer_wiki_accounts).join(reviewers, r.name == a.reviewer)
+                .where(a.wiki == wiki, a.username == username, r.disabled_at.is_(None)))
+        with storage_errors(self.engine, "checking a wiki account"), \
+                self.engine.begin() as conn:
+            row = conn.execute(stmt).first()
+            if row is None or not central_id:
+                return None
+            account = _account(row)
+            if account.central_id is None:
+                conn.execute(update(reviewer_wiki_accounts).where(
+                    a.wiki == wiki, a.username == username, a.central_id.is_(None))
+                    .values(central_id=central_id[:64]))
+            elif account.central_id != central_id:
+                return None
+            return account.reviewer
+
+    # -- sign-ins under way -------------------------------------------------------------
+    def begin(self, state: str, wiki: str, verifier: str, at: datetime,
+              stale_before: datetime) -> None:
+        """Remember a sign-in sent to the wiki; forget those begun before `stale_before`."""
+        o = oauth_requests.c
+        with storage_errors(self.engine, "starting a wiki sign-in"), \
+                self.engine.begin() as conn:
+            conn.execute(delete(oauth_requests).where(o.created_at < to_db_time(stale_before)))
+            conn.execute(insert(oauth_requests).values(
+                state_hash=token_hash(state), wiki=wiki, verifier=verifier,
+                created_at=to_db_time(at)))
+
+    def take(self, state: str) -> PendingSignIn | None:
+        """The sign-in begun with this state, removed so that it can be used once only."""
+        o = oauth_requests.c
+        key = token_hash(state)
+        with storage_errors(self.engine, "reading a wiki sign-in"), \
+                self.engine.begin() as conn:
+            row = conn.execute(select(oauth_requests).where(o.state_hash == key)).first()
+            if row is None or not conn.execute(
+                    delete(oauth_requests).where(o.state_hash == key)).rowcount:
+                return None  # unknown, or taken meanwhile by a concurrent request
+            m = row._mapping
+            return PendingSignIn(m["wiki"], m["verifier"], from_db_time(m["created_at"]))
+
