@@ -43,7 +43,7 @@ def _secret(settings: Settings, wiki: WikiSettings, env: Mapping[str, str]) -> s
     if value or wiki.oauth_secret_file is None:
         return value or None
     path = wiki.oauth_secret_file
-    where = f"{settings.path}: wiki '{wiki.name}': oauth_secret_file {path}"
+    where = f"{settings.path}: wiki {wiki.name}: key 'oauth_secret_file': {path}"
     try:
         mode = os.stat(path).st_mode
         text = path.read_text(encoding="utf-8").strip()
