@@ -51,6 +51,11 @@ $wgEnableUploads = false;
 
 wfLoadExtension( 'Renameuser' );
 
+// OAuth 2 sign-in for ibanbot's staff web UI: Debian ships no OAuth extension, so the
+// wiki runs OAuthStandIn, a development stand-in serving the same OAuth 2 endpoints
+// (rest.php/oauth2/authorize, access_token, resource/profile) as Extension:OAuth.
+wfLoadExtension( 'OAuthStandIn', __DIR__ . '/extensions/OAuthStandIn/extension.json' );
+
 // The Thanks extension is not packaged by Debian: register its log type so that
 // imported thanks/thank entries are listed by list=logevents&letype=thanks.
 $wgLogTypes[] = 'thanks';

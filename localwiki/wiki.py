@@ -1,6 +1,7 @@
 """LocalWiki: a real MediaWiki 1.39 (Debian package) on SQLite, served by `php -S`."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -8,6 +9,7 @@ import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import dump, process
@@ -18,6 +20,7 @@ ADMIN = "Admin"
 ADMIN_PASSWORD = "Admin-password-1234"
 APT_PACKAGES = ("mediawiki", "php-sqlite3", "php-cli")
 SHARED_SETTINGS = Path(__file__).with_name("settings.php")
+OAUTH_EXTENSION = Path(__file__).with_name("extensions") / "OAuthStandIn"
 _GROUP_FLAGS = {"sysop": "--sysop", "bot": "--bot", "bureaucrat": "--bureaucrat",
                 "interface-admin": "--interface-admin"}
 
@@ -33,6 +36,19 @@ $wgCacheDirectory = __DIR__ . '/cache';
 $wgUploadDirectory = __DIR__ . '/images';
 require {shared!r};
 """
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """An OAuth 2 client registered on the wiki's OAuthStandIn extension."""
+
+    key: str            # the client_id
+    secret: str         # the client_secret
+    id: int
+    name: str
+    callback: str
+    prefix: bool
+    grants: tuple[str, ...]
 
 
 class LocalWiki:
@@ -60,6 +76,11 @@ class LocalWiki:
     @property
     def index_url(self) -> str:
         return f"{self.server_url}/index.php"
+
+    @property
+    def rest_url(self) -> str:
+        """The REST API base (OAuth 2: {rest_url}/oauth2/authorize, access_token, resource/profile)."""
+        return f"{self.server_url}/rest.php"
 
     @property
     def settings_file(self) -> Path:
@@ -301,6 +322,31 @@ class LocalWiki:
         if user_id is None:
             raise LocalWikiError(f"rename of {old!r} to {new!r} left no user {new!r}")
         return user_id
+
+    def create_oauth_client(self, owner: str, name: str, callback: str, *, prefix: bool = False,
+                            grants: Iterable[str] = ("authonly",), description: str = "",
+                            version: str = "1.0") -> OAuthClient:
+        """Register an approved OAuth 2 client owned by `owner` (OAuthStandIn's
+        createOAuthConsumer.php, the real extension's options). 'authonly' means the
+        grant 'mwoauth-authonly'; `prefix`: any redirect_uri starting with `callback`."""
+        grants = tuple(grants)
+        args = ["--user", owner, "--name", name, "--description", description or name,
+                "--version", version, "--callbackUrl", callback, "--oauthVersion", "2",
+                "--approve", "--jsonOnSuccess"]
+        if prefix:
+            args.append("--callbackIsPrefix")
+        for grant in grants:
+            args += ["--grants", grant]
+        out = self.run_maintenance(str(OAUTH_EXTENSION / "maintenance/createOAuthConsumer.php"), *args)
+        try:
+            data = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError) as exc:
+            raise LocalWikiError(f"createOAuthConsumer.php printed no JSON: {out[-1000:]!r}") from exc
+        if not data.get("created") or data.get("approved") != 1:
+            raise LocalWikiError(f"createOAuthConsumer.php did not create an approved client: {data}")
+        normalised = tuple("mwoauth-" + g if g in ("authonly", "authonlyprivate") else g for g in grants)
+        return OAuthClient(str(data["key"]), str(data["secret"]), int(data["id"]), str(data["name"]),
+                           callback, prefix, normalised)
 
     def thank(self, sender: str, recipient: str, timestamp: str | None = None) -> str:
         """A real thanks/thank log entry (via importDump.php); returns its timestamp."""
