@@ -92,13 +92,15 @@ def oauth_callback(wiki: str) -> Response:
     state = args.get("state", "")
     pending = WikiAccountStore(ibanbot().store.engine).take(state) \
         if same(state, request.cookies.get(STATE_COOKIE)) else None
+    if args.get("error"):  # Cancel on the wiki (Extension:OAuth's answer may lack the state)
+        reason = " ".join(str(args["error"]).split())[:60]
+        return _refused(wiki, f"the wiki did not sign you in ({reason})", 401)
     if pending is None or pending.wiki != wiki or \
             ibanbot().now() - pending.created_at > MAX_WAIT:
         return _refused(wiki, "this sign-in expired or began in another browser; try again",
                         400)
-    if args.get("error") or not args.get("code"):
-        reason = " ".join(str(args.get("error") or "no code").split())[:60]
-        return _refused(wiki, f"the wiki did not sign you in ({reason})", 401)
+    if not args.get("code"):
+        return _refused(wiki, "the wiki did not sign you in (no code)", 401)
     try:
         account = oauth.sign_in(client, args["code"], _callback_url(wiki), pending.verifier)
     except oauth.OAuthError as exc:
