@@ -16,6 +16,11 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from bot.app import App
+from bot.web import accounts, create_app
+from localwiki.process import free_port
+from localwiki.testing import WikiUser, make_user
+from localwiki.wiki import ADMIN
 from tests.web_fixtures import PASSWORD, review_env  # noqa: F401
 
 pytestmark = pytest.mark.wiki
@@ -117,3 +122,54 @@ def test_hostile_titles_and_summaries_render_inert(server, browser_page, review_
     expect(page).to_have_url(server + "/login")
     page.goto(server + "/audit")
     expect(page).to_have_url(server + "/login")
+
+
+@pytest.fixture(scope="module")
+def oauth_server(review_env, local_wiki) -> Iterator[tuple[str, WikiUser, str]]:
+    """The review UI with "Sign in with <wiki>" (an OAuth 2 client registered on the local
+    wiki for this server's callback), and a wiki account linked to a reviewer."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    client = local_wiki.create_oauth_client(
+        ADMIN, f"ibanbot review {port}", f"{base}/oauth/{local_wiki.name}/callback")
+    settings = review_env.settings.with_name("settings-oauth.toml")
+    settings.write_text(review_env.settings.read_text(encoding="utf-8").replace(
+        "[[wikis]]\n", f'[[wikis]]\noauth_client_id = "{client.key}"\n', 1), encoding="utf-8")
+    app = App.load(settings, now=review_env.clock)
+    user = make_user(local_wiki, f"Rita on the wiki {port}")
+    reviewer = f"Rita via the wiki {port}"
+    accounts.add(app.store, reviewer, None, app.now())
+    accounts.link(app.store, reviewer, local_wiki.name, user.name, app.now())
+    secret_env = app.settings.wiki(local_wiki.name).oauth_secret_env
+    web = create_app(app, secure_cookies=False, environ={secret_env: client.secret})
+    httpd = make_server("127.0.0.1", port, web, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base, user, reviewer
+    finally:
+        httpd.shutdown()
+        thread.join(10)
+
+
+def test_sign_in_with_a_wiki_account(oauth_server, browser_page, local_wiki):
+    base, user, reviewer = oauth_server
+    page, alerts = browser_page
+    page.context.clear_cookies()
+    page.goto(base + "/")
+    expect(page).to_have_url(base + "/login")
+    page.click(f"text=Sign in with {local_wiki.name}")
+    # on the wiki: its own login form, then the approval dialog
+    expect(page.locator("#wpName1")).to_be_visible()
+    assert page.url.startswith(local_wiki.server_url)
+    page.fill("#wpName1", user.name)
+    page.fill("#wpPassword1", user.password)
+    page.click("#wpLoginAttempt")
+    page.click("#mw-mwoauth-accept")
+    expect(page).to_have_url(base + "/")
+    expect(page.locator("h1")).to_have_text("Queue")
+    expect(page.locator("header")).to_contain_text(reviewer)
+    page.click("nav >> text=Audit log")
+    row = page.locator("table.audit tbody tr").first
+    expect(row).to_contain_text(f"as {user.name} on {local_wiki.name} (OAuth)")
+    assert alerts == []
