@@ -21,6 +21,7 @@ from .errors import LocalWikiError
 from .wiki import LocalWiki
 
 USER_AGENT = "ibanbot-localwiki-oauth-browser/0.1"
+APPROVAL_FORM_ID = "mw-mwoauth-authorize-form"
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -40,7 +41,7 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def authorize_url(wiki: LocalWiki, client_id: str, *, state: str | None = None,
+def build_authorize_url(wiki: LocalWiki, client_id: str, *, state: str | None = None,
                   code_challenge: str | None = None, redirect_uri: str | None = None,
                   scope: str | None = None) -> str:
     """{rest_url}/oauth2/authorize?response_type=code&client_id=...&... (None values left out)."""
@@ -56,9 +57,11 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
 
-def authorize(wiki: LocalWiki, user: str, password: str, url: str, allow: bool = True, *,
-              session: requests.Session | None = None, max_steps: int = 20) -> str:
-    """Drive the browser side of the flow from `url`; returns the callback URL, unfollowed.
+def authorize(wiki: LocalWiki, user: str, password: str, authorize_url: str,
+              allow: bool = True, *, session: requests.Session | None = None,
+              max_steps: int = 20) -> str:
+    """Drive the browser side of the flow from `authorize_url`; returns the callback URL
+    (not followed): ?code=...&state=... after Allow, ?error=... after Cancel.
 
     `session` keeps the wiki's cookies between calls (a browser that is still logged in);
     by default a fresh one, so the wiki asks for the login first.
@@ -66,7 +69,7 @@ def authorize(wiki: LocalWiki, user: str, password: str, url: str, allow: bool =
     browser = session or requests.Session()
     browser.headers.setdefault("User-Agent", USER_AGENT)
     on_wiki = wiki.server_url + "/"
-    method, data = "GET", None
+    url, method, data = authorize_url, "GET", None
     logins = 0
     for _ in range(max_steps):
         answer = browser.request(method, url, data=data, allow_redirects=False, timeout=60)
@@ -83,7 +86,7 @@ def authorize(wiki: LocalWiki, user: str, password: str, url: str, allow: bool =
                                  f"{_text(answer.text)[:500]}", answer.status_code, url)
         forms = _forms(answer.text)
         login = next((f for f in forms if "wpName" in f.fields), None)
-        approval = next((f for f in forms if f.attrs.get("id") == "mw-mwoauth-authorize-form"), None)
+        approval = next((f for f in forms if f.attrs.get("id") == APPROVAL_FORM_ID), None)
         if login is not None:
             logins += 1
             if logins > 1:

@@ -79,7 +79,7 @@ class LocalWiki:
 
     @property
     def rest_url(self) -> str:
-        """The REST API base (OAuth 2: {rest_url}/oauth2/authorize, access_token, resource/profile)."""
+        """The REST API base: {rest_url}/oauth2/authorize, access_token, resource/profile."""
         return f"{self.server_url}/rest.php"
 
     @property
@@ -337,16 +337,17 @@ class LocalWiki:
             args.append("--callbackIsPrefix")
         for grant in grants:
             args += ["--grants", grant]
-        out = self.run_maintenance(str(OAUTH_EXTENSION / "maintenance/createOAuthConsumer.php"), *args)
+        script = "createOAuthConsumer.php"
+        out = self.run_maintenance(str(OAUTH_EXTENSION / "maintenance" / script), *args)
         try:
             data = json.loads(out.strip().splitlines()[-1])
         except (ValueError, IndexError) as exc:
-            raise LocalWikiError(f"createOAuthConsumer.php printed no JSON: {out[-1000:]!r}") from exc
+            raise LocalWikiError(f"{script} printed no JSON: {out[-1000:]!r}") from exc
         if not data.get("created") or data.get("approved") != 1:
-            raise LocalWikiError(f"createOAuthConsumer.php did not create an approved client: {data}")
-        normalised = tuple("mwoauth-" + g if g in ("authonly", "authonlyprivate") else g for g in grants)
-        return OAuthClient(str(data["key"]), str(data["secret"]), int(data["id"]), str(data["name"]),
-                           callback, prefix, normalised)
+            raise LocalWikiError(f"{script} did not create an approved client: {data}")
+        full = tuple("mwoauth-" + g if g in ("authonly", "authonlyprivate") else g for g in grants)
+        return OAuthClient(str(data["key"]), str(data["secret"]), int(data["id"]),
+                           str(data["name"]), callback, prefix, full)
 
     def thank(self, sender: str, recipient: str, timestamp: str | None = None) -> str:
         """A real thanks/thank log entry (via importDump.php); returns its timestamp."""
