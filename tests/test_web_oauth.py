@@ -142,3 +142,23 @@ def test_bad_oauth_settings_name_the_key(tmp_path):
     path = settings(tmp_path, web='public_url = "review.example.org"')
     with pytest.raises(ConfigError, match=r"key 'web.public_url'.*http\(s\) URL"):
         App.load(path)
+
+
+def test_sign_ins_under_way_are_capped(tmp_path, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from bot.web import wikisignin
+
+    clock = [datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)]
+    app = App.load(settings(tmp_path), now=lambda: clock[0])
+    app.ensure_schema()
+    client = create_app(app, secure_cookies=False, environ=ENV).test_client()
+    monkeypatch.setattr(wikisignin, "MAX_PENDING", 3)
+    for _ in range(3):
+        start(client)
+    refused = client.get("/oauth/dev-wiki/start")
+    assert refused.status_code == 429 and "too many sign-ins" in refused.get_data(as_text=True)
+    assert WikiAccountStore(app.store.engine).pending() == 3
+    clock[0] += timedelta(minutes=11)  # the stale ones make room
+    start(client)
+    assert WikiAccountStore(app.store.engine).pending() == 1

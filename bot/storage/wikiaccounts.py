@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, Engine, String, Table, delete, insert, select, update
+from sqlalchemy import Column, Engine, String, Table, delete, func, insert, select, update
 
 from bot.errors import NotFound, UsageError
 from bot.storage.engine import storage_errors
@@ -131,15 +131,29 @@ class WikiAccountStore:
 
     # -- sign-ins under way -------------------------------------------------------------
     def begin(self, state: str, wiki: str, verifier: str, at: datetime,
-              stale_before: datetime) -> None:
-        """Remember a sign-in sent to the wiki; forget those begun before `stale_before`."""
+              stale_before: datetime, limit: int) -> bool:
+        """Remember a sign-in sent to the wiki, unless `limit` are under way already (False).
+
+        Sign-ins begun before `stale_before` are forgotten first.
+        """
         o = oauth_requests.c
         with storage_errors(self.engine, "starting a wiki sign-in"), \
                 self.engine.begin() as conn:
             conn.execute(delete(oauth_requests).where(o.created_at < to_db_time(stale_before)))
+            if conn.execute(select(func.count()).select_from(oauth_requests)).scalar_one() \
+                    >= limit:
+                return False
             conn.execute(insert(oauth_requests).values(
                 state_hash=token_hash(state), wiki=wiki, verifier=verifier,
                 created_at=to_db_time(at)))
+            return True
+
+    def pending(self) -> int:
+        """How many sign-ins are under way (begun, not yet answered nor dropped)."""
+        with storage_errors(self.engine, "counting wiki sign-ins"), \
+                self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(oauth_requests))
+                       .scalar_one())
 
     def take(self, state: str) -> PendingSignIn | None:
         """The sign-in begun with this state, removed so that it can be used once only."""

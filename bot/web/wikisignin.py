@@ -27,6 +27,7 @@ from bot.wiki import oauth
 log = logging.getLogger(__name__)
 STATE_COOKIE = "ibanbot_oauth_state"
 MAX_WAIT = timedelta(minutes=10)  # from the redirect to the wiki until its answer
+MAX_PENDING = 1000  # sign-ins under way at once; more are refused (the table stays small)
 
 
 def clients(settings: Settings, environ: Mapping[str, str] | None = None
@@ -76,7 +77,9 @@ def _callback_url(wiki: str) -> str:
 def oauth_start(wiki: str) -> Response:
     client, now = _client(wiki), ibanbot().now()
     state, verifier = new_token(), oauth.new_verifier()
-    WikiAccountStore(ibanbot().store.engine).begin(state, wiki, verifier, now, now - MAX_WAIT)
+    if not WikiAccountStore(ibanbot().store.engine).begin(state, wiki, verifier, now,
+                                                         now - MAX_WAIT, MAX_PENDING):
+        return _login_page("too many sign-ins are under way; try again in a few minutes", 429)
     response = make_response(redirect(oauth.authorize_url(client, _callback_url(wiki), state,
                                                           verifier)))
     # SameSite=Lax: the wiki's redirect back is a top-level GET, which Lax cookies go with
