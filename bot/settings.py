@@ -354,6 +354,9 @@ class WebSettings(_Frozen):
     # the address reviewers open (behind a proxy: the public one); the OAuth callback,
     # {public_url}/oauth/<wiki>/callback, is built on it. None: the request's own address
     public_url: StrictStr | None = None
+    # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Prefix are
+    # trusted (werkzeug's ProxyFix); 0: none, the client's address is the connection's
+    trusted_proxies: NonNegativeInt = 0
 
     @field_validator("public_url")
     @classmethod

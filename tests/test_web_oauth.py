@@ -162,3 +162,24 @@ def test_sign_ins_under_way_are_capped(tmp_path, monkeypatch):
     clock[0] += timedelta(minutes=11)  # the stale ones make room
     start(client)
     assert WikiAccountStore(app.store.engine).pending() == 1
+
+
+@pytest.mark.parametrize("hops, counted", [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_behind_a_trusted_proxy_the_client_address_is_counted(tmp_path, hops, counted):
+    from datetime import timedelta
+
+    from bot.storage import ReviewerStore
+
+    app, web = flask(settings(tmp_path, web=f"trusted_proxies = {hops}"))
+    client = web.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "review.example.org"}
+    page = client.get("/login", headers=headers).get_data(as_text=True)
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    client.post("/login", headers=headers, data={"csrf": csrf, "name": "x", "password": "y"})
+    since = app.now() - timedelta(minutes=5)
+    assert ReviewerStore(app.store.engine).failures_since(since, remote=counted) == 1
+    location, _ = urlsplit(client.get("/oauth/dev-wiki/start", headers=headers)
+                           .headers["Location"]), None
+    expected = "https://review.example.org" if hops else "http://localhost"
+    assert parse_qs(location.query)["redirect_uri"] == [f"{expected}/oauth/dev-wiki/callback"]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.app import App
 from bot.web import views, wikisignin  # noqa: F401 (wikisignin adds its routes to views.bp)
@@ -38,6 +39,10 @@ def create_app(app: App, secure_cookies: bool | None = None,
 
     flask.register_blueprint(views.bp)
     flask.after_request(_security_headers)
+    if web.trusted_proxies:
+        hops = web.trusted_proxies
+        flask.wsgi_app = ProxyFix(flask.wsgi_app,  # type: ignore[method-assign]
+                                  x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return flask
 
 
