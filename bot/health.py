@@ -9,11 +9,12 @@ Nothing here names a ban, a user or a queue item.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.pipeline import STREAMS
+from bot.storage import ReviewerStore
 from bot.storage.ops import Lease, PurgeResult, StreamHealth
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ def purge_decided(app: App, days: int | None = None) -> PurgeResult:
     days = days if days is not None else app.settings.operations.retention_days
     now = app.now()
     result = app.store.ops.purge_decided(now - timedelta(days=days), now)
-    log.info("retention: purged %d decided queue item(s) decided before %s", result.items,
-             _iso(result.cutoff))
+    attempts = ReviewerStore(app.store.engine).purge_attempts(result.cutoff, now)
+    result = replace(result, sign_in_attempts=attempts)
+    log.info("retention: purged %d decided queue item(s) decided before %s and %d review UI "
+             "sign-in attempt(s)", result.items, _iso(result.cutoff), attempts)
     return result

@@ -14,7 +14,7 @@ from bot.app import App
 from bot.cli import main
 from bot.errors import WikiError
 from bot.scheduler import build_scheduler
-from bot.storage import Store
+from bot.storage import ReviewerStore, Store
 from bot.supervisor import Supervisor
 from tests.storage_fixtures import detection
 
@@ -54,8 +54,13 @@ def test_status_and_purge_commands(tmp_path):
                                   now - timedelta(days=60))
     store.decide(old, "dismissed", "Rev", "", now - timedelta(days=31))
     store.decide(fresh, "confirmed", "Rev", "", now - timedelta(days=29))
+    attempts = ReviewerStore(store.engine)
+    attempts.record_attempt("Someone", "198.51.100.7", False, now - timedelta(days=31))
+    attempts.record_attempt("Someone else", "198.51.100.8", False, now - timedelta(days=29))
     code, out, _ = cli(config, "purge")
     assert code == 0 and out.startswith("purged 1 decided item(s)")
+    assert out.endswith(", and 1 review UI sign-in attempt(s) made before it\n")
+    assert attempts.failures_since(now - timedelta(days=40)) == 1
     assert [i.id for i in store.list_items()] == [fresh]
     assert cli(config, "purge", "--days", "1")[1].startswith("purged 1 ")
     assert cli(config, "purge", "--days", "0")[0] == 2

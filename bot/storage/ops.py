@@ -78,6 +78,7 @@ class StreamHealth:
 class PurgeResult:
     items: int
     cutoff: datetime
+    sign_in_attempts: int = 0  # of the review UI, made before the cutoff
 
 
 def _opt(when: datetime | None) -> datetime | None:

@@ -203,6 +203,15 @@ class ReviewerStore:
                 self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 
+    def purge_attempts(self, before: datetime, now: datetime) -> int:
+        """Forget sign-in attempts (names, addresses) made before `before`, and sessions that
+        expired before `now`; how many attempts went."""
+        with storage_errors(self.engine, "purging sign-in records"), \
+                self.engine.begin() as conn:
+            conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < to_db_time(now)))
+            return int(conn.execute(delete(login_attempts).where(
+                login_attempts.c.at < to_db_time(before))).rowcount or 0)
+
     # -- sessions -----------------------------------------------------------------------
     def open_session(self, token: str, reviewer: str, csrf: str, at: datetime,
                      lifetime: timedelta, note: AuditNote | None = None) -> None:
