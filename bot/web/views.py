@@ -85,10 +85,10 @@ def _ts(value: datetime | None) -> str:
 # -- sign-in -------------------------------------------------------------------------------
 @bp.get("/login")
 def login_form() -> Response:
-    return _login_page("", 200)
+    return login_page("", 200)
 
 
-def _login_page(error: str, status: int) -> Response:
+def login_page(error: str, status: int) -> Response:
     # one token per browser until sign-in: a second tab (or the favicon's redirect) must not
     # invalidate the form already shown. The cookie's path is the form's own URL, which
     # carries the application's prefix when it is served below one (SCRIPT_NAME).
@@ -111,7 +111,7 @@ def login() -> Response:
     try:
         token, session = auth().sign_in(name, password, request.remote_addr or "?")
     except SignInRefused as exc:
-        return _login_page(str(exc), 401)
+        return login_page(str(exc), 401)
     response = make_response(redirect(url_for("web.queue")))
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
                         secure=auth().policy.secure_cookies,

@@ -21,7 +21,7 @@ from bot.errors import ConfigError
 from bot.settings import Settings, WikiSettings
 from bot.storage import WikiAccountStore
 from bot.web.auth import SESSION_COOKIE, SignInRefused, new_token, same
-from bot.web.views import _login_page, auth, bp, ibanbot
+from bot.web.views import login_page, auth, bp, ibanbot
 from bot.wiki import oauth
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def oauth_start(wiki: str) -> Response:
     state, verifier = new_token(), oauth.new_verifier()
     if not WikiAccountStore(ibanbot().store.engine).begin(state, wiki, verifier, now,
                                                          now - MAX_WAIT, MAX_PENDING):
-        return _login_page("too many sign-ins are under way; try again in a few minutes", 429)
+        return login_page("too many sign-ins are under way; try again in a few minutes", 429)
     response = make_response(redirect(oauth.authorize_url(client, _callback_url(wiki), state,
                                                           verifier)))
     # SameSite=Lax: the wiki's redirect back is a top-level GET, which Lax cookies go with
@@ -122,7 +122,7 @@ def oauth_callback(wiki: str) -> Response:
 
 
 def _refused(wiki: str, message: str, status: int) -> Response:
-    response = _login_page(message, status)
+    response = login_page(message, status)
     _forget_state(response, wiki)
     return response
 
