@@ -122,7 +122,8 @@ class ReportIntake:
         if minimum and wiki_reports.user_edit_count(self.gateway, sub.reporter) < minimum:
             return [f"reports are accepted from accounts with at least {minimum} edits"]
         since = self.now() - timedelta(days=1)
-        done = self.store.count_since(sub.wiki, sub.reporter.name, since, sub.fingerprint)
+        done = self.store.count_since(sub.wiki, sub.reporter.name, since, sub.fingerprint,
+                                      sub.reporter.id or 0)
         if done >= self.wiki.report_max_per_day:
             return [f"an account may post at most {self.wiki.report_max_per_day} reports a day"]
         return []

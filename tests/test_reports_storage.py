@@ -44,6 +44,10 @@ def test_reports_attach_update_and_count(store: Store) -> None:
     assert reports.count_since("devwiki", "Rita", T0) == 2
     assert reports.count_since("devwiki", "Rita", T0, excluding="f3") == 1
     assert reports.count_since("devwiki", "Rita", later(1)) == 0
+    # by user id when known: Rita renamed to "Rita N." still has her count; Rosa (id 6) not
+    rita_id = reports.get("R-01").reporter_id
+    assert reports.count_since("devwiki", "Rita N.", T0, reporter_id=rita_id) == 2
+    assert reports.count_since("devwiki", "Rita", T0, reporter_id=6) == 1
     reports.mark_acknowledged(["R-01", "R-03"], later(5))
     assert [r.reference for r in reports.list(outcome="rejected")] == ["R-03"]
     assert reports.get("R-01").acknowledged_at == later(5)

@@ -50,6 +50,7 @@ reports = Table(
     Column("acknowledged_at", utc_datetime(), nullable=True),
     UniqueConstraint("wiki", "fingerprint"),
     Index(None, "wiki", "reporter", "received_at"),
+    Index(None, "wiki", "reporter_id", "received_at"),  # migration 0007_reporter_id
     **MYSQL_TABLE,
 )
 
@@ -141,10 +142,13 @@ class ReportStore:
             return _load(conn, [row])[0]
 
     def count_since(self, wiki: str, reporter: str, since: datetime,
-                    excluding: str = "") -> int:
+                    excluding: str = "", reporter_id: int = 0) -> int:
+        """On-wiki reports by this reporter since `since`: by user id when it is known, so
+        that a rename does not start a new count; by name otherwise."""
         r = reports.c
+        who = r.reporter_id == reporter_id if reporter_id > 0 else r.reporter == reporter
         stmt = select(func.count()).select_from(reports).where(
-            r.wiki == wiki, r.reporter == reporter, r.received_at >= to_db_time(since),
+            r.wiki == wiki, who, r.received_at >= to_db_time(since),
             r.origin == "wiki", r.fingerprint != excluding)
         with storage_errors(self.engine, "counting reports"), self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
