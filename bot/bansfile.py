@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.settings import Invalid, first_error, parse_toml, read_toml
+from bot.configfile import Invalid, first_error, parse_toml, read_toml
 from detectors.bans import ALL_WIKIS, Ban
 from detectors.model import normalize_user_name
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError, IbanbotError
-from bot.settings import load_bans, read_toml
+from bot.configfile import read_toml
+from bot.settings import load_bans
 
 log = logging.getLogger(__name__)
 
