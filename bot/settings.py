@@ -157,11 +157,13 @@ class LimitsSettings(_Frozen):
 
 
 def check_url(url: str, ending: str, example: str) -> str:
+    """An http(s) URL without query or fragment whose path ends in `ending` ("" for any)."""
     parts = urlsplit(url)
     if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query
             or parts.fragment or not parts.path.endswith(ending)
             or any(c.isspace() for c in url)):
-        raise ValueError(f"must be an http(s) URL ending in {ending}, e.g. {example}")
+        what = f"ending in {ending}" if ending else "without query"
+        raise ValueError(f"must be an http(s) URL {what}, e.g. {example}")
     return url
 
 
@@ -251,14 +253,8 @@ class WebSettings(_Frozen):
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        parts = urlsplit(url)
-        if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query
-                or parts.fragment or any(c.isspace() for c in url)):
-            raise ValueError("must be an http(s) URL without query, e.g. "
-                             "https://ibanbot.example.org/review")
-        return url.rstrip("/")
+        example = "https://ibanbot.example.org/review"
+        return check_url(url, "", example).rstrip("/") if url is not None else None
 
 
 class Settings(_Frozen):

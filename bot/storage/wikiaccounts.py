@@ -99,11 +99,9 @@ class WikiAccountStore:
                 raise NotFound(f"reviewer {reviewer!r} has no account linked on {wiki}")
             _note(conn, note)
 
-    def accounts(self, reviewer: str | None = None) -> list[WikiAccount]:
+    def accounts(self) -> list[WikiAccount]:
         a = reviewer_wiki_accounts.c
         stmt = select(reviewer_wiki_accounts).order_by(a.reviewer, a.wiki)
-        if reviewer is not None:
-            stmt = stmt.where(a.reviewer == reviewer)
         with storage_errors(self.engine, "listing wiki accounts"), self.engine.connect() as conn:
             return [_account(r) for r in conn.execute(stmt)]
 

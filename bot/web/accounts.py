@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.errors import UsageError
 from bot.storage import AuditNote, Reviewer, ReviewerStore, Store, WikiAccount, WikiAccountStore
 from bot.web import passwords
+from detectors.model import normalize_user_name
 
 NAME = re.compile(r"[^\s<>&\"'/][^<>&\"'/]{0,62}[^\s<>&\"'/]|[^\s<>&\"'/]")
 CLI_ACTOR = "cli"
@@ -29,11 +30,10 @@ def add(store: Store, name: str, password: str | None, at: datetime) -> Reviewer
 
 
 def link(store: Store, name: str, wiki: str, username: str, at: datetime) -> WikiAccount:
-    username = " ".join(username.replace("_", " ").split())
+    username = normalize_user_name(username)  # as MediaWiki spells it
     if not username or any(c in username for c in "#<>[]|{}") or \
             not username.isprintable() or len(username.encode("utf-8")) > 255:
         raise UsageError(f"{username!r} is not a wiki user name")
-    username = username[0].upper() + username[1:]  # as MediaWiki spells it
     return WikiAccountStore(store.engine).link(
         name, wiki, username, at,
         AuditNote(CLI_ACTOR, "reviewer-link",
