@@ -39,6 +39,9 @@ CASES = {
     "5 MB one line": "x" * 5_000_000,
     "3 MB of threads": "== h ==\n: [[User:Bob|Bob]] (UTC)\n" * 100000,
     "external links x100k": "[http://x.org " * 100000,
+    "mention forms x70k": "Lorem ipsum [[User:Carol|Carol]] {{ping|Dave}} "
+                          "https://x.org/wiki/User:Erin Bob. " * 70000,
+    "small templates x400k": "{{a}}" * 400000,
 }
 
 

@@ -12,6 +12,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Mapping
 
+from detectors.wikitext.timestamps import ENGLISH, TimestampFormat
+
 
 class Kind(str, Enum):
     """The finding kinds of DESIGN.md (their values are the queue JSON's `kind`)."""
@@ -156,8 +158,9 @@ class SiteInfo:
     """What detectors need to know about a wiki: namespace names and ping-style templates.
 
     `special_aliases` maps canonical special page names ("Contributions", "Diff") to the
-    local aliases the wiki accepts. Built from `meta=siteinfo` by the wiki adapter; the
-    default is an English wiki whose project namespace is called "Project".
+    local aliases the wiki accepts. `timestamps` is how its signatures write dates (learned
+    from the wiki by the adapter). Built from `meta=siteinfo` by the wiki adapter; the
+    default is an English wiki on UTC whose project namespace is called "Project".
     """
 
     namespaces: tuple[Namespace, ...] = _DEFAULT_NAMESPACES
@@ -165,6 +168,7 @@ class SiteInfo:
     special_aliases: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({"Contributions": ("Contributions",),
                                                   "Diff": ("Diff",)}))
+    timestamps: TimestampFormat = ENGLISH
 
     @cached_property
     def namespace_index(self) -> dict[str, int]:

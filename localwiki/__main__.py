@@ -1,4 +1,5 @@
-"""python -m localwiki start|stop|status|reset|create [--root var/devwiki] [--port 8080] [--name devwiki]"""
+"""python -m localwiki start|stop|status|reset|create [--root var/devwiki] [--port 8080]
+[--name devwiki] [--language en] [--timezone UTC]"""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +17,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", default="var/devwiki", help="the wiki's folder (default: var/devwiki)")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default: 8080)")
     parser.add_argument("--name", default="devwiki", help="wiki id / database name (default: devwiki)")
+    parser.add_argument("--language", default="en",
+                        help="content language, chosen at create (default: en)")
+    parser.add_argument("--timezone", default="UTC",
+                        help="local time zone of signatures, e.g. Europe/Paris (default: UTC)")
     return parser
 
 
@@ -43,8 +48,9 @@ def run(wiki: LocalWiki, command: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    wiki = LocalWiki(args.root, args.port, args.name)
     try:
+        wiki = LocalWiki(args.root, args.port, args.name, language=args.language,
+                         timezone=args.timezone)
         return run(wiki, args.command)
     except LocalWikiError as exc:
         print(f"localwiki: {exc}", file=sys.stderr)

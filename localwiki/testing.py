@@ -65,14 +65,14 @@ def _claim_folder(base: Path, name: str, tries: int = 8) -> tuple[Path, IO[str]]
 
 
 @contextmanager
-def running_wiki(name: str = "testwiki", port: int | None = None,
-                 base: Path | None = None) -> Iterator[LocalWiki]:
+def running_wiki(name: str = "testwiki", port: int | None = None, base: Path | None = None,
+                 language: str = "en", timezone: str = "UTC") -> Iterator[LocalWiki]:
     """A started, pristine wiki under <base>/<name> (created once, reused); stopped afterwards.
 
     Concurrent sessions get folders <name>-2, <name>-3 ... (each also created once).
     """
     root, lock = _claim_folder(base or wikis_dir(), name)
-    wiki = LocalWiki(root, port or free_port(), name)
+    wiki = LocalWiki(root, port or free_port(), name, language=language, timezone=timezone)
     atexit.register(wiki.stop)
     try:
         wiki.stop()          # a server left over by a killed session

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -34,6 +35,7 @@ $wgServer = "http://127.0.0.1:{port}";
 $wgCanonicalServer = $wgServer;
 $wgCacheDirectory = __DIR__ . '/cache';
 $wgUploadDirectory = __DIR__ . '/images';
+$wgLocaltimezone = {timezone!r};
 require {shared!r};
 """
 
@@ -55,9 +57,18 @@ class LocalWiki:
     """One development wiki living in its own folder `root`, served on `port`."""
 
     def __init__(self, root: Path | str, port: int, name: str = "devwiki",
-                 admin_password: str = ADMIN_PASSWORD) -> None:
+                 admin_password: str = ADMIN_PASSWORD, language: str = "en",
+                 timezone: str = "UTC") -> None:
+        """`language` is the content language (signatures, namespace names); `timezone` the
+        wiki's local time zone ($wgLocaltimezone), in which signatures are dated."""
         if not name.isidentifier() or not name.isascii():
             raise LocalWikiError(f"wiki name must be an ASCII identifier: {name!r}")
+        if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", language):
+            raise LocalWikiError(f"not a MediaWiki language code: {language!r}")
+        if not re.fullmatch(r"[A-Za-z0-9_+/-]{1,60}", timezone):
+            raise LocalWikiError(f"not a time zone name: {timezone!r}")
+        self.language = language
+        self.timezone = timezone
         self.root = Path(root).absolute()
         self.port = port
         self.name = name
@@ -146,14 +157,15 @@ class LocalWiki:
         self._php([str(MW_DIR / "maintenance/install.php"), "--dbtype", "sqlite",
                    "--dbpath", str(self.data_dir), "--dbname", self.name,
                    "--server", self.server_url, "--scriptpath", "", "--confpath", str(self.root),
-                   "--pass", self.admin_password, "--skins", "Vector", "--lang", "en",
+                   "--pass", self.admin_password, "--skins", "Vector", "--lang", self.language,
                    self.name, ADMIN])
         installed.rename(self.root / "LocalSettings.install.php")
         (self.root / "cache").mkdir(exist_ok=True)
         (self.root / "images").mkdir(exist_ok=True)
 
     def write_settings(self) -> None:
-        text = SETTINGS_TEMPLATE.format(port=self.port, shared=str(SHARED_SETTINGS))
+        text = SETTINGS_TEMPLATE.format(port=self.port, shared=str(SHARED_SETTINGS),
+                                        timezone=self.timezone)
         if not self.settings_file.is_file() or self.settings_file.read_text() != text:
             self.settings_file.write_text(text)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from bot.wiki import diffs, normalize, session
+from bot.wiki import diffs, language, normalize, session
 from bot.wiki.cursor import Position, format_ts, parse_ts
 from detectors.model import Event, Revision, SiteInfo, UserRef, normalize_user_name
 
@@ -65,6 +65,9 @@ class WikiGateway:
             self._site = session.make_site(pwb, self.name, self.config.api, self.config.user)
         return self._site
 
+    def _call(self, params: dict[str, Any]) -> dict[str, Any]:
+        return session.call(self.site, self.name, params)
+
     def _query(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         return session.query_pages(self.site, self.name, params)
 
@@ -73,8 +76,9 @@ class WikiGateway:
             query = next(self._query({"meta": "siteinfo",
                                       "siprop": "namespaces|namespacealiases|specialpagealiases"}))
             info = normalize.site_info_from_api(query, self.config.ping_templates)
-            self._site_info = replace(info, ping_templates=self._with_redirects(
-                info.ping_templates, info.namespace(10)))
+            self._site_info = replace(
+                info, ping_templates=self._with_redirects(info.ping_templates, info.namespace(10)),
+                timestamps=language.learn_timestamps(self._call, self.name))
         return self._site_info
 
     def _with_redirects(self, templates: tuple[str, ...], ns: Any) -> tuple[str, ...]:

@@ -2,27 +2,20 @@
 followed by a timestamp, found by regular expressions over lines (never a full parse).
 
 Namespace and special page names come from the wiki's `SiteInfo`, so localized signatures
-(`[[Benutzer:X]]`, `[[Spezial:Beiträge/X]]`) are recognized. Timestamps are in MediaWiki's
-signature format, `10:15, 20 November 2026 (UTC)`; other languages' month names and time
-zones are recognized as timestamps but only English month names in UTC get a datetime.
+(`[[Benutzer:X]]`, `[[Spezial:Beiträge/X]]`) are recognized. Timestamps are read in the
+wiki's own format (`SiteInfo.timestamps`, see timestamps.py): `10:15, 20 November 2026 (UTC)`
+by default, `20 novembre 2026 à 11:15 (CET)` on a French wiki whose format was learned.
 """
 from __future__ import annotations
 
 import bisect
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from detectors.model import NS_USER, NS_USER_TALK, SiteInfo, normalize_user_name
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"), start=1)}
-
-TIMESTAMP = re.compile(
-    r"(?P<H>\d{1,2}):(?P<M>\d\d),\s(?P<d>\d{1,2})\.?\s(?P<mon>[^\W\d_]{3,12}\.?)\s"
-    r"(?P<y>\d{4})\s\((?P<tz>[A-Za-z]{2,5}(?:[+-]\d{1,2}(?::?\d\d)?)?)\)")
+from detectors.wikitext.timestamps import TimestampFormat
 _UNSIGNED = re.compile(r"\{\{\s*(?:subst:\s*)?unsigned[^{}\n]{0,400}\}\}", re.IGNORECASE)
 _LOOKBACK = 300  # raw characters between a signature link and its timestamp, at most
 _AFTER_UNSIGNED = 40  # a timestamp this close after {{unsigned|X}} belongs to it
@@ -44,17 +37,6 @@ class Signature:
         """What identifies a comment across revisions (DiscussionTools' comment name)."""
         when = self.timestamp.isoformat() if self.timestamp else self.timestamp_text
         return self.author, when
-
-
-def parse_timestamp(match: re.Match[str]) -> datetime | None:
-    month = _MONTHS.get(match["mon"].rstrip(".").casefold())
-    if month is None or match["tz"] != "UTC":
-        return None
-    try:
-        return datetime(int(match["y"]), month, int(match["d"]), int(match["H"]),
-                        int(match["M"]), tzinfo=timezone.utc)
-    except ValueError:
-        return None
 
 
 def _alternatives(names: tuple[str, ...]) -> str:
@@ -90,22 +72,24 @@ def _valid_user(name: str) -> str:
     return name if name and not any(c in name for c in "[]{}|<>") else ""
 
 
-def _unsigned(match: re.Match[str], text: str, end: int) -> Signature | None:
+def _unsigned(match: re.Match[str], text: str, end: int,
+              fmt: TimestampFormat) -> Signature | None:
+    stamps = fmt.regex
     parts = [p.split("=", 1)[-1].strip() for p in match.group(0)[2:-2].split("|")[1:]]
     stamp = None
     for part in parts:
-        stamp = stamp or TIMESTAMP.search(part)
-    after = TIMESTAMP.match(text, match.end(), min(end, match.end() + _AFTER_UNSIGNED)) \
+        stamp = stamp or stamps.search(part)
+    after = stamps.match(text, match.end(), min(end, match.end() + _AFTER_UNSIGNED)) \
         if stamp is None else None
     if after is None and stamp is None:
-        after = TIMESTAMP.search(text, match.end(), min(end, match.end() + _AFTER_UNSIGNED))
-    users = [p for p in parts if p and not TIMESTAMP.search(p)]
+        after = stamps.search(text, match.end(), min(end, match.end() + _AFTER_UNSIGNED))
+    users = [p for p in parts if p and not stamps.search(p)]
     author = _valid_user(users[0]) if users else ""
     if not author:
         return None
     found = stamp or after
     stop = after.end() if after else match.end()
-    return Signature(author, parse_timestamp(found) if found else None,
+    return Signature(author, fmt.parse(found) if found else None,
                      found.group(0) if found else "", match.start(), stop)
 
 
@@ -116,9 +100,11 @@ def find_signatures(text: str, site: SiteInfo, start: int = 0,
     links = user_link_pattern(site)
     found: list[Signature] = []
     taken_until = start
-    unsigned = [s for m in _UNSIGNED.finditer(text, start, end) if (s := _unsigned(m, text, end))]
+    fmt = site.timestamps
+    unsigned = [s for m in _UNSIGNED.finditer(text, start, end)
+                if (s := _unsigned(m, text, end, fmt))]
     ends = [s.end for s in unsigned]
-    for stamp in TIMESTAMP.finditer(text, start, end):
+    for stamp in fmt.regex.finditer(text, start, end):
         i = bisect.bisect_right(ends, stamp.start())
         if i < len(unsigned) and unsigned[i].start <= stamp.start():
             continue
@@ -130,7 +116,7 @@ def find_signatures(text: str, site: SiteInfo, start: int = 0,
         author = _valid_user(last["user"]) if last else ""
         if last is None or not author:
             continue
-        found.append(Signature(author, parse_timestamp(stamp), stamp.group(0), last.start(),
+        found.append(Signature(author, fmt.parse(stamp), stamp.group(0), last.start(),
                                stamp.end()))
         taken_until = stamp.end()
     return sorted(found + unsigned, key=lambda s: s.start)

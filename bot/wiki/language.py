@@ -1,0 +1,108 @@
+"""How a wiki writes signature timestamps, learned from the wiki itself (once per process).
+
+Three reads: the wiki's language and time zone (`meta=siteinfo`), the timestamp MediaWiki
+writes for `~~~~~` right now (`action=parse` with `onlypst`, and `curtimestamp`), and the
+content language's month, weekday and time zone names (`meta=allmessages`). The pure part is
+`detectors.wikitext.timestamps.learn`. A format that cannot be learned (a calendar other than
+the Gregorian, say) leaves the wiki on the English UTC format, and is logged once at WARNING.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import WikiError
+from bot.wiki.cursor import parse_ts
+from detectors.wikitext.timestamps import ENGLISH, LocalNames, TimestampFormat, learn
+
+log = logging.getLogger(__name__)
+MONTHS = ("january", "february", "march", "april", "may_long", "june", "july", "august",
+          "september", "october", "november", "december")
+GENITIVE = tuple(("may" if m == "may_long" else m) + "-gen" for m in MONTHS)
+ABBREVIATED = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+               "dec")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS_SHORT = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Call = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def learn_timestamps(call: Call, wiki: str) -> TimestampFormat:
+    """The wiki's signature timestamp format (`call` makes one API request)."""
+    general = (call({"action": "query", "meta": "siteinfo", "siprop": "general"})
+               .get("query") or {}).get("general") or {}
+    lang, zone_name = str(general.get("lang") or "en"), str(general.get("timezone") or "UTC")
+    offset = int(general.get("timeoffset") or 0)
+    zones = zone_labels(zone_name, offset)
+    messages = _messages(call, lang, [f"timezone-{abbr.lower()}" for abbr in zones])
+    labels = {messages.get(f"timezone-{abbr.lower()}") or abbr: minutes
+              for abbr, minutes in zones.items()}
+    names = LocalNames(
+        tuple(_forms(messages, m, g, a) for m, g, a in zip(MONTHS, GENITIVE, ABBREVIATED)),
+        tuple(_forms(messages, d, s) for d, s in zip(WEEKDAYS, WEEKDAYS_SHORT)))
+    sample = ""
+    for _ in range(2):  # a sample written across a minute boundary is read again, once
+        sample, now = _sample(call, wiki)
+        local, minutes = _local(now, zone_name, offset)
+        label = sample.rstrip()[:-1].rpartition("(")[2] if sample.rstrip().endswith(")") else ""
+        found = learn(sample, local, names, {**labels, **({label: minutes} if label else {})})
+        if found is not None:
+            return found
+    log.warning("wiki %s: signature timestamps like %r (language %s) are not understood; "
+                "replies there are found only in English UTC signatures", wiki, sample[:80], lang)
+    return ENGLISH
+
+
+def zone_labels(zone_name: str, offset: int) -> dict[str, int]:
+    """Every abbreviation the zone uses (CET and CEST) -> its UTC offset in minutes."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return {"UTC": 0} if offset == 0 else {}
+    found: dict[str, int] = {}
+    start = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    for days in range(0, 366 * 40, 15):  # every offset the zone has had since 2000
+        moment = (start + timedelta(days=days)).astimezone(zone)
+        delta = moment.utcoffset()
+        if moment.tzname() and delta is not None:
+            found.setdefault(str(moment.tzname()), int(delta.total_seconds() // 60))
+    return found
+
+
+def _local(now: datetime, zone_name: str, offset: int) -> tuple[datetime, int]:
+    """Naive local time of the wiki at UTC `now`, and its offset in minutes."""
+    try:
+        local = now.astimezone(ZoneInfo(zone_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return (now + timedelta(minutes=offset)).replace(tzinfo=None), offset
+    delta = local.utcoffset() or timedelta(0)
+    return local.replace(tzinfo=None), int(delta.total_seconds() // 60)
+
+
+def _sample(call: Call, wiki: str) -> tuple[str, datetime]:
+    answer = call({"action": "parse", "text": "~~~~~", "onlypst": 1, "contentmodel": "wikitext",
+                   "title": "API", "curtimestamp": 1})
+    try:
+        now = parse_ts(str(answer.get("curtimestamp") or ""))
+    except ValueError:
+        raise WikiError(f"wiki {wiki}: action=parse answered without a valid curtimestamp") \
+            from None
+    return str((answer.get("parse") or {}).get("text") or ""), now
+
+
+def _messages(call: Call, lang: str, extra: list[str]) -> dict[str, str]:
+    keys = [*MONTHS, *GENITIVE, *ABBREVIATED, *WEEKDAYS, *WEEKDAYS_SHORT, *extra]
+    out: dict[str, str] = {}
+    for i in range(0, len(keys), 50):
+        answer = call({"action": "query", "meta": "allmessages", "amlang": lang,
+                       "ammessages": "|".join(keys[i:i + 50])})
+        for m in (answer.get("query") or {}).get("allmessages") or ():
+            if isinstance(m, dict) and not m.get("missing") and m.get("name"):
+                out[str(m["name"])] = str(m.get("content", m.get("*", "")))
+    return out
+
+
+def _forms(messages: dict[str, str], *keys: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for k in keys if (v := messages.get(k, "").strip())))
