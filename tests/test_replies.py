@@ -208,7 +208,7 @@ def test_pathological_input_is_fast(text):
         started = time.perf_counter()
         ctx_ = ctx(old, new)
         DETECTOR.detect(edit("Alice", "Talk:Foo", when=WHEN), ctx_)
-        assert time.perf_counter() - started < 5, "too slow"
+        assert time.perf_counter() - started < 30, "a hang (times: benchmarks/bench_hostile.py)"
 
 
 def test_limits_bound_the_work():
