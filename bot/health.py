@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.pipeline import STREAMS
-from bot.storage import ReviewerStore
-from bot.storage.ops import Lease, PurgeResult, StreamHealth
+from bot.storage import ReportStore, ReviewerStore
+from bot.storage.ops import PURGE_ACTOR, Lease, PurgeResult, StreamHealth
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,9 @@ def purge_decided(app: App, days: int | None = None) -> PurgeResult:
     now = app.now()
     result = app.store.ops.purge_decided(now - timedelta(days=days), now)
     attempts = ReviewerStore(app.store.engine).purge_attempts(result.cutoff, now)
-    result = replace(result, sign_in_attempts=attempts)
-    log.info("retention: purged %d decided queue item(s) decided before %s and %d review UI "
-             "sign-in attempt(s)", result.items, _iso(result.cutoff), attempts)
+    reports = ReportStore(app.store.engine).purge(result.cutoff, now, PURGE_ACTOR)
+    result = replace(result, sign_in_attempts=attempts, reports=reports)
+    log.info("retention: purged %d decided queue item(s) decided before %s, %d report(s) "
+             "received before it and %d review UI sign-in attempt(s)", result.items,
+             _iso(result.cutoff), reports, attempts)
     return result

@@ -31,8 +31,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
     app.store.check_schema()
     result = health.purge_decided(app, args.days)
     print(f"purged {result.items} decided item(s) decided before "
-          f"{result.cutoff:%Y-%m-%dT%H:%M:%SZ}, and {result.sign_in_attempts} review UI "
-          "sign-in attempt(s) made before it")
+          f"{result.cutoff:%Y-%m-%dT%H:%M:%SZ}, the text and reporter of {result.reports} "
+          f"report(s) received before it, and {result.sign_in_attempts} review UI sign-in "
+          "attempt(s) made before it")
     return 0
 
 

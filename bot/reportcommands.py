@@ -76,7 +76,8 @@ def render_table(reports: list[Report]) -> str:
         return "(no reports)"
     rows = [("REFERENCE", "WIKI", "ORIGIN", "OUTCOME", "REPORTER", "DIFFS", "ITEMS",
              "RECEIVED (UTC)")]
-    rows += [(r.reference, r.wiki, r.origin, r.outcome, r.reporter or "?",
+    rows += [(r.reference, r.wiki, r.origin, r.outcome,
+              "(purged)" if r.purged_at else r.reporter or "?",
               " ".join(map(str, r.diffs)) or "-", " ".join(map(str, r.item_ids)) or "-",
               f"{r.received_at:%Y-%m-%d %H:%M}") for r in reports]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
@@ -94,6 +95,10 @@ def render_report(report: Report) -> str:
            f"  diffs:    {' '.join(map(str, report.diffs)) or '-'}",
            f"  items:    {' '.join(map(str, report.item_ids)) or '-'}"]
     out += [f"  problem:  {p}" for p in report.problems]
+    if report.purged_at:
+        out.append(f"  purged:   {report.purged_at:%Y-%m-%d %H:%M} UTC (retention: its text, "
+                   "heading, diffs and reporter are deleted)")
+        return "\n".join(out)
     out.append("  text:")
     out += ["    | " + line for line in (report.text or "(empty)").splitlines()]
     return "\n".join(out)

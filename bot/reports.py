@@ -69,8 +69,8 @@ class ReportIntake:
 
     def submit(self, sub: Submission) -> Report:
         existing = self.store.find(sub.wiki, sub.fingerprint)
-        if existing is not None and existing.text == sub.text:
-            return existing
+        if existing is not None and (existing.text == sub.text or existing.purged_at):
+            return existing  # unchanged, or decided and purged long ago: never taken in again
         reference = existing.reference if existing else new_reference()
         diffs = self._diffs(sub)
         problems = self._rejection(sub, diffs)

@@ -4,10 +4,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from bot import health
+from bot.app import App
 from bot.wiki.writer import use_password_file
 from localwiki.client import WikiClient
 from localwiki.testing import admin, client, make_user
@@ -242,3 +245,27 @@ def test_staff_intake(setup, local_wiki):
                       "https://other.example.org/w/index.php?diff=5", "--reporter", "x")
     assert foreign.code == 2 and "another wiki" in foreign.err
     assert sysop.revisions(page, limit=1)[0]["revid"] == before  # staff intake never edits
+
+
+def test_a_purged_report_still_on_the_page_is_not_taken_in_again(setup, local_wiki):
+    bot, page, run, sysop, _ = setup
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot.add_ban(**ban(alice, bob))
+    rev_a = a.edit(f"User talk:{bob}", "hello again")
+    _, r = reporter(local_wiki, "Rita")
+    post(r, page, "Alice and Bob", f"[[Special:Diff/{rev_a}]] is a breach")
+    sysop.edit(run, "no")  # never acknowledged: the report stays on the page
+    bot.run_once()
+    (item,) = bot.queue()
+    decided = bot.cli("queue", "decide", str(item["id"]), "--decision", "dismissed",
+                      "--reviewer", "Rev A")
+    assert decided.code == 0, decided.err
+    later = datetime.now(timezone.utc) + timedelta(days=91)
+    result = health.purge_decided(App.load(bot.folder / "settings.toml", now=lambda: later))
+    assert (result.items, result.reports) == (1, 1)
+    bot.run_once()  # reads the same section again
+    assert bot.queue() == []  # not queued a second time
+    (report,) = bot.cli("report", "list", "--format", "json").json()
+    assert report["purged_at"] and report["text"] == "" and report["reporter"] == ""
+    shown = bot.cli("report", "show", report["reference"]).out
+    assert "purged:" in shown and "is a breach" not in shown

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -63,3 +64,34 @@ def test_bad_report_changes_nothing(store: Store) -> None:
     assert store.list_items() == [] and reports.list() == []
     big = reports.save(replace(new("R-big", "g"), text="é" * 200_000), [], T0)
     assert len(reports.get(big.reference).text) == 200_000
+
+
+def test_retention_forgets_reports_no_item_holds_and_never_takes_them_in_again(store: Store
+                                                                             ) -> None:
+    reports = ReportStore(store.engine)
+    held = reports.save(new("R-held", "f1"), [detection(source="report")], T0)
+    decided = reports.save(new("R-decided", "f2", reporter="Rosa", reporter_id=6),
+                           [detection("rev:2", source="report")], T0)
+    reports.save(new("R-rejected", "f3", outcome="rejected", problems=("no usable diff",),
+                     diffs=()), [], T0)
+    reports.save(new("R-recent", "f4", outcome="rejected", received_at=later(60 * 24 * 100)),
+                 [], later(60 * 24 * 100))
+    store.decide(decided.item_ids[0], "dismissed", "Rev A", "", T0)
+    now = later(60 * 24 * 100)
+    cutoff = now - timedelta(days=90)
+    assert store.ops.purge_decided(cutoff, now).items == 1  # R-decided's item goes
+    assert reports.purge(cutoff, now, "ibanbot") == 2  # R-decided and R-rejected
+    for reference in ("R-decided", "R-rejected"):
+        gone = reports.get(reference)
+        assert gone.purged_at == now and gone.item_ids == ()
+        assert (gone.text, gone.section, gone.reporter, gone.reporter_id, gone.diffs,
+                gone.problems) == ("", "", "", 0, (), ())
+        assert gone.fingerprint and gone.outcome  # kept: the same report is not taken again
+    assert reports.get("R-held").text == held.text and reports.get("R-held").purged_at is None
+    assert reports.get("R-recent").purged_at is None  # not old enough
+    audit = [e.detail for e in store.audit(limit=None) if e.action == "purge"]
+    assert "retention purge: report R-rejected (wiki devwiki, rejected); its text and " \
+           "reporter deleted" in audit
+    assert not any("Rosa" in d or "Rita" in d for d in audit)
+    assert reports.purge(cutoff, now, "ibanbot") == 0  # once
+    assert reports.count_since("devwiki", "Rosa", T0, reporter_id=6) == 0

@@ -79,6 +79,7 @@ class PurgeResult:
     items: int
     cutoff: datetime
     sign_in_attempts: int = 0  # of the review UI, made before the cutoff
+    reports: int = 0  # received before the cutoff and held by no queue item any more
 
 
 def _opt(when: datetime | None) -> datetime | None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
 
 from bot.errors import NotFound
 from bot.storage import queue as _queue
+from bot.storage.audit import record_audit
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
@@ -48,6 +49,7 @@ reports = Table(
     Column("problems", long_text(), nullable=False),  # one per line, as told to the reporter
     Column("received_at", utc_datetime(), nullable=False),
     Column("acknowledged_at", utc_datetime(), nullable=True),
+    Column("purged_at", utc_datetime(), nullable=True),  # migration 0008_report_retention
     UniqueConstraint("wiki", "fingerprint"),
     Index(None, "wiki", "reporter", "received_at"),
     Index(None, "wiki", "reporter_id", "received_at"),  # migration 0007_reporter_id
@@ -89,6 +91,7 @@ class Report(NewReport):
     id: int = 0
     acknowledged_at: datetime | None = None
     item_ids: tuple[int, ...] = ()
+    purged_at: datetime | None = None  # retention deleted its text and reporter
 
     def to_json(self) -> dict[str, Any]:
         return {"reference": self.reference, "wiki": self.wiki, "origin": self.origin,
@@ -97,7 +100,8 @@ class Report(NewReport):
                 "outcome": self.outcome, "problems": list(self.problems),
                 "received_at": json_time(self.received_at),
                 "acknowledged_at": json_time(self.acknowledged_at)
-                if self.acknowledged_at else None, "items": list(self.item_ids)}
+                if self.acknowledged_at else None, "items": list(self.item_ids),
+                "purged_at": json_time(self.purged_at) if self.purged_at else None}
 
 
 def _values(r: NewReport) -> dict[str, Any]:
@@ -118,7 +122,8 @@ def _record(row: Any, item_ids: Sequence[int]) -> Report:
         problems=tuple(p for p in row["problems"].split("\n") if p),
         received_at=from_db_time(row["received_at"]),
         acknowledged_at=from_db_time(row["acknowledged_at"]) if row["acknowledged_at"] else None,
-        item_ids=tuple(item_ids))
+        item_ids=tuple(item_ids),
+        purged_at=from_db_time(row["purged_at"]) if row["purged_at"] else None)
 
 
 class ReportStore:
@@ -179,6 +184,28 @@ class ReportStore:
                 self.engine.begin() as conn:
             conn.execute(update(reports).where(reports.c.reference.in_(list(references)))
                          .values(acknowledged_at=to_db_time(at)))
+
+    def purge(self, cutoff: datetime, now: datetime, actor: str) -> int:
+        """Retention: forget the text, heading, diffs, reporter and problems of the reports
+        received before `cutoff` that no queue item holds any more (their items were purged,
+        or they were rejected); one audit row each. The row stays, marked `purged_at`, so the
+        same report still standing on a report page is not taken in again."""
+        r = reports.c
+        stmt = select(r.id, r.reference, r.wiki, r.outcome).where(
+            r.purged_at.is_(None), r.received_at < to_db_time(cutoff),
+            r.id.not_in(select(report_items.c.report_id))).order_by(r.id)
+        with storage_errors(self.engine, "purging reports"), self.engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+            for row in rows:
+                record_audit(conn, actor, "purge", None, f"retention purge: report "
+                             f"{row.reference} (wiki {row.wiki}, {row.outcome}); its text and "
+                             "reporter deleted", now)
+            ids = [row.id for row in rows]
+            for start in range(0, len(ids), 500):
+                conn.execute(update(reports).where(r.id.in_(ids[start:start + 500])).values(
+                    text="", section="", diffs="", reporter="", reporter_id=0, problems="",
+                    purged_at=to_db_time(now)))
+            return len(ids)
 
     def for_item(self, item_id: int) -> list[Report]:
         """The reports linked to a queue item, oldest first."""
