@@ -81,17 +81,18 @@ def test_web_command_serves_the_sign_in_page(tmp_path):
                              "--port", str(port)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
-        answer = None
-        for _ in range(100):
+        answer, deadline = None, time.monotonic() + 60  # start-up may be slow on a busy machine
+        while answer is None and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(f"`ibanbot web` exited: {proc.communicate()}")
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/items/1", timeout=2,
+                answer = requests.get(f"http://127.0.0.1:{port}/items/1", timeout=5,
                                       allow_redirects=False)
-                break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         assert answer is not None and answer.status_code == 302
         assert answer.headers["Location"].endswith("/login")
-        login = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
+        login = requests.get(f"http://127.0.0.1:{port}/login", timeout=30)
         assert login.status_code == 200 and "Sign in" in login.text
         assert "Secure" not in login.headers["Set-Cookie"]  # plain HTTP on loopback
     finally:
