@@ -37,7 +37,7 @@ class FaultProxy:
         self.delay = 0.0
         self.transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.requests = 0
-        self.on_request: Callable[[], None] | None = None
+        self.on_request: Callable[[str], None] | None = None  # gets path and body; may block
         self._server: ThreadingHTTPServer | None = None
         self._session = requests.Session()
         self._lock = threading.Lock()
@@ -75,7 +75,7 @@ class FaultProxy:
         with self._lock:
             self.requests += 1
         if self.on_request:
-            self.on_request()
+            self.on_request(h.path + "&" + (body or b"").decode("utf-8", "replace"))
         if self.mode == "500":
             return _send(h, 500, b"<html><body>Internal Server Error</body></html>",
                          "text/html")

@@ -5,6 +5,7 @@ one database (the polling lease).
 """
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -78,17 +79,26 @@ def test_status_exit_code_and_sigterm_finishes_the_current_poll(tmp_path, local_
     never = bot.cli("status")
     assert never.code == 1 and "never polled successfully" in never.out  # exit 1: stale
     run = BotProcess(settings)
+    held, go_on = threading.Event(), threading.Event()
+
+    def hold(request: str) -> None:  # a poll waits at the proxy before it reads recent changes
+        if "list=recentchanges" in request and not held.is_set():
+            held.set()
+            go_on.wait(60)
+
     try:
         wait_for(lambda: "polled" in run.output, 60, "the first poll")
+        proxy.on_request = hold
+        assert held.wait(30)  # a poll is running; the bot sends nothing else meanwhile
         revid = a.edit(f"User talk:{bob}", "just before the shutdown")
-        time.sleep(1.5)  # any poll already running ends before the slow one starts
-        in_poll = threading.Event()
-        proxy.on_request = in_poll.set
-        proxy.delay = 1.0
-        assert in_poll.wait(10)
+        assert revids(bot) == []  # so only the held poll can read the edit
         before = run.output.count("polled")
-        code = run.terminate()
+        run.proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: "stopping" in run.output, 30, "SIGTERM to be handled")
+        go_on.set()
+        code = run.proc.wait(timeout=60)
     finally:
+        go_on.set()
         run.cleanup()
     log = run.output
     assert code == 0, log
@@ -107,7 +117,8 @@ def test_two_processes_one_polls_the_other_takes_over_when_it_dies(tmp_path, loc
                                                                   proxy):
     (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
     bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
-    settings = write_settings(bot, proxy.api_url)
+    # 10 s: the first process's lease must not lapse while it lives, even on a slow machine
+    settings = write_settings(bot, proxy.api_url, lease_seconds=10)
     first = BotProcess(settings)
     second = None
     try:
@@ -121,7 +132,8 @@ def test_two_processes_one_polls_the_other_takes_over_when_it_dies(tmp_path, loc
         assert "polled" not in second.output  # it waited: only one process polls the wiki
         first.kill9()
         later = a.edit(f"User talk:{bob}", "seen by the second process after the first died")
-        wait_for(lambda: "took over the polling lease" in second.output, 30, "the takeover")
+        wait_for(lambda: "took over the polling lease" in second.output, 40,
+                 "the takeover (the lease expires 10 s after the last renewal)")
         wait_for(lambda: revids(bot) == sorted([revid, later]), 20, "the second's poll")
         assert second.terminate() == 0
     finally:
