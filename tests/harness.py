@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -55,14 +56,15 @@ class Bot:
         self.write()
 
     def write(self) -> None:
+        """Atomically: a running bot re-reads the bans file, and a half-written (say, empty)
+        file would be a valid version of its own."""
         db = self.db_url or "sqlite:///bot.sqlite3"
-        (self.folder / "settings.toml").write_text(
-            f'[database]\nurl = "{db}"\n[bans]\nfile = "bans.toml"\n'
-            f'[bot]\ncontact = "test@example.org"\n'
-            f'[[wikis]]\nname = "{self.wiki.name}"\napi = "{self.wiki.api_url}"\n'
-            f"poll_seconds = 2\nmax_retries = 1\nretry_wait = 1\n", encoding="utf-8")
-        (self.folder / "bans.toml").write_text(
-            "\n".join(_ban_toml(b) for b in self.bans), encoding="utf-8")
+        _write_atomic(self.folder / "settings.toml",
+                      f'[database]\nurl = "{db}"\n[bans]\nfile = "bans.toml"\n'
+                      f'[bot]\ncontact = "test@example.org"\n'
+                      f'[[wikis]]\nname = "{self.wiki.name}"\napi = "{self.wiki.api_url}"\n'
+                      f"poll_seconds = 2\nmax_retries = 1\nretry_wait = 1\n")
+        _write_atomic(self.folder / "bans.toml", "\n".join(_ban_toml(b) for b in self.bans))
 
     def add_ban(self, **ban) -> None:
         self.bans.append(ban)
@@ -83,6 +85,14 @@ class Bot:
         outcome = self.cli("queue", "list", "--format", "json", *filters)
         assert outcome.code == 0, outcome.err
         return outcome.json()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """A temporary file in the same folder, then renamed over `path` (readers see the old
+    file or the new one, never a truncated one)."""
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
 
 
 def _value(v) -> str:
