@@ -162,9 +162,10 @@ def test_decide_needs_csrf_and_is_audited(review_env):
 def test_timeline_of_two_users(review_env):
     client = signed_in(review_env)
     csrf = csrf_of(client.get("/timeline").get_data(as_text=True))
-    today = review_env.clock().strftime("%Y-%m-%d")
+    today = review_env.clock()  # the fixture's edits were made earlier, maybe before midnight
     form = {"csrf": csrf, "wiki": "testwiki", "first": review_env.alice,
-            "second": review_env.bob, "start": today, "end": today}
+            "second": review_env.bob, "start": (today - timedelta(days=1)).strftime("%Y-%m-%d"),
+            "end": today.strftime("%Y-%m-%d")}
     html = client.post("/timeline", data=form).get_data(as_text=True)
     assert "Talk:Common ground" in html and "Alice&#39;s reply" in html
     assert re.search(r'class="gap">\d+ (s|min)', html)
