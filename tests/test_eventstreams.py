@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -113,3 +115,30 @@ def test_two_wikis_with_one_stream_wiki_is_an_error(tmp_path):
     path.write_text(wiki.format("a") + wiki.format("b"), encoding="utf-8")
     with pytest.raises(ConfigError, match="wiki b: key 'stream_wiki': another wiki has the same"):
         load_settings(path)
+
+
+def test_close_from_another_thread_ends_a_read_on_a_quiet_stream_at_once():
+    """SIGTERM closes the client from the main thread while the reader waits for data: the
+    read must end then, not when the read timeout (here 60 s) runs out."""
+    with StreamServer() as server:
+        client = StreamClient(server.url, timeout=60)
+        started, read = threading.Event(), []
+
+        def reader():
+            started.set()
+            read.extend(client.read(None))
+
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        assert started.wait(10)
+        server.wait_connections(1)
+        deadline = time.monotonic() + 30
+        while getattr(client._source, "_response", None) is None:  # connected
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)  # the reader is blocked in its read now (nothing to send)
+        closed_at = time.monotonic()
+        client.close()
+        thread.join(30)
+        assert not thread.is_alive() and read == []
+        assert time.monotonic() - closed_at < 20  # far from the 60 s timeout

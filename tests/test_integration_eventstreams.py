@@ -25,15 +25,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def settings(folder: Path, api: str, url: str) -> Path:
-    """The read timeout ends an idle read (the stand-in sends nothing while idle): SIGTERM waits
-    for it, so it stays well under stop_bot's 60 s, yet long enough that a slow machine's pause
-    between events rarely causes a reconnection (the test counts connections anyway)."""
+    """A long read timeout: an idle read (the stand-in sends nothing while idle) would end and
+    reconnect, which the tests must not depend on (they count connections anyway). SIGTERM
+    does not wait for it: closing the client shuts the socket down."""
     wikis = "".join(f'[[wikis]]\nname = "{n}"\napi = "{api}"\nstream_wiki = "{n}wiki"\n'
                     f"max_retries = 1\nretry_wait = 1\n" for n in ("wa", "wb"))
     path = folder / "settings.toml"
     path.write_text(f'[database]\nurl = "sqlite:///bot.sqlite3"\n[bans]\nfile = "bans.toml"\n'
                     f'[streams]\nsource = "eventstreams"\neventstreams_url = "{url}"\n'
-                    f"timeout_seconds = 15\nbatch_seconds = 0.2\nreconnect_seconds = 0.2\n"
+                    f"timeout_seconds = 60\nbatch_seconds = 0.2\nreconnect_seconds = 0.2\n"
                     + wikis, encoding="utf-8")
     return path
 
@@ -143,7 +143,7 @@ def test_run_once_reads_the_stream_until_idle_and_resumes(tmp_path, local_wiki):
     a.edit(f"User talk:{bob}", "Hello Bob", "hi")
     with StreamServer() as server:
         config = settings(bot.folder, local_wiki.api_url, server.url)
-        config.write_text(config.read_text().replace("timeout_seconds = 15",
+        config.write_text(config.read_text().replace("timeout_seconds = 60",
                                                      "timeout_seconds = 1"))
         server.add(newest(local_wiki.api_url, alice, "wawiki"), "not json")
         first = bot.cli("run", "--once")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping
@@ -153,10 +154,24 @@ class StreamClient:
         """End the current connection (also from another thread, to stop a blocked read)."""
         source, self._source = self._source, None
         if source is not None:
+            _wake(getattr(source, "_response", None))
             try:
                 source.close()
             except Exception:  # closing a broken connection may fail: it is closed either way
                 log.debug("eventstreams: error while closing", exc_info=True)
+
+
+def _wake(response: requests.Response | None) -> None:
+    """Shut the connection's socket down, so that a read blocked in another thread returns at
+    once: closing the response alone leaves it waiting until `timeout` (60 s by default) on a
+    quiet stream. Best effort: the socket sits in http.client's private attributes."""
+    fp = getattr(getattr(getattr(response, "raw", None), "_fp", None), "fp", None)
+    sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # already closed or never connected
+            pass
 
 
 def _lines(response: requests.Response | None) -> Iterator[bytes]:
