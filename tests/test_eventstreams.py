@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from requests_sse import EventSource
 
 from bot.errors import WikiError
 from bot.wiki.eventstreams import Routes, StreamClient, StreamRef, event_from_stream, rc_id
@@ -142,3 +143,20 @@ def test_close_from_another_thread_ends_a_read_on_a_quiet_stream_at_once():
         thread.join(30)
         assert not thread.is_alive() and read == []
         assert time.monotonic() - closed_at < 20  # far from the 60 s timeout
+
+
+def test_close_while_connecting_reads_nothing(monkeypatch):
+    """SIGTERM between the start of a connection and its answer: nothing is read after it."""
+    with StreamServer() as server:
+        server.add(*RECORDED[:2])
+        client = StreamClient(server.url, timeout=60)
+        connect = EventSource.connect
+
+        def closed_meanwhile(self, retry=0):
+            client.close()  # what the signal handler's thread does
+            return connect(self, retry)
+
+        monkeypatch.setattr(EventSource, "connect", closed_meanwhile)
+        started = time.monotonic()
+        assert list(client.read(None)) == []
+        assert time.monotonic() - started < 20  # not after the 60 s read timeout

@@ -142,6 +142,10 @@ class StreamClient:
                 _Closed) as exc:
             raise WikiError(f"eventstreams: cannot connect to {self.url}: "
                             f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        if self._source is not source:  # closed (SIGTERM) while connecting: no read
+            _wake(source._response)  # noqa: SLF001
+            source.close()
+            return
         # requests-sse reads with iter_lines(chunk_size=512), which holds a quiet stream's
         # events back until 512 bytes arrive: read what is there instead (low latency).
         source._data_generator = _lines(source._response)  # noqa: SLF001
