@@ -3,6 +3,7 @@
 A writer thread makes a few hundred edits on the real wiki (breaches and innocent edits mixed)
 while the bot is started and killed with SIGKILL at random moments at least 20 times. A last
 run then catches up. The queue must hold exactly the expected breaches: none lost, none twice.
+On SQLite, PostgreSQL and MariaDB (a killed client's open transaction is the server's to undo).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from tests.botprocess import BotProcess, wait_for, write_settings
 from tests.harness import Bot, ban, people
+from tests.storage_fixtures import _server_database, selected_backends
 
 pytestmark = pytest.mark.wiki
 EDITS = 300
@@ -30,12 +32,23 @@ def _script(seed: int, users: dict) -> list[tuple[str, str, bool]]:
     return [rng.choice(choices) for _ in range(EDITS)]
 
 
-def test_kill_minus_9_at_random_points_loses_nothing_and_doubles_nothing(tmp_path, local_wiki):
+@pytest.fixture(params=selected_backends())
+def database(request):
+    """"" (the harness's SQLite file) or a fresh database on the PostgreSQL or MariaDB server."""
+    if request.param == "sqlite":
+        yield ""
+    else:
+        yield from _server_database(request.param)
+
+
+def test_kill_minus_9_at_random_points_loses_nothing_and_doubles_nothing(tmp_path, local_wiki,
+                                                                        database):
     seed = int(time.time())
     print(f"kill -9 test seed {seed}")
     (alice, a), (bob, b), (carol, c) = people(local_wiki, "Alice", "Bob", "Carol")
     clients = {alice: a, bob: b, carol: c}
-    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob, two_way=True)])
+    bot = Bot(tmp_path / "bot", local_wiki, db_url=database,
+              bans=[ban(alice, bob, two_way=True)])
     settings = write_settings(bot, local_wiki.api_url, lease_seconds=2)
     script = _script(seed, {"alice": alice, "bob": bob, "carol": carol})
     expected: list[int] = []
