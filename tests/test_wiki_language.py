@@ -99,3 +99,23 @@ def test_zone_labels():
     assert language.zone_labels("Nowhere/Atlantis", 0) == {"UTC": 0}
     assert language.zone_labels("Nowhere/Atlantis", 180) == {}
     assert language.zone_labels("../../etc/passwd", 0) == {"UTC": 0}
+
+
+@pytest.mark.parametrize("odd", [
+    {"parse": ["not", "an", "object"]}, {"query": "nothing"}, {"query": {"general": 5}},
+    {"query": {"general": {"timeoffset": "soon", "timezone": "Nowhere/Atlantis"}}},
+    {"query": {"allmessages": {"name": "january"}}},
+])
+def test_odd_answers_leave_the_english_format_with_a_warning(odd, caplog):
+    normal = answers("27 novembre 2026 à 22:30 (CET)")
+
+    def call(params):
+        answer = normal(params)
+        for key in odd:
+            if key in answer:
+                return {**answer, **odd, "curtimestamp": answer.get("curtimestamp")}
+        return answer
+
+    with caplog.at_level(logging.WARNING):
+        assert language.learn_timestamps(call, "w") is ENGLISH  # never an exception
+    assert "wiki w: signature timestamps like" in caplog.text

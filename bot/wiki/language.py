@@ -31,10 +31,13 @@ Call = Callable[[dict[str, Any]], dict[str, Any]]
 
 def learn_timestamps(call: Call, wiki: str) -> TimestampFormat:
     """The wiki's signature timestamp format (`call` makes one API request)."""
-    general = (call({"action": "query", "meta": "siteinfo", "siprop": "general"})
-               .get("query") or {}).get("general") or {}
+    general = _part(_part(call({"action": "query", "meta": "siteinfo", "siprop": "general"}),
+                          "query"), "general")
     lang, zone_name = str(general.get("lang") or "en"), str(general.get("timezone") or "UTC")
-    offset = int(general.get("timeoffset") or 0)
+    try:
+        offset = int(general.get("timeoffset") or 0)
+    except (TypeError, ValueError):  # a strange answer: the zone's name still gives it
+        offset = 0
     zones = zone_labels(zone_name, offset)
     messages = _messages(call, lang, [f"timezone-{abbr.lower()}" for abbr in zones])
     labels = {messages.get(f"timezone-{abbr.lower()}") or abbr: minutes
@@ -89,7 +92,13 @@ def _sample(call: Call, wiki: str) -> tuple[str, datetime]:
     except ValueError:
         raise WikiError(f"wiki {wiki}: action=parse answered without a valid curtimestamp") \
             from None
-    return str((answer.get("parse") or {}).get("text") or ""), now
+    return str(_part(answer, "parse").get("text") or ""), now
+
+
+def _part(answer: Any, key: str) -> dict[str, Any]:
+    """answer[key] when it is an object, else {} (an odd answer is a sample not understood)."""
+    value = answer.get(key) if isinstance(answer, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def _messages(call: Call, lang: str, extra: list[str]) -> dict[str, str]:
@@ -98,7 +107,8 @@ def _messages(call: Call, lang: str, extra: list[str]) -> dict[str, str]:
     for i in range(0, len(keys), 50):
         answer = call({"action": "query", "meta": "allmessages", "amlang": lang,
                        "ammessages": "|".join(keys[i:i + 50])})
-        for m in (answer.get("query") or {}).get("allmessages") or ():
+        found = _part(answer, "query").get("allmessages")
+        for m in found if isinstance(found, list) else ():
             if isinstance(m, dict) and not m.get("missing") and m.get("name"):
                 out[str(m["name"])] = str(m.get("content", m.get("*", "")))
     return out
