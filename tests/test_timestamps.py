@@ -92,3 +92,12 @@ def test_signatures_on_a_french_wiki():
         ("Léa", datetime(2026, 11, 27, 21, 30, tzinfo=timezone.utc)),
         ("Marc", datetime(2026, 11, 28, 7, 5, tzinfo=timezone.utc))]
     assert find_signatures(text, SiteInfo()) == []  # the English format does not see them
+
+
+def test_the_samples_own_label_counts_with_the_offset_given():
+    sample, when = "27 novembre 2026 à 22:30 (MSK)", datetime(2026, 11, 27, 22, 30)
+    assert learn(sample, when, names("fr"), {"CET": 60}) is None  # unknown, no offset
+    fmt = learn(sample, when, names("fr"), {"CET": 60}, offset=180)
+    match = fmt.regex.search(sample)
+    assert fmt.parse(match) == datetime(2026, 11, 27, 19, 30, tzinfo=timezone.utc)
+    assert fmt.regex.search("1 mai 2026 à 10:00 (CET)")  # the known labels stay

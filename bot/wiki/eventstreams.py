@@ -143,8 +143,7 @@ class StreamClient:
             raise WikiError(f"eventstreams: cannot connect to {self.url}: "
                             f"{type(exc).__name__}: {str(exc)[:200]}") from None
         if self._source is not source:  # closed (SIGTERM) while connecting: no read
-            _wake(source._response)  # noqa: SLF001
-            source.close()
+            _shut(source)
             return
         # requests-sse reads with iter_lines(chunk_size=512), which holds a quiet stream's
         # events back until 512 bytes arrive: read what is there instead (low latency).
@@ -158,11 +157,15 @@ class StreamClient:
         """End the current connection (also from another thread, to stop a blocked read)."""
         source, self._source = self._source, None
         if source is not None:
-            _wake(getattr(source, "_response", None))
-            try:
-                source.close()
-            except Exception:  # closing a broken connection may fail: it is closed either way
-                log.debug("eventstreams: error while closing", exc_info=True)
+            _shut(source)
+
+
+def _shut(source: EventSource) -> None:
+    _wake(getattr(source, "_response", None))
+    try:
+        source.close()
+    except Exception:  # closing a broken connection may fail: it is closed either way
+        log.debug("eventstreams: error while closing", exc_info=True)
 
 
 def _wake(response: requests.Response | None) -> None:

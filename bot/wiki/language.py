@@ -49,8 +49,7 @@ def learn_timestamps(call: Call, wiki: str) -> TimestampFormat:
     for _ in range(2):  # a sample written across a minute boundary is read again, once
         sample, now = _sample(call, wiki)
         local, minutes = _local(now, zone_name, offset)
-        label = sample.rstrip()[:-1].rpartition("(")[2] if sample.rstrip().endswith(")") else ""
-        found = learn(sample, local, names, {**labels, **({label: minutes} if label else {})})
+        found = learn(sample, local, names, labels, minutes)
         if found is not None:
             return found
     log.warning("wiki %s: signature timestamps like %r (language %s) are not understood; "

@@ -68,11 +68,10 @@ class TimestampFormat:
         if month is None or offset is None:
             return None
         try:
-            local = datetime(int(match["y"]), month, int(match["d"]), int(match["H"]),
-                             int(match["M"]))
+            return _utc(datetime(int(match["y"]), month, int(match["d"]), int(match["H"]),
+                                 int(match["M"])), offset)
         except ValueError:
             return None
-        return (local - timedelta(minutes=offset)).replace(tzinfo=timezone.utc)
 
 
 ENGLISH = TimestampFormat(ENGLISH_PATTERN,
@@ -89,18 +88,22 @@ class LocalNames:
     weekdays: tuple[tuple[str, ...], ...] = ()
 
 
-def learn(sample: str, when: datetime, names: LocalNames,
-          zones: Mapping[str, int]) -> TimestampFormat | None:
+def learn(sample: str, when: datetime, names: LocalNames, zones: Mapping[str, int],
+          offset: int | None = None) -> TimestampFormat | None:
     """The format of `sample`, a signature timestamp such as `27 novembre 2026 à 22:30 (CET)`
     that the wiki wrote at local time `when` (naive). `zones` maps the time zone's labels to
-    their UTC offsets in minutes. None when the sample cannot be explained.
+    their UTC offsets in minutes; the sample's own label, when not among them, counts with
+    `offset` (the offset of `when`), if given. None when the sample cannot be explained.
 
     English UTC wikis get `ENGLISH`, which also reads the shapes of hand-written signatures."""
     found = re.fullmatch(r"\s*(?P<date>.*?\S)\s*\((?P<tz>[^()]+)\)\s*", sample, re.DOTALL)
+    if found and found["tz"] not in zones and offset is not None:
+        zones = {**zones, found["tz"]: offset}
     if not found or len(names.months) != 12 or found["tz"] not in zones:
         return None
+    expected = _utc(when, zones[found["tz"]])
     english = ENGLISH.regex.fullmatch(sample.strip())
-    if english and ENGLISH.parse(english) == _utc(when, zones[found["tz"]]):
+    if english and ENGLISH.parse(english) == expected:
         return ENGLISH
     parts = _parts(found["date"], when, names)
     if parts is None:
@@ -113,7 +116,7 @@ def learn(sample: str, when: datetime, names: LocalNames,
         check = result.regex.fullmatch(sample.strip())
     except re.error:
         return None
-    if check is None or result.parse(check) != _utc(when, zones[found["tz"]]):
+    if check is None or result.parse(check) != expected:
         return None
     return result
 
