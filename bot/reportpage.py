@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import mwparserfromhell
 from mwparserfromhell.nodes import ExternalLink, Heading, Template, Text, Wikilink
+from mwparserfromhell.wikicode import Wikicode
 
 from detectors.model import Revision
 
@@ -124,30 +125,46 @@ class _Collector:
             self.unclear.append(url)
         return True
 
-    def value(self, value: str) -> None:
-        """A template parameter: a bare number, a link, a URL or a Special:Diff title."""
-        value = value.strip()
-        if value.isdigit():
-            self.revids.append(int(value))
-        elif value:
-            before = len(self.revids) + len(self.foreign) + len(self.unclear)
-            self.text(value)
-            if before == len(self.revids) + len(self.foreign) + len(self.unclear):
-                self.unclear.append(value)
-
     def text(self, text: str) -> None:
-        code = mwparserfromhell.parse(text)
-        for node in code.ifilter(recursive=True):
+        self.walk(mwparserfromhell.parse(text))
+
+    def walk(self, code: Wikicode) -> None:
+        """One pass over the tree: every node is visited once, however deep the nesting.
+
+        (Re-parsing a template's values while also visiting their nodes cost 2^depth: a
+        section of 26 nested `{{IBAN report|diff=` never finished.)
+        """
+        for node in code.nodes:
             if isinstance(node, Template) and _template_name(node) == TEMPLATE:
-                for param in node.params:
-                    if re.fullmatch(r"diff\d*", str(param.name).strip()):
-                        self.value(str(param.value))
-            elif isinstance(node, Wikilink):
+                self._report_template(node)
+                continue
+            if isinstance(node, Wikilink):
                 self.title(str(node.title), str(node))
             elif isinstance(node, ExternalLink):
                 self.url(str(node.url))
             elif isinstance(node, Text):
                 self._plain(str(node))
+            for child in node.__children__():
+                self.walk(child)
+
+    def _report_template(self, node: Template) -> None:
+        self.walk(node.name)
+        for param in node.params:
+            if re.fullmatch(r"diff\d*", str(param.name).strip()):
+                self._value(param.value)
+            else:
+                self.walk(param.value)
+
+    def _value(self, value: Wikicode) -> None:
+        """A `diff` parameter: a bare number, a link, a URL or a Special:Diff title."""
+        raw = str(value).strip()
+        if raw.isdigit():
+            self.revids.append(int(raw))
+        elif raw:
+            before = len(self.revids) + len(self.foreign) + len(self.unclear)
+            self.walk(value)
+            if before == len(self.revids) + len(self.foreign) + len(self.unclear):
+                self.unclear.append(raw)
 
     def _plain(self, text: str) -> None:
         names = "|".join(re.escape(a) for a in self.diff_aliases + self.perma_aliases)
@@ -165,6 +182,16 @@ def extract_diffs(text: str, host: str, diff_aliases: Sequence[str] = ("Diff",),
     collector = _Collector(host, diff_aliases, permalink_aliases)
     collector.text(strip_receipts(text))
     return collector.result()
+
+
+def read_reports(text: str, host: str, diff_aliases: Sequence[str], max_chars: int
+                 ) -> list[tuple[Section, Diffs]]:
+    """The page's sections, each with the diffs it links to. A section over `max_chars` is
+    not parsed at all (it is rejected for its size), so parsing costs at most the page once
+    plus `max_chars` per section."""
+    return [(section, Diffs() if len(section.text) > max_chars
+             else extract_diffs(section.text, host, diff_aliases))
+            for section in split_sections(text)]
 
 
 def template_comment(text: str) -> str:

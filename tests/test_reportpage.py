@@ -33,6 +33,22 @@ def test_extract_diffs(text, revids, foreign, unclear):
     assert (found.revids, found.foreign, found.unclear) == (revids, foreign, unclear)
 
 
+@pytest.mark.parametrize("depth", [2, 8, 30])
+def test_nested_report_templates_are_read_in_one_pass(depth, monkeypatch):
+    """Nested `{{IBAN report|diff=` cost 2^depth parses (depth 26 never finished): now one parse
+    and one visit per node, whatever the nesting (a count, not a timing)."""
+    text = "{{IBAN report|diff=" * depth + "[[Special:Diff/7]]" + "}}" * depth
+    parses, visits = [], []
+    real_parse, real_walk = rp.mwparserfromhell.parse, getattr(rp._Collector, "walk", None)
+    monkeypatch.setattr(rp.mwparserfromhell, "parse", lambda t: parses.append(t) or real_parse(t))
+    monkeypatch.setattr(rp._Collector, "walk", lambda self, code: visits.append(1)
+                        or real_walk(self, code), raising=False)
+    found = rp.extract_diffs(text, HOST)
+    assert len(parses) == 1
+    assert found.revids == (7,)
+    assert len(visits) <= 4 * depth + 4
+
+
 def test_template_comment():
     assert rp.template_comment("{{IBAN report|diff=1|comment= look here }}") == "look here"
 
