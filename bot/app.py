@@ -123,6 +123,13 @@ class App:
             f"{self.settings.operations.analysis_memory_mb} MB; check it by hand",
             self.now(), restriction.ban.id)
 
+    def _warn_once(self, wiki: str, kind: str, message: str) -> None:
+        """A staff warning, unless the same one is already waiting for staff."""
+        ledger = Ledger(self.store)
+        if not any(w.wiki == wiki and w.kind == kind and w.message == message
+                   for w in ledger.warnings()):
+            ledger.add_warning(wiki, kind, message, self.now())
+
     # -- community reports (bot.reports) -------------------------------------------------
     def report_intake(self, wiki: str) -> ReportIntake:
         return ReportIntake(self.settings.wiki(wiki), self.gateways[wiki], self.pipeline(wiki),
@@ -132,7 +139,10 @@ class App:
         """One pass over the wiki's report page; None when it has no `report_page`."""
         if not self.settings.wiki(wiki).report_page:
             return None
-        result = ReportPage(self.report_intake(wiki), self.now).process()
+        ops = self.settings.operations
+        result = ReportPage(self.report_intake(wiki), self.now,
+                            Guard(ops.analysis_seconds, ops.analysis_memory_mb),
+                            lambda message: self._warn_once(wiki, "unanalysed", message)).process()
         log.info("wiki %s: report page: %d report(s) read, %d acknowledged", wiki,
                  result.reports, result.acknowledged)
         return result

@@ -14,12 +14,13 @@ import multiprocessing
 import os
 import resource
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from detectors.base import Context, Detector
 from detectors.model import Event, Finding
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,20 @@ class Guard:
     def run(self, detectors: Sequence[Detector], event: Event, context: Context
             ) -> list[Finding] | None:
         """Every detector's findings, or None when the bound stopped the analysis."""
-        if input_size(context) <= self.in_process_bytes or not _can_fork():
-            return run_all(detectors, event, context)
-        return self._in_child(detectors, event, context)
+        return self.call(run_all, (detectors, event, context), input_size(context))
 
-    def _in_child(self, detectors: Sequence[Detector], event: Event, context: Context
-                  ) -> list[Finding] | None:
+    def call(self, function: Callable[..., T], args: tuple[Any, ...], size: int) -> T | None:
+        """function(*args), in a bounded child when `size` (bytes of input) is large; None
+        when the bound stopped it. `function` must be pure: the child's effects are lost."""
+        if size <= self.in_process_bytes or not _can_fork():
+            return function(*args)
+        return self._in_child(function, args)
+
+    def _in_child(self, function: Callable[..., T], args: tuple[Any, ...]) -> T | None:
         ctx = multiprocessing.get_context("fork")
         receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child, args=(send, detectors, event, context,
-                                                 self.memory_mb), daemon=True)
+        child = ctx.Process(target=_child, args=(send, function, args, self.memory_mb),
+                            daemon=True)
         child.start()
         send.close()
         try:
@@ -78,12 +83,12 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _child(send, detectors, event, context, memory_mb: int) -> None:  # pragma: no cover
-    """In the forked child: limit memory, analyse, send the findings back, exit at once."""
+def _child(send, function, args, memory_mb: int) -> None:  # pragma: no cover
+    """In the forked child: limit memory, run, send the result back, exit at once."""
     try:
         limit = _current_vm_bytes() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        send.send(run_all(detectors, event, context))
+        send.send(function(*args))
     except BaseException:  # noqa: BLE001 (out of memory or any failure: the parent sees EOF)
         pass
     finally:

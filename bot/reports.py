@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from bot import reportpage as rp
 from bot.errors import EditConflict
+from bot.guard import Guard
 from bot.settings import WikiSettings
 from bot.storage import NewReport, Report, ReportStore
 from bot.wiki import WikiGateway
@@ -52,6 +53,7 @@ class Submission:
     section: str = ""
     added_revid: int = 0
     diffs: tuple[int, ...] = ()  # staff: given on the command line
+    links: rp.Diffs | None = None  # wiki: read from the section (bot.reportpage.read_reports)
 
 
 def new_reference() -> str:
@@ -73,7 +75,7 @@ class ReportIntake:
             return existing  # unchanged, or decided and purged long ago: never taken in again
         reference = existing.reference if existing else new_reference()
         diffs = self._diffs(sub)
-        problems = self._rejection(sub, diffs)
+        problems = self._unreadable(sub) or self._rejection(sub, diffs)
         detections: list[Detection] = []
         used: list[int] = []
         if not problems:
@@ -98,17 +100,30 @@ class ReportIntake:
     def _diffs(self, sub: Submission) -> rp.Diffs:
         if sub.origin == "staff":
             return rp.Diffs(tuple(dict.fromkeys(sub.diffs)))
-        site = self.gateway.site_info()
-        return rp.extract_diffs(sub.text, self.host, site.special_aliases.get("Diff", ("Diff",)))
+        if sub.links is not None:
+            return sub.links
+        if self._unreadable(sub):
+            return rp.Diffs()  # never parse what is rejected anyway
+        return rp.extract_diffs(sub.text, self.host, self.diff_aliases())
+
+    def diff_aliases(self) -> tuple[str, ...]:
+        return tuple(self.gateway.site_info().special_aliases.get("Diff", ("Diff",)))
+
+    @staticmethod
+    def _unreadable(sub: Submission) -> list[str]:
+        """The checks made before any parsing (empty: none failed)."""
+        if sub.origin == "staff":
+            return []
+        if not sub.reporter.name:
+            return ["the account that posted it could not be determined"]
+        if len(sub.text) > MAX_CHARS:
+            return [f"it is longer than {MAX_CHARS} characters"]
+        return []
 
     def _rejection(self, sub: Submission, diffs: rp.Diffs) -> list[str]:
         """What makes the whole report unusable, in neutral words (empty: nothing)."""
         if sub.origin == "staff":
             return [] if diffs.revids else ["no diff given"]
-        if not sub.reporter.name:
-            return ["the account that posted it could not be determined"]
-        if len(sub.text) > MAX_CHARS:
-            return [f"it is longer than {MAX_CHARS} characters"]
         if not (diffs.revids or diffs.foreign or diffs.unclear):
             return ["it links to no diff (use the IBAN report template or a Special:Diff link)"]
         if len(diffs.revids) > MAX_DIFFS:
@@ -167,15 +182,19 @@ class PageResult:
 class ReportPage:
     """One pass over a wiki's report page: queue every section, then acknowledge them."""
 
-    def __init__(self, intake: ReportIntake, now: Callable[[], datetime]):
+    def __init__(self, intake: ReportIntake, now: Callable[[], datetime],
+                 guard: Guard | None = None,
+                 on_unreadable: Callable[[str], None] | None = None):
         self.intake, self.now = intake, now
         self.wiki, self.gateway = intake.wiki, intake.gateway
+        self.guard = guard or Guard()
+        self.on_unreadable = on_unreadable
 
     def process(self) -> PageResult:
         result = PageResult(self.wiki.name)
         for _ in range(ATTEMPTS):
             snapshot = wiki_reports.read_page(self.gateway, self.wiki.report_page or "")
-            sections = rp.split_sections(snapshot.text) if snapshot.exists else []
+            sections = self._read(snapshot) if snapshot.exists else []
             if not sections:
                 return result
             done = self._receive(snapshot, sections)
@@ -195,19 +214,35 @@ class ReportPage:
                     self.wiki.name, result.conflicts)
         return result
 
-    def _receive(self, snapshot: wiki_reports.PageSnapshot, sections: list[rp.Section]
-                 ) -> list[tuple[rp.Section, Report]]:
+    def _read(self, snapshot: wiki_reports.PageSnapshot) -> list[tuple[rp.Section, rp.Diffs]]:
+        """Sections and their diffs, parsed under the analysis bounds (bot.guard): a page
+        that cannot be read within them is left alone and staff are told."""
+        args = (snapshot.text, self.intake.host, self.intake.diff_aliases(), MAX_CHARS)
+        parsed = self.guard.call(rp.read_reports, args, len(snapshot.text.encode("utf-8")))
+        if parsed is None:
+            message = (f"the report page [[{snapshot.title}]] (revision {snapshot.revid}) could "
+                       f"not be read within {self.guard.seconds:g} s / {self.guard.memory_mb} "
+                       "MB; no report on it is taken in until it changes; check it by hand")
+            log.warning("wiki %s: the report page could not be read within the analysis bounds "
+                        "(staff warning recorded)", self.wiki.name)
+            if self.on_unreadable is not None:
+                self.on_unreadable(message)
+            return []
+        return parsed
+
+    def _receive(self, snapshot: wiki_reports.PageSnapshot,
+                 parsed: list[tuple[rp.Section, rp.Diffs]]) -> list[tuple[rp.Section, Report]]:
         history = self.gateway.history(snapshot.title, snapshot.revid, HISTORY, with_text=True)
-        adders = rp.attribute(sections, history)
+        adders = rp.attribute([section for section, _ in parsed], history)
         done = []
-        for section in sections:
+        for section, links in parsed:
             adder = adders.get(section.key)
             reporter = adder.user if adder else UserRef(0, "")
             revid = adder.revid if adder else 0
             sub = Submission(
                 wiki=self.wiki.name, origin="wiki", reporter=reporter, text=section.text,
                 fingerprint=rp.fingerprint(self.wiki.name, snapshot.title, revid, section),
-                page=snapshot.title, section=section.heading, added_revid=revid)
+                page=snapshot.title, section=section.heading, added_revid=revid, links=links)
             done.append((section, self.intake.submit(sub)))
         return done
 

@@ -73,3 +73,16 @@ def test_stopped_analysis_becomes_a_staff_warning(tmp_path, local_wiki):
     (warning,) = Ledger(app.store).warnings()
     assert warning.kind == "unanalysed" and "check it by hand" in warning.message
     assert app.store.list_items() == []
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def test_call_bounds_any_pure_function():
+    """Report-page parsing runs through the same bound as the detectors (bot.reports)."""
+    guard = Guard(seconds=1, in_process_bytes=10)
+    assert guard.call(len, ("abc",), 5) == 3      # small: in this process
+    assert guard.call(len, ("abc",), 100) == 3    # large: in a child, result sent back
+    assert guard.call(_spin, (), 100) is None      # stopped at the bound

@@ -269,3 +269,53 @@ def test_a_purged_report_still_on_the_page_is_not_taken_in_again(setup, local_wi
     assert report["purged_at"] and report["text"] == "" and report["reporter"] == ""
     shown = bot.cli("report", "show", report["reference"]).out
     assert "purged:" in shown and "is a breach" not in shown
+
+
+def test_nested_report_templates_neither_stall_nor_block_later_reports(setup, local_wiki):
+    """Security issue, finding 1: a section of 30 nested `{{IBAN report|diff=` (429 characters
+    at depth 20 took 54 s; depth 26 never ended and blocked every later report) is read in one
+    pass; the report after it is queued and both are acknowledged in the same run."""
+    bot, page, run, sysop, _ = setup
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot.add_ban(**ban(alice, bob))
+    rev_a = a.edit(f"User talk:{bob}", "hello Bob")
+    sysop.edit(run, "yes")
+    _, m = reporter(local_wiki, "Mallory", edits=3)
+    _, r = reporter(local_wiki, "Rita", edits=3)
+    post(m, page, "Nested", "{{IBAN report|diff=" * 30 + "1" + "}}" * 30)
+    post(r, page, "After it", f"[[Special:Diff/{rev_a}]]")
+    bot.run_once()
+    lines = receipts(sysop.page_text(page))
+    assert len(lines) == 2
+    assert "could not be processed" not in lines[1]
+    assert rev_a in [i["revid"] for i in bot.queue()]
+    reports = bot.cli("report", "list", "--format", "json").json()
+    assert sorted(x["section"] for x in reports) == ["After it", "Nested"]
+    assert all(x["acknowledged_at"] for x in reports)
+
+
+def test_a_report_page_that_cannot_be_read_in_bounds_is_left_alone_and_staff_told(
+        setup, local_wiki, monkeypatch):
+    """The whole intake pass is under the analysis bounds: a page whose parsing runs away is
+    not edited, nothing is taken in, one staff warning (not one per pass) says so."""
+    bot, page, run, sysop, _ = setup
+    bot.extra += "\n[operations]\nanalysis_seconds = 1\n"
+    bot.write()
+    sysop.edit(run, "yes")
+    _, r = reporter(local_wiki, "Rita", edits=3)
+    post(r, page, "Big", "[[Special:Diff/1]] " + "x" * 300_000)
+    from bot import reportpage
+
+    def runaway(*_args):
+        while True:
+            pass
+
+    monkeypatch.setattr(reportpage, "read_reports", runaway)
+    before = sysop.revisions(page, limit=1)[0]["revid"]
+    bot.run_once()
+    bot.run_once()
+    assert sysop.revisions(page, limit=1)[0]["revid"] == before
+    assert bot.cli("report", "list", "--format", "json").json() == []
+    warnings = bot.cli("warnings", "list", "--format", "json").json()
+    assert [w["kind"] for w in warnings] == ["unanalysed"]
+    assert "report page" in warnings[0]["message"]
