@@ -2,12 +2,14 @@
 
 Jobs never overlap (max_instances=1), late runs are coalesced and never skipped
 (misfire_grace_time=None: APScheduler 3 otherwise drops a run that starts >1 s late).
-On SIGTERM the current polls finish, then the process exits 0. Each poll goes through
+On SIGTERM the current polls finish (for `operations.stop_seconds` at most: a stuck job is
+abandoned, its items and cursor unsaved), then the process exits 0. Each poll goes through
 bot.supervisor (lease, health, backoff); a daily job purges decided items (bot.health).
 """
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from datetime import datetime, timedelta, timezone
@@ -99,7 +101,21 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     if streaming:
         runner.close()  # ends the blocked read; the current batch is saved
         reader.join(60)
-    scheduler.shutdown(wait=True)
+    finished = _shutdown(scheduler, app.settings.operations.stop_seconds)
     supervisor.release()
+    if not finished:  # a job is stuck (a hung request): nothing it did is half-saved
+        log.warning("stopped with a job still running after %d s; it was abandoned (its "
+                    "poll is read again on the next start)", app.settings.operations.stop_seconds)
+        logging.shutdown()
+        os._exit(0)  # the stuck thread would keep the interpreter from exiting
     log.info("stopped")
     return 0
+
+
+def _shutdown(scheduler: BackgroundScheduler, seconds: float) -> bool:
+    """Stop the scheduler, letting running jobs finish for `seconds`; False if one did not."""
+    waiting = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True},
+                               name="scheduler-shutdown", daemon=True)
+    waiting.start()
+    waiting.join(seconds)
+    return not waiting.is_alive()

@@ -136,6 +136,7 @@ class OperationsSettings(_Frozen):
     max_backoff_seconds: PositiveInt = 300  # longest wait between tries during an outage
     analysis_seconds: PositiveInt = 60  # one event's analysis on a large page is stopped past this
     analysis_memory_mb: PositiveInt = 1024  # ... or past this much memory (then staff are told)
+    stop_seconds: PositiveInt = 10  # on SIGTERM, jobs still running after this are abandoned
 
 
 class BotSettings(_Frozen):

@@ -113,6 +113,42 @@ def test_status_exit_code_and_sigterm_finishes_the_current_poll(tmp_path, local_
     assert stale.code == 1 and "STALE" in stale.out and "no successful poll for" in stale.out
 
 
+def test_sigterm_is_honoured_within_seconds_even_when_a_job_is_stuck(tmp_path, local_wiki,
+                                                                     proxy):
+    """Security issue, finding 1: a job that never ends (here a request the proxy never
+    answers) must not make SIGTERM wait for it: after `stop_seconds` it is abandoned, nothing
+    it did is saved, and the process exits 0; the next start reads the same edits again."""
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
+    settings = write_settings(bot, proxy.api_url, operations="stop_seconds = 2")
+    run = BotProcess(settings)
+    held, release = threading.Event(), threading.Event()
+
+    def hang(request: str) -> None:
+        if "list=recentchanges" in request:
+            held.set()
+            release.wait(120)
+
+    try:
+        wait_for(lambda: "polled" in run.output, 60, "the first poll")
+        revid = a.edit(f"User talk:{bob}", "while a poll hangs")
+        proxy.on_request = hang
+        assert held.wait(30)
+        started = time.monotonic()
+        run.proc.send_signal(signal.SIGTERM)
+        code = run.proc.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        proxy.on_request = None
+        run.cleanup()
+    assert code == 0, run.output
+    assert took < 20, took  # a hang guard: stop_seconds is 2
+    assert "abandoned" in run.output
+    assert bot.cli("run", "--once").code == 0
+    assert revid in revids(bot)
+
+
 def test_two_processes_one_polls_the_other_takes_over_when_it_dies(tmp_path, local_wiki,
                                                                   proxy):
     (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
