@@ -95,7 +95,8 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
     elif command in ("link", "unlink"):
         app.settings.wiki(args.wiki)  # a ConfigError names the configured wikis
         if command == "link":
-            accounts.link(app.store, args.name, args.wiki, args.user, now)
+            accounts.link(app.store, app.gateways[args.wiki], args.name, args.wiki, args.user,
+                          now)
         else:
             accounts.unlink(app.store, args.name, args.wiki, now)
     elif command == "password":
@@ -113,7 +114,10 @@ def _list(app: App) -> int:
 
     linked: dict[str, list[str]] = {}
     for account in accounts.wiki_accounts(app.store):
-        linked.setdefault(account.reviewer, []).append(f"{account.username}@{account.wiki}")
+        pinned = (f" (user id {account.central_id})" if account.central_id
+                  else " (no user id pinned: run `ibanbot reviewers link` again)")
+        linked.setdefault(account.reviewer, []).append(
+            f"{account.username}@{account.wiki}{pinned}")
     for r in accounts.all_reviewers(app.store):
         state = f"disabled {r.disabled_at:%Y-%m-%d}" if r.disabled_at else "active"
         sign_in = ", ".join(([] if r.has_password else ["no password"]) + linked.get(r.name, []))

@@ -139,7 +139,8 @@ def oauth_server(review_env, local_wiki) -> Iterator[tuple[str, WikiUser, str]]:
     user = make_user(local_wiki, f"Rita on the wiki {port}")
     reviewer = f"Rita via the wiki {port}"
     accounts.add(app.store, reviewer, None, app.now())
-    accounts.link(app.store, reviewer, local_wiki.name, user.name, app.now())
+    accounts.link(app.store, app.gateways[local_wiki.name], reviewer, local_wiki.name, user.name,
+                  app.now())
     secret_env = app.settings.wiki(local_wiki.name).oauth_secret_env
     web = create_app(app, secure_cookies=False, environ={secret_env: client.secret})
     httpd = make_server("127.0.0.1", port, web, threaded=True)

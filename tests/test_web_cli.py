@@ -13,15 +13,18 @@ import requests
 
 from bot.cli import main
 from localwiki.process import free_port
+from localwiki.testing import make_user
+from tests.harness import unique
 
 PASSWORD = "Correct-horse-battery-9"
 
 
-def settings(folder: Path) -> Path:
+def settings(folder: Path, api: str = "http://127.0.0.1:9/api.php", name: str = "devwiki"
+             ) -> Path:
     (folder / "bans.toml").write_text("", encoding="utf-8")
     path = folder / "settings.toml"
     path.write_text('[database]\nurl = "sqlite:///web.sqlite3"\n[bans]\nfile = "bans.toml"\n'
-                    '[[wikis]]\nname = "devwiki"\napi = "http://127.0.0.1:9/api.php"\n'
+                    f'[[wikis]]\nname = "{name}"\napi = "{api}"\n'
                     "max_retries = 0\nretry_wait = 0\n", encoding="utf-8")
     return path
 
@@ -57,20 +60,32 @@ def test_reviewers_commands(tmp_path):
     assert run(config, "web", "--port", "70000")[0] == 2
 
 
-def test_reviewers_link_wiki_accounts(tmp_path):
-    config = settings(tmp_path)
+def test_reviewers_link_wiki_accounts(tmp_path, local_wiki):
+    config = settings(tmp_path, local_wiki.api_url, name="livewiki")  # one site per name
+    ann = make_user(local_wiki, unique("Ann w"))
     assert run(config, "reviewers", "add", "Ann", "--no-password") == (
         0, "reviewer Ann: add done\n", "")
-    assert run(config, "reviewers", "link", "Ann", "--wiki", "devwiki", "--user", "ann_w")[0] == 0
+    assert run(config, "reviewers", "link", "Ann", "--wiki", "livewiki", "--user", ann.name)[0] == 0
     code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "elsewhere", "--user", "A")
-    assert code == 2 and "no wiki named 'elsewhere' (configured: devwiki)" in err
-    code, _, err = run(config, "reviewers", "link", "Bob", "--wiki", "devwiki", "--user", "B")
+    assert code == 2 and "no wiki named 'elsewhere' (configured: livewiki)" in err
+    code, _, err = run(config, "reviewers", "link", "Bob", "--wiki", "livewiki", "--user", ann.name)
     assert (code, err) == (1, "Error: reviewer 'Bob' does not exist\n")
+    code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "livewiki", "--user", "No such x")
+    assert (code, err) == (2, "Error: there is no user 'No such x' on livewiki\n")
     code, out, _ = run(config, "reviewers", "list")
     assert code == 0 and out.startswith("Ann\tactive\tsince ")
-    assert out.endswith("\tno password, Ann w@devwiki\n")
-    assert run(config, "reviewers", "unlink", "Ann", "--wiki", "devwiki")[0] == 0
-    assert run(config, "reviewers", "unlink", "Ann", "--wiki", "devwiki")[0] == 1
+    assert out.endswith(f"\tno password, {ann.name}@livewiki (user id {ann.user_id})\n")
+    assert run(config, "reviewers", "unlink", "Ann", "--wiki", "livewiki")[0] == 0
+    assert run(config, "reviewers", "unlink", "Ann", "--wiki", "livewiki")[0] == 1
+    assert run(config, "reviewers", "list")[1].endswith("\tno password\n")
+
+
+def test_reviewers_link_needs_the_wiki(tmp_path):
+    """The user id is looked up on the wiki: an unreachable wiki is a one-line error."""
+    config = settings(tmp_path, name="deadwiki")  # pywikibot keeps one site per name
+    assert run(config, "reviewers", "add", "Ann", "--no-password")[0] == 0
+    code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "deadwiki", "--user", "Ann")
+    assert code == 1 and err.startswith("Error: ") and err.count("\n") == 1, err
     assert run(config, "reviewers", "list")[1].endswith("\tno password\n")
 
 

@@ -6,7 +6,9 @@ The browser's part (log in on the wiki, allow the client) is driven with request
 `localwiki.oauth.authorize`; tests/test_web_browser.py does it in a real browser."""
 from __future__ import annotations
 
+import io
 import itertools
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.app import App
+from bot.cli import main
 from bot.storage import ReviewerStore
 from bot.web import accounts, create_app
 from bot.web.auth import SESSION_COOKIE
@@ -62,8 +65,9 @@ def wiki_user(env: Env, stem: str) -> WikiUser:
 
 def reviewer_for(env: Env, user: WikiUser) -> str:
     name = f"Reviewer {next(_serial)}"
-    accounts.add(env.app().store, name, None, env.app().now())
-    accounts.link(env.app().store, name, "devwiki", user.name, env.app().now())
+    app = env.app()
+    accounts.add(app.store, name, None, app.now())
+    accounts.link(app.store, app.gateways["devwiki"], name, "devwiki", user.name, app.now())
     return name
 
 
@@ -90,8 +94,42 @@ def test_a_linked_wiki_account_signs_in_as_its_reviewer(env: Env):
     assert queue.status_code == 200 and name in queue.get_data(as_text=True)
     row = next(e for e in app.store.audit(limit=10) if e.action == "sign-in")
     assert (row.actor, row.detail) == (name, f"web, as {user.name} on devwiki (OAuth)")
-    # the wiki's user id is pinned at the first sign-in
+    # the wiki's user id was pinned by the link
     assert accounts.wiki_accounts(app.store)[-1].central_id == str(user.user_id)
+
+
+def test_a_linked_name_taken_over_before_the_first_sign_in_is_refused(env: Env):
+    """Security issue, finding 2: the link pins the user id at once. The linked account is
+    renamed and someone registers its old name before the reviewer ever signs in: the
+    newcomer is refused (the old code pinned whoever signed in first and let them in), and
+    the renamed reviewer still signs in."""
+    user = wiki_user(env, "Victor")
+    name = reviewer_for(env, user)
+    env.wiki.rename_user(user.name, f"{user.name} renamed")
+    squatter = make_user(env.wiki, user.name)
+    assert squatter.user_id != user.user_id
+    app, web = env.flask()
+    browser, answer = sign_in(env, web, squatter)
+    assert answer.status_code == 401 and "may not sign in here" in answer.get_data(True)
+    assert browser.get("/").status_code == 302
+    renamed = WikiUser(f"{user.name} renamed", user.password, user.user_id)
+    browser, answer = sign_in(env, web, renamed)
+    assert answer.status_code == 302 and browser.get("/").status_code == 200
+    assert name in browser.get("/").get_data(as_text=True)
+
+
+def test_reviewers_link_refuses_unknown_names_and_shows_the_pinned_id(env: Env):
+    user = wiki_user(env, "Linked")
+    name = reviewer_for(env, user)
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--config", str(env.settings), "reviewers", "link", name, "--wiki",
+                     "devwiki", "--user", "Nobody by this name 7"])
+        listed = main(["--config", str(env.settings), "reviewers", "list"])
+    assert code == 2
+    assert "Error: there is no user 'Nobody by this name 7' on devwiki" in err.getvalue()
+    assert listed == 0
+    assert f"{user.name}@devwiki (user id {user.user_id})" in out.getvalue()
 
 
 def test_an_account_nobody_is_linked_to_is_refused(env: Env):

@@ -10,6 +10,7 @@ from bot.errors import NotFound, StorageError, UsageError
 from bot.storage import ReviewerStore, Store, WikiAccountStore
 from bot.timeline import build, format_gap
 from bot.web import accounts, passwords
+from detectors.model import UserRef
 from bot.web.html import sanitize_diff
 from tests.storage_fixtures import T0, db_url, empty_store, later, store  # noqa: F401
 
@@ -90,6 +91,16 @@ def test_timeline_pages_both_edited_with_gaps() -> None:
     assert format_gap(timedelta(days=2, hours=3)) == "2 d 3 h" and format_gap(None) == ""
 
 
+class WikiUsers:
+    """The wiki's accounts as `reviewers link` looks them up (bot.wiki's sign_in_id)."""
+
+    def __init__(self, ids: dict[str, int]) -> None:
+        self.ids = ids
+
+    def sign_in_id(self, name: str) -> UserRef | None:
+        return UserRef(self.ids[name], name) if name in self.ids else None
+
+
 @pytest.mark.db
 def test_wiki_accounts_allow_list_and_pending_sign_ins(store: Store) -> None:
     wikis = WikiAccountStore(store.engine)
@@ -97,26 +108,28 @@ def test_wiki_accounts_allow_list_and_pending_sign_ins(store: Store) -> None:
     accounts.add(store, "Ben", PASSWORD, T0)
     assert not ReviewerStore(store.engine).get("Ann").has_password
     assert not passwords.verify(ReviewerStore(store.engine).get("Ann").password_hash, "")
+    users = WikiUsers({"Ann": 17, "Ann the reviewer": 17, "Ben": 5, "Ben 2": 6})
     with pytest.raises(NotFound, match="'Nobody' does not exist"):
-        accounts.link(store, "Nobody", "devwiki", "Ann", T0)
-    assert accounts.link(store, "Ann", "devwiki", "ann_the  reviewer", T0).username == \
+        accounts.link(store, users, "Nobody", "devwiki", "Ann", T0)
+    assert accounts.link(store, users, "Ann", "devwiki", "ann_the  reviewer", T0).username == \
         "Ann the reviewer"
     with pytest.raises(UsageError, match="already linked to reviewer 'Ann'"):
-        accounts.link(store, "Ben", "devwiki", "Ann the reviewer", T0)
+        accounts.link(store, users, "Ben", "devwiki", "Ann the reviewer", T0)
     with pytest.raises(UsageError, match="not a wiki user name"):
-        accounts.link(store, "Ben", "devwiki", "Bad[name]", T0)
-    accounts.link(store, "Ben", "devwiki", "Ben", T0)
-    accounts.link(store, "Ben", "devwiki", "Ben 2", T0)  # replaces Ben's account on devwiki
-    assert [(a.reviewer, a.username) for a in accounts.wiki_accounts(store)] == [
-        ("Ann", "Ann the reviewer"), ("Ben", "Ben 2")]
-    # the first sign-in pins the wiki's user id; another id under the same name is refused
-    assert wikis.match("devwiki", "Ann the reviewer", "17") == "Ann"
-    assert wikis.match("devwiki", "Ann the reviewer", "17") == "Ann"
-    assert wikis.match("devwiki", "Ann the reviewer", "18") is None
-    assert wikis.match("otherwiki", "Ann the reviewer", "17") is None
-    assert wikis.match("devwiki", "Ben", "5") is None
+        accounts.link(store, users, "Ben", "devwiki", "Bad[name]", T0)
+    with pytest.raises(UsageError, match="there is no user 'Nobody here' on devwiki"):
+        accounts.link(store, users, "Ben", "devwiki", "Nobody here", T0)
+    accounts.link(store, users, "Ben", "devwiki", "Ben", T0)
+    accounts.link(store, users, "Ben", "devwiki", "Ben 2", T0)  # replaces Ben's account there
+    assert [(a.reviewer, a.username, a.central_id) for a in accounts.wiki_accounts(store)] == [
+        ("Ann", "Ann the reviewer", "17"), ("Ben", "Ben 2", "6")]
+    # the user id pinned at link time is what signs in, whatever the account is called now
+    assert wikis.match("devwiki", "17") == "Ann"
+    assert wikis.match("devwiki", "18") is None
+    assert wikis.match("otherwiki", "17") is None
+    assert wikis.match("devwiki", "5") is None and wikis.match("devwiki", "") is None
     accounts.disable(store, "Ann", later(1))
-    assert wikis.match("devwiki", "Ann the reviewer", "17") is None
+    assert wikis.match("devwiki", "17") is None
     accounts.unlink(store, "Ben", "devwiki", later(2))
     with pytest.raises(NotFound, match="no account linked on devwiki"):
         accounts.unlink(store, "Ben", "devwiki", later(2))

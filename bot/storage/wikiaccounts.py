@@ -2,7 +2,7 @@
 
 `reviewer_wiki_accounts` is the allow-list behind "Sign in with <wiki>": a wiki account
 signs in as the reviewer it is linked to, and only if that reviewer is enabled. The wiki's
-user id (OAuth's `sub`) is pinned at the first sign-in, so an account that later takes
+user id (OAuth's `sub`) is pinned when the link is made, so an account that later takes
 the same name (after a rename) is refused. `oauth_requests` holds each sign-in between the
 redirect to the wiki and the wiki's answer, by the SHA-256 of its `state` only; a request
 is taken once. Migration 0006_oauth creates both tables.
@@ -45,7 +45,7 @@ class WikiAccount:
     reviewer: str
     wiki: str
     username: str
-    central_id: str | None  # the wiki's user id, pinned at the first sign-in
+    central_id: str | None  # the wiki's user id, pinned by `reviewers link` (None: linked before 0.2)
     linked_at: datetime
 
 
@@ -69,17 +69,19 @@ class WikiAccountStore:
         self.engine = engine
 
     # -- the allow-list -----------------------------------------------------------------
-    def link(self, reviewer: str, wiki: str, username: str, at: datetime,
+    def link(self, reviewer: str, wiki: str, username: str, central_id: str, at: datetime,
              note: AuditNote | None = None) -> WikiAccount:
-        """Let `username` on `wiki` sign in as `reviewer` (one account per reviewer and wiki)."""
+        """Let the account `central_id` (now named `username`) on `wiki` sign in as `reviewer`
+        (one account per reviewer and wiki)."""
         values = {"wiki": wiki, "username": username, "reviewer": reviewer,
-                  "central_id": None, "linked_at": to_db_time(at)}
+                  "central_id": central_id, "linked_at": to_db_time(at)}
         check_lengths("reviewer_wiki_accounts", values, f"wiki account {username[:40]!r}")
         a = reviewer_wiki_accounts.c
         with storage_errors(self.engine, "linking a wiki account"), self.engine.begin() as conn:
             _require(conn, reviewer)
             taken = conn.execute(select(a.reviewer).where(
-                a.wiki == wiki, a.username == username)).scalar()
+                a.wiki == wiki, (a.username == username) | (a.central_id == central_id))
+                .where(a.reviewer != reviewer)).scalar()
             if taken is not None:
                 raise UsageError(f"{username!r} on {wiki} is already linked to reviewer "
                                  f"{taken!r}")
@@ -87,7 +89,7 @@ class WikiAccountStore:
                 a.wiki == wiki, a.reviewer == reviewer))
             conn.execute(insert(reviewer_wiki_accounts).values(values))
             _note(conn, note)
-        return WikiAccount(reviewer, wiki, username, None, at)
+        return WikiAccount(reviewer, wiki, username, central_id, at)
 
     def unlink(self, reviewer: str, wiki: str, note: AuditNote | None = None) -> None:
         a = reviewer_wiki_accounts.c
@@ -105,27 +107,22 @@ class WikiAccountStore:
         with storage_errors(self.engine, "listing wiki accounts"), self.engine.connect() as conn:
             return [_account(r) for r in conn.execute(stmt)]
 
-    def match(self, wiki: str, username: str, central_id: str) -> str | None:
-        """The enabled reviewer this wiki account signs in as, or None.
+    def match(self, wiki: str, central_id: str) -> str | None:
+        """The enabled reviewer the wiki account `central_id` signs in as, or None.
 
-        The first sign-in pins the wiki's user id; later ones must show the same id.
+        The id was pinned by `reviewers link`; the name the account has now does not count
+        (an account that took a linked name is refused; a renamed reviewer still signs in).
+        Links made before ids were pinned at link time (central_id NULL) match nothing.
         """
+        if not central_id:
+            return None
         a, r = reviewer_wiki_accounts.c, reviewers.c
-        stmt = (select(reviewer_wiki_accounts).join(reviewers, r.name == a.reviewer)
-                .where(a.wiki == wiki, a.username == username, r.disabled_at.is_(None)))
+        stmt = (select(a.reviewer).join(reviewers, r.name == a.reviewer)
+                .where(a.wiki == wiki, a.central_id == central_id[:64],
+                       r.disabled_at.is_(None)))
         with storage_errors(self.engine, "checking a wiki account"), \
-                self.engine.begin() as conn:
-            row = conn.execute(stmt).first()
-            if row is None or not central_id:
-                return None
-            account = _account(row)
-            if account.central_id is None:
-                conn.execute(update(reviewer_wiki_accounts).where(
-                    a.wiki == wiki, a.username == username, a.central_id.is_(None))
-                    .values(central_id=central_id[:64]))
-            elif account.central_id != central_id:
-                return None
-            return account.reviewer
+                self.engine.connect() as conn:
+            return conn.execute(stmt).scalar()
 
     # -- sign-ins under way -------------------------------------------------------------
     def begin(self, state: str, wiki: str, verifier: str, at: datetime,

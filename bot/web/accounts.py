@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Protocol
 
 from bot.errors import UsageError
 from bot.storage import AuditNote, Reviewer, ReviewerStore, Store, WikiAccount, WikiAccountStore
 from bot.web import passwords
-from detectors.model import normalize_user_name
+from detectors.model import UserRef, normalize_user_name
 
 NAME = re.compile(r"[^\s<>&\"'/][^<>&\"'/]{0,62}[^\s<>&\"'/]|[^\s<>&\"'/]")
 CLI_ACTOR = "cli"
@@ -29,15 +30,27 @@ def add(store: Store, name: str, password: str | None, at: datetime) -> Reviewer
         AuditNote(CLI_ACTOR, "reviewer-add", f"reviewer {name} added{how}", at))
 
 
-def link(store: Store, name: str, wiki: str, username: str, at: datetime) -> WikiAccount:
+class SignInIds(Protocol):
+    def sign_in_id(self, name: str) -> UserRef | None: ...
+
+
+def link(store: Store, wiki_users: SignInIds, name: str, wiki: str, username: str,
+         at: datetime) -> WikiAccount:
+    """Let a wiki account sign in as reviewer `name`. The account's user id is looked up and
+    pinned now: only that account signs in, even if another one takes the name later (a
+    rename, or a name registered before the reviewer's first sign-in)."""
     username = normalize_user_name(username)  # as MediaWiki spells it
     if not username or any(c in username for c in "#<>[]|{}") or \
             not username.isprintable() or len(username.encode("utf-8")) > 255:
         raise UsageError(f"{username!r} is not a wiki user name")
+    account = wiki_users.sign_in_id(username)
+    if account is None:
+        raise UsageError(f"there is no user {username!r} on {wiki}")
     return WikiAccountStore(store.engine).link(
-        name, wiki, username, at,
+        name, wiki, account.name, str(account.id), at,
         AuditNote(CLI_ACTOR, "reviewer-link",
-                  f"reviewer {name} may sign in as {username} on {wiki}", at))
+                  f"reviewer {name} may sign in as {account.name} (user id {account.id}) on "
+                  f"{wiki}", at))
 
 
 def unlink(store: Store, name: str, wiki: str, at: datetime) -> None:

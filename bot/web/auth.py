@@ -83,7 +83,7 @@ class Auth:
             self.reviewers.drop_attempt(attempt)
             raise SignInRefused("too many failed sign-ins; wait "
                                 f"{int(self.policy.window.total_seconds() // 60)} minutes")
-        name = self.accounts.match(wiki, account.username, account.central_id)
+        name = self.accounts.match(wiki, account.central_id)
         if name is None:
             raise SignInRefused(f"the account {account.username} on {wiki} may not sign in "
                                 "here; a reviewer must be linked to it "

@@ -270,6 +270,19 @@ class WikiGateway:
                         if ok else None
         return {n: out.get(n) for n in wanted}
 
+    def sign_in_id(self, name: str) -> UserRef | None:
+        """The account as a wiki sign-in (OAuth `sub`) will show it: the central user id where
+        the wiki has central accounts (CentralAuth), else the local one; None: no account."""
+        params = {"list": "users", "ususers": normalize_user_name(name), "usprop": "centralids"}
+        for query in self._query(params):
+            for row in query.get("users") or ():
+                if "userid" not in row or row.get("missing") or row.get("invalid"):
+                    return None
+                ids = row.get("centralids")
+                central = ids.get("CentralAuth") if isinstance(ids, dict) else None
+                return UserRef(int(central or row["userid"]), str(row["name"]))
+        return None
+
     def users_by_id(self, ids: Iterable[int]) -> dict[int, str | None]:
         wanted = sorted({i for i in ids if i})
         out: dict[int, str | None] = {i: None for i in wanted}
