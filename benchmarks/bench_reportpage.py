@@ -1,5 +1,6 @@
 """Report page cost: parsing sections and diffs, attributing sections over 100 revisions.
 
+Also: one section of nested `{{IBAN report|diff=` templates (depth 10 to 40).
 A busy report page (the kill switch off for a while, so sections pile up) of N sections,
 each a report of ~600 characters with several diff links:
     python benchmarks/bench_reportpage.py
@@ -53,7 +54,18 @@ def measure(n: int) -> tuple[float, float, float, int]:
     return parsed, attributed, peak / 2**20, len(text)
 
 
+def nested(depth: int) -> float:
+    """Seconds to read one section of `depth` nested `{{IBAN report|diff=` (security issue,
+    finding 1: 54 s at depth 20 before the one-pass reader)."""
+    text = "== H ==\n" + "{{IBAN report|diff=" * depth + "1" + "}}" * depth
+    began = time.perf_counter()
+    rp.read_reports(text, HOST, ("Diff",), 5000)
+    return time.perf_counter() - began
+
+
 def main() -> None:
+    print("nested {{IBAN report|diff= ... }}: " + ", ".join(
+        f"depth {d} {nested(d) * 1000:.2f} ms" for d in (10, 20, 30, 40)))
     print(f"{'sections':>8} {'page KB':>8} {'parse+diffs ms':>15} {'attribute(100 revs) ms':>23}"
           f" {'peak MiB':>9}")
     for n in (10, 50, 200):

@@ -26,6 +26,7 @@ BENCHES = [
     ("detector: reply", ["bench_replies.py"]),
     ("detector: mention", ["bench_mentions.py"]),
     ("detector: edit-change", ["bench_edit_change.py"]),
+    ("report page (nested templates, busy pages)", ["bench_reportpage.py"]),
     ("3+4 API economy and latency (real local wiki)", ["bench_live.py", "both"]),
 ]
 
