@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.errors import NotFound, StorageError
-from bot.storage import NewReport, ReportStore, Store
+from bot.storage import NewReport, ReportStore, Store, Version
 from tests.storage_fixtures import T0, db_url, detection, empty_store, later, store  # noqa: F401
 
 pytestmark = pytest.mark.db
@@ -59,10 +59,15 @@ def test_reports_attach_update_and_count(store: Store) -> None:
 
 def test_bad_report_changes_nothing(store: Store) -> None:
     reports = ReportStore(store.engine)
-    with pytest.raises(StorageError, match="report R-x: reporter is longer than 191"):
-        reports.save(new("R-x", "f", reporter="x" * 192), [detection(source="report")], T0)
+    with pytest.raises(StorageError, match="report R-x: reporter is longer than 255"):
+        reports.save(new("R-x", "f", reporter="x" * 256), [detection(source="report")], T0)
     assert store.list_items() == [] and reports.list() == []
+    # security issue, finding 6: MediaWiki allows 255-character names (191 failed intake)
+    longest = reports.save(new("R-long", "fl", reporter="é" * 255), [], T0)
+    assert reports.get(longest.reference).reporter == "é" * 255
+    assert [v.editor for v in reports.versions("R-long")] == ["é" * 255]
     big = reports.save(replace(new("R-big", "g"), text="é" * 200_000), [], T0)
+    assert reports.versions("R-big")[0].text == "é" * 200_000
     assert len(reports.get(big.reference).text) == 200_000
 
 
@@ -95,3 +100,30 @@ def test_retention_forgets_reports_no_item_holds_and_never_takes_them_in_again(s
     assert not any("Rosa" in d or "Rita" in d for d in audit)
     assert reports.purge(cutoff, now, "ibanbot") == 0  # once
     assert reports.count_since("devwiki", "Rosa", T0, reporter_id=6) == 0
+
+
+def test_versions_intake_start_and_limits_counting_edits_of_others(store: Store) -> None:
+    """A stored report's text is never lost: every version is kept with who wrote it; an edit
+    by someone else counts against that editor's daily limit."""
+    reports = ReportStore(store.engine)
+    first = reports.save(new("R-v", "fv", reporter="Rita", reporter_id=5), [], T0)
+    assert first.latest == first.text
+    reports.save(replace(new("R-v", "fv", reporter="Rita", reporter_id=5), text="second",
+                         seen_revid=77, seen_at=later(1)), [], later(1))
+    reports.add_version("R-v", Version(78, "Mallory", 9, True, "forged", later(2)))
+    versions = reports.versions("R-v")
+    assert [(v.revid, v.editor, v.by_other, v.text) for v in versions] == [
+        (first.added_revid, "Rita", False, first.text), (77, "Rita", False, "second"),
+        (78, "Mallory", True, "forged")]
+    got = reports.get("R-v")
+    assert (got.text, got.reporter, got.latest) == ("second", "Rita", "forged")
+    assert reports.find_many(got.wiki, ["fv", "nope"])["fv"].reference == "R-v"
+    assert reports.count_since(got.wiki, "Mallory", T0, reporter_id=9) == 1
+    assert reports.count_since(got.wiki, "Rita", T0, reporter_id=5) == 1
+    assert reports.intake_began("devwiki", "P", 10, T0) == 10
+    assert reports.intake_began("devwiki", "P", 99, later(1)) == 10
+    assert reports.intake_began("devwiki", "Other page", 99, later(1)) == 99
+    assert reports.last_acknowledged(got.wiki) is None
+    reports.mark_acknowledged(["R-v"], later(3))
+    assert reports.last_acknowledged(got.wiki) == later(3)
+    assert reports.by_references(got.wiki, ["R-v"])["R-v"].id == got.id

@@ -7,10 +7,10 @@ from bot.storage.store import Store
 # imported here so that its tables join schema.metadata wherever the metadata is used
 from bot.storage.reviewers import AuditNote, Reviewer, ReviewerStore, WebSession
 from bot.storage.backfill import Ledger, StaffWarning  # backfill_state, staff_warnings
-from bot.storage.reports import NewReport, Report, ReportStore  # reports, report_items
+from bot.storage.reports import NewReport, Report, ReportStore, Version  # reports, report_items
 from bot.storage.wikiaccounts import PendingSignIn, WikiAccount, WikiAccountStore
 
 __all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
            "ReviewerStore", "Reviewer", "WebSession", "AuditNote", "Ledger", "StaffWarning",
-           "ReportStore", "Report", "NewReport",
+           "ReportStore", "Report", "NewReport", "Version",
            "WikiAccountStore", "WikiAccount", "PendingSignIn"]

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Column, Connection, Engine, ForeignKey, Index, Integer, String, Table,
-    UniqueConstraint, func, insert, select, update,
+    BigInteger, Boolean, Column, Connection, Engine, ForeignKey, Index, Integer, String, Table,
+    UniqueConstraint, delete, func, insert, select, update,
 )
 
 from bot.errors import NotFound
@@ -23,8 +23,7 @@ from bot.storage.audit import record_audit
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
-    INDEXED_NAME, KEY, MYSQL_TABLE, TITLE, WIKI, check_lengths, long_text, metadata,
-    utc_datetime,
+    KEY, MYSQL_TABLE, NAME, TITLE, WIKI, check_lengths, long_text, metadata, utc_datetime,
 )
 from detectors.model import Detection
 
@@ -41,7 +40,7 @@ reports = Table(
     Column("page", String(TITLE), nullable=False),
     Column("section", long_text(), nullable=False),
     Column("added_revid", BigInteger, nullable=False),
-    Column("reporter", String(INDEXED_NAME), nullable=False),
+    Column("reporter", String(NAME), nullable=False),  # 255: migration 0013_report_intake
     Column("reporter_id", BigInteger, nullable=False),
     Column("text", long_text(), nullable=False),
     Column("diffs", long_text(), nullable=False),  # revision ids, space separated
@@ -66,6 +65,49 @@ report_items = Table(
 )
 
 
+# Migration 0013_report_intake: where intake began on each wiki's report page (sections added
+# before are never touched), and every version of a report's text, with who wrote it.
+report_pages = Table(
+    "report_pages", metadata,
+    Column("wiki", String(WIKI), primary_key=True),
+    Column("page", String(TITLE), nullable=False),
+    Column("began_revid", BigInteger, nullable=False),
+    Column("began_at", utc_datetime(), nullable=False),
+    **MYSQL_TABLE,
+)
+
+report_versions = Table(
+    "report_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("revid", BigInteger, nullable=False),  # the page revision that showed it (0: staff)
+    Column("editor", String(NAME), nullable=False),  # "" when it could not be told
+    Column("editor_id", BigInteger, nullable=False),
+    Column("by_other", Boolean, nullable=False),  # written by someone but the reporter
+    Column("text", long_text(), nullable=False),
+    Column("seen_at", utc_datetime(), nullable=False),
+    Index(None, "editor_id", "seen_at"),
+    **MYSQL_TABLE,
+)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a report's text as the bot saw it."""
+
+    revid: int
+    editor: str
+    editor_id: int
+    by_other: bool
+    text: str
+    seen_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"revid": self.revid or None, "editor": self.editor, "by_other": self.by_other,
+                "text": self.text, "seen_at": json_time(self.seen_at)}
+
+
 @dataclass(frozen=True)
 class NewReport:
     reference: str
@@ -82,6 +124,8 @@ class NewReport:
     outcome: str
     problems: tuple[str, ...]
     received_at: datetime
+    seen_revid: int = 0  # a newer version: the page revision that showed it
+    seen_at: datetime | None = None  # ... and when
 
 
 @dataclass(frozen=True)
@@ -92,6 +136,7 @@ class Report(NewReport):
     acknowledged_at: datetime | None = None
     item_ids: tuple[int, ...] = ()
     purged_at: datetime | None = None  # retention deleted its text and reporter
+    latest: str = ""  # the newest version of its text seen (someone else's, maybe)
 
     def to_json(self) -> dict[str, Any]:
         return {"reference": self.reference, "wiki": self.wiki, "origin": self.origin,
@@ -112,7 +157,7 @@ def _values(r: NewReport) -> dict[str, Any]:
             "problems": "\n".join(r.problems), "received_at": to_db_time(r.received_at)}
 
 
-def _record(row: Any, item_ids: Sequence[int]) -> Report:
+def _record(row: Any, item_ids: Sequence[int], latest: str | None = None) -> Report:
     return Report(
         id=row["id"], reference=row["reference"], wiki=row["wiki"],
         fingerprint=row["fingerprint"], origin=row["origin"], page=row["page"],
@@ -123,7 +168,8 @@ def _record(row: Any, item_ids: Sequence[int]) -> Report:
         received_at=from_db_time(row["received_at"]),
         acknowledged_at=from_db_time(row["acknowledged_at"]) if row["acknowledged_at"] else None,
         item_ids=tuple(item_ids),
-        purged_at=from_db_time(row["purged_at"]) if row["purged_at"] else None)
+        purged_at=from_db_time(row["purged_at"]) if row["purged_at"] else None,
+        latest=row["text"] if latest is None else latest)
 
 
 class ReportStore:
@@ -150,13 +196,16 @@ class ReportStore:
                     excluding: str = "", reporter_id: int = 0) -> int:
         """On-wiki reports by this reporter since `since`: by user id when it is known, so
         that a rename does not start a new count; by name otherwise."""
-        r = reports.c
+        r, v = reports.c, report_versions.c
         who = r.reporter_id == reporter_id if reporter_id > 0 else r.reporter == reporter
         stmt = select(func.count()).select_from(reports).where(
             r.wiki == wiki, who, r.received_at >= to_db_time(since),
             r.origin == "wiki", r.fingerprint != excluding)
+        editor = v.editor_id == reporter_id if reporter_id > 0 else v.editor == reporter
+        edits = select(func.count()).select_from(report_versions.join(reports)).where(
+            r.wiki == wiki, editor, v.by_other.is_(True), v.seen_at >= to_db_time(since))
         with storage_errors(self.engine, "counting reports"), self.engine.connect() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            return int(conn.execute(stmt).scalar_one()) + int(conn.execute(edits).scalar_one())
 
     def save(self, report: NewReport, detections: Sequence[Detection],
              detected_at: datetime) -> Report:
@@ -202,10 +251,83 @@ class ReportStore:
                              "reporter deleted", now)
             ids = [row.id for row in rows]
             for start in range(0, len(ids), 500):
+                conn.execute(delete(report_versions).where(
+                    report_versions.c.report_id.in_(ids[start:start + 500])))
                 conn.execute(update(reports).where(r.id.in_(ids[start:start + 500])).values(
                     text="", section="", diffs="", reporter="", reporter_id=0, problems="",
                     purged_at=to_db_time(now)))
             return len(ids)
+
+    def by_references(self, wiki: str, references: Sequence[str]) -> dict[str, Report]:
+        """The wiki's reports with these references (receipts on its page name them)."""
+        out: dict[str, Report] = {}
+        refs = sorted(set(references))
+        with storage_errors(self.engine, "reading reports"), self.engine.connect() as conn:
+            for start in range(0, len(refs), 500):
+                rows = conn.execute(select(reports).where(
+                    reports.c.wiki == wiki, reports.c.reference.in_(refs[start:start + 500]))
+                ).mappings().all()
+                out.update((r.reference, r) for r in _load(conn, rows))
+        return out
+
+    def find_many(self, wiki: str, fingerprints: Sequence[str]) -> dict[str, Report]:
+        """The wiki's reports with these fingerprints, by fingerprint."""
+        out: dict[str, Report] = {}
+        fps = sorted(set(fingerprints))
+        with storage_errors(self.engine, "reading reports"), self.engine.connect() as conn:
+            for start in range(0, len(fps), 500):
+                rows = conn.execute(select(reports).where(
+                    reports.c.wiki == wiki, reports.c.fingerprint.in_(fps[start:start + 500]))
+                ).mappings().all()
+                out.update((r.fingerprint, r) for r in _load(conn, rows))
+        return out
+
+    def last_acknowledged(self, wiki: str) -> datetime | None:
+        """When the bot last wrote receipts on the wiki's report page."""
+        stmt = select(func.max(reports.c.acknowledged_at)).where(reports.c.wiki == wiki)
+        with storage_errors(self.engine, "reading reports"), self.engine.connect() as conn:
+            value = conn.execute(stmt).scalar()
+            return from_db_time(value) if value else None
+
+    def add_version(self, reference: str, version: Version) -> None:
+        """Keep a version of a report's text (the stored text itself never changes for it)."""
+        values = {"revid": version.revid, "editor": version.editor,
+                  "editor_id": version.editor_id, "by_other": version.by_other,
+                  "text": version.text, "seen_at": to_db_time(version.seen_at)}
+        check_lengths("report_versions", values, f"a version of report {reference}")
+        with storage_errors(self.engine, f"saving a version of report {reference}"), \
+                self.engine.begin() as conn:
+            report_id = conn.execute(select(reports.c.id).where(
+                reports.c.reference == reference)).scalar_one_or_none()
+            if report_id is None:
+                raise NotFound(f"report {reference} does not exist")
+            _add_version(conn, int(report_id), values)
+
+    def versions(self, reference: str) -> list[Version]:
+        """Every version of the report's text, oldest first."""
+        v = report_versions.c
+        stmt = (select(report_versions).join(reports).where(reports.c.reference == reference)
+                .order_by(v.id))
+        with storage_errors(self.engine, f"reading versions of report {reference}"), \
+                self.engine.connect() as conn:
+            return [Version(int(m["revid"]), m["editor"], int(m["editor_id"]),
+                            bool(m["by_other"]), m["text"], from_db_time(m["seen_at"]))
+                    for m in conn.execute(stmt).mappings()]
+
+    def intake_began(self, wiki: str, page: str, revid: int, at: datetime) -> int:
+        """The page revision at which intake began on `wiki`'s report page; recorded as
+        `revid` on the first call for that page (a new page name starts anew)."""
+        p = report_pages.c
+        with storage_errors(self.engine, "reading where report intake began"), \
+                self.engine.begin() as conn:
+            row = conn.execute(select(report_pages).where(p.wiki == wiki)
+                               .with_for_update()).mappings().first()
+            if row is not None and row["page"] == page:
+                return int(row["began_revid"])
+            conn.execute(delete(report_pages).where(p.wiki == wiki))
+            conn.execute(insert(report_pages).values(wiki=wiki, page=page, began_revid=revid,
+                                                     began_at=to_db_time(at)))
+            return revid
 
     def for_item(self, item_id: int) -> list[Report]:
         """The reports linked to a queue item, oldest first."""
@@ -231,16 +353,30 @@ class ReportStore:
             return _load(conn, conn.execute(stmt).mappings().all())
 
 
+def _add_version(conn: Connection, report_id: int, values: dict[str, Any]) -> None:
+    conn.execute(insert(report_versions).values(report_id=report_id, **values))
+
+
 def _upsert(conn: Connection, report: NewReport, values: dict[str, Any]) -> int:
+    """Insert the report, or update what intake found in a newer version of its text by its
+    reporter; either way the text joins its versions."""
     r = reports.c
     existing = conn.execute(select(r.id).where(r.wiki == report.wiki,
                                                r.fingerprint == report.fingerprint)
                             .with_for_update()).scalar_one_or_none()
+    version = {"revid": report.added_revid if existing is None else report.seen_revid,
+               "editor": report.reporter, "editor_id": report.reporter_id, "by_other": False,
+               "text": report.text, "seen_at": values["received_at"] if existing is None
+               else to_db_time(report.seen_at or report.received_at)}
     if existing is None:
-        return int(conn.execute(insert(reports).values(values)).inserted_primary_key[0])
-    keep = {"reference", "received_at", "fingerprint", "wiki", "origin"}
+        report_id = int(conn.execute(insert(reports).values(values)).inserted_primary_key[0])
+        _add_version(conn, report_id, version)
+        return report_id
+    keep = {"reference", "received_at", "fingerprint", "wiki", "origin", "reporter",
+            "reporter_id", "added_revid"}
     conn.execute(update(reports).where(r.id == existing)
                  .values({k: v for k, v in values.items() if k not in keep}))
+    _add_version(conn, int(existing), version)
     return int(existing)
 
 
@@ -261,4 +397,21 @@ def _load(conn: Connection, rows: Sequence[Any]) -> list[Report]:
             report_items.c.report_id.in_(ids)).order_by(report_items.c.item_id)
         for report_id, item_id in conn.execute(stmt).all():
             links.setdefault(report_id, []).append(int(item_id))
-    return [_record(row, links.get(row["id"], ())) for row in rows]
+    return _records(conn, rows, ids, links)
+
+
+def _records(conn: Connection, rows: Sequence[Any], ids: list[int],
+             links: dict[int, list[int]]) -> list[Report]:
+    latest = _latest(conn, ids)
+    return [_record(row, links.get(row["id"], ()), latest.get(row["id"])) for row in rows]
+
+
+def _latest(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """Each report's newest version of its text."""
+    if not ids:
+        return {}
+    v = report_versions.c
+    newest = (select(func.max(v.id)).where(v.report_id.in_(ids)).group_by(v.report_id)
+              .scalar_subquery())
+    stmt = select(v.report_id, v.text).where(v.id.in_(newest))
+    return {int(rid): text for rid, text in conn.execute(stmt).all()}
