@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import mwparserfromhell
@@ -33,6 +35,18 @@ class Diffs:
     revids: tuple[int, ...] = ()
     foreign: tuple[str, ...] = ()  # links to another wiki
     unclear: tuple[str, ...] = ()  # links that name no single revision (diff=next, cur)
+    order: tuple[str, ...] = ()  # every diff link as written, in the order of the text
+    template: bool = False  # the text holds {{IBAN report}}
+
+    @property
+    def any(self) -> bool:
+        """The text is a report: it holds the report template or a diff link."""
+        return self.template or bool(self.revids or self.foreign or self.unclear)
+
+    def position(self, link: str) -> int:
+        """The 1-based place of `link` among the text's diff links (receipts name unusable
+        links by their place, never by what the reporter wrote)."""
+        return self.order.index(link) + 1 if link in self.order else 0
 
 
 @dataclass(frozen=True)
@@ -81,17 +95,28 @@ class _Collector:
         self.revids: list[int] = []
         self.foreign: list[str] = []
         self.unclear: list[str] = []
+        self.order: list[str] = []
+        self.template = False
 
     def result(self) -> Diffs:
         return Diffs(tuple(dict.fromkeys(self.revids)), tuple(dict.fromkeys(self.foreign)),
-                     tuple(dict.fromkeys(self.unclear)))
+                     tuple(dict.fromkeys(self.unclear)), tuple(dict.fromkeys(self.order)),
+                     self.template)
+
+    def _found(self, raw: str, revid: int | None = None, foreign: bool = False) -> None:
+        self.order.append(raw)
+        if foreign:
+            self.foreign.append(raw)
+        elif revid:
+            self.revids.append(revid)
+        else:
+            self.unclear.append(raw)
 
     def title(self, title: str, raw: str) -> bool:
         for aliases in (self.diff_aliases, self.perma_aliases):
             arg = _special(title, aliases)
             if arg is not None:
-                revid = _revid_from_arg(arg)
-                (self.revids.append(revid) if revid else self.unclear.append(raw))
+                self._found(raw, _revid_from_arg(arg))
                 return True
         return False
 
@@ -106,7 +131,7 @@ class _Collector:
         if not is_diff:
             return False
         if parts.netloc and parts.netloc.casefold() != self.host:
-            self.foreign.append(url)
+            self._found(url, foreign=True)
             return True
         if path_title or ("title" in query and "diff" not in query and "oldid" not in query):
             return self.title(path_title or query["title"], url)
@@ -118,11 +143,11 @@ class _Collector:
     def _query(self, query: dict[str, str], url: str) -> bool:
         diff, oldid = query.get("diff", ""), query.get("oldid", "")
         if diff.isdigit():
-            self.revids.append(int(diff))
+            self._found(url, int(diff))
         elif oldid.isdigit() and diff in ("", "prev"):
-            self.revids.append(int(oldid))
+            self._found(url, int(oldid))
         else:
-            self.unclear.append(url)
+            self._found(url)
         return True
 
     def text(self, text: str) -> None:
@@ -148,6 +173,7 @@ class _Collector:
                 self.walk(child)
 
     def _report_template(self, node: Template) -> None:
+        self.template = True
         self.walk(node.name)
         for param in node.params:
             if re.fullmatch(r"diff\d*", str(param.name).strip()):
@@ -159,12 +185,12 @@ class _Collector:
         """A `diff` parameter: a bare number, a link, a URL or a Special:Diff title."""
         raw = str(value).strip()
         if raw.isdigit():
-            self.revids.append(int(raw))
+            self._found(raw, int(raw))
         elif raw:
-            before = len(self.revids) + len(self.foreign) + len(self.unclear)
+            before = len(self.order)
             self.walk(value)
-            if before == len(self.revids) + len(self.foreign) + len(self.unclear):
-                self.unclear.append(raw)
+            if before == len(self.order):
+                self._found(raw)
 
     def _plain(self, text: str) -> None:
         names = "|".join(re.escape(a) for a in self.diff_aliases + self.perma_aliases)
@@ -177,21 +203,12 @@ def _template_name(node: Template) -> str:
 
 
 def extract_diffs(text: str, host: str, diff_aliases: Sequence[str] = ("Diff",),
+                  genuine: AbstractSet[str] | None = None,
                   permalink_aliases: Sequence[str] = ("PermanentLink",)) -> Diffs:
     """Every revision a report links to, in order, once; `host` is this wiki's host name."""
     collector = _Collector(host, diff_aliases, permalink_aliases)
-    collector.text(strip_receipts(text))
+    collector.text(strip_receipts(text, genuine))
     return collector.result()
-
-
-def read_reports(text: str, host: str, diff_aliases: Sequence[str], max_chars: int
-                 ) -> list[tuple[Section, Diffs]]:
-    """The page's sections, each with the diffs it links to. A section over `max_chars` is
-    not parsed at all (it is rejected for its size), so parsing costs at most the page once
-    plus `max_chars` per section."""
-    return [(section, Diffs() if len(section.text) > max_chars
-             else extract_diffs(section.text, host, diff_aliases))
-            for section in split_sections(text)]
 
 
 def template_comment(text: str) -> str:
@@ -203,15 +220,24 @@ def template_comment(text: str) -> str:
 
 # ----------------------------------------------------------------------------- sections
 
-def strip_receipts(text: str) -> str:
-    return RECEIPT.sub("", text)
+def strip_receipts(text: str, genuine: AbstractSet[str] | None = None) -> str:
+    """The text without receipt lines: every receipt-shaped line, or (given `genuine`) only
+    the lines the bot itself wrote; an imitation stays, as the reporter's text."""
+    if genuine is None:
+        return RECEIPT.sub("", text)
+    return RECEIPT.sub(lambda m: "" if m[0].rstrip("\n") in genuine else m[0], text)
 
 
 def receipts_in(text: str) -> list[str]:
     return [m[0].rstrip("\n") for m in RECEIPT.finditer(text)]
 
 
-def split_sections(text: str) -> list[Section]:
+def receipt_references(text: str) -> dict[str, str]:
+    """Each receipt-shaped line -> the reference its marker names."""
+    return {m[0].rstrip("\n"): m[1] for m in RECEIPT.finditer(text)}
+
+
+def split_sections(text: str, genuine: AbstractSet[str] | None = None) -> list[Section]:
     """The page's level-1 and level-2 sections (subsections included), lead left out."""
     starts: list[tuple[int, str]] = []
     pos = 0
@@ -224,7 +250,7 @@ def split_sections(text: str) -> list[Section]:
     for n, (start, heading) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(text)
         seen[heading] = seen.get(heading, 0) + 1
-        body = strip_receipts(text[start:end]).strip()
+        body = strip_receipts(text[start:end], genuine).strip()
         sections.append(Section(start, end, heading, seen[heading], body))
     return sections
 
@@ -234,69 +260,170 @@ _HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)|<(nowiki|pre|source|syntaxhighlight)\b[
                      re.DOTALL | re.IGNORECASE)
 
 
+def _headings(text: str) -> list[tuple[int, int, str]]:
+    """(start, end of the heading line, heading) of each level-1 and level-2 heading, fast:
+    comments and nowiki are skipped as the parser does on ordinary pages."""
+    hidden = [(m.start(), m.end()) for m in _HIDDEN.finditer(text)]
+    found = []
+    for match in _HEADING.finditer(text):
+        if any(a <= match.start() < b for a, b in hidden):
+            continue
+        level = min(len(match[1]), len(match[3]))
+        title = match[1][level:] + match[2] + match[3][level:]
+        if level <= 2 and title.strip():
+            found.append((match.start(), match.end(), " ".join(title.split())))
+    return found
+
+
 def heading_counts(text: str) -> dict[str, int]:
     """How many level-1 and level-2 sections each heading has (a fast scan for old revisions:
     the same headings as split_sections on ordinary pages; comments and nowiki skipped)."""
     counts: dict[str, int] = {}
-    for match in _HEADING.finditer(_HIDDEN.sub("", text)):
-        level = min(len(match[1]), len(match[3]))
-        title = match[1][level:] + match[2] + match[3][level:]
-        if level <= 2 and title.strip():
-            key = " ".join(title.split())
-            counts[key] = counts.get(key, 0) + 1
+    for _, _, heading in _headings(text):
+        counts[heading] = counts.get(heading, 0) + 1
     return counts
+
+
+def outline(text: str) -> list[tuple[str, str]]:
+    """(heading, body) of each level-1 and level-2 section, receipts left out: a fast scan,
+    for the page's old revisions."""
+    marks = _headings(text)
+    return [(heading, RECEIPT.sub("", text[end:marks[n + 1][0] if n + 1 < len(marks)
+                                           else len(text)]).strip())
+            for n, (_, end, heading) in enumerate(marks)]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who added a section (None: before the history given) and who changed it since."""
+
+    added: Revision | None
+    changes: tuple[Revision, ...] = ()  # newest first
+
+
+def trace(current: Sequence[tuple[str, str]], history: Sequence[Revision]) -> list[Origin]:
+    """For each section of `current` (an outline of history[0]), the revision that added it
+    and those that changed it, from the page history (newest first).
+
+    Sections are followed back revision by revision: matched by heading and text, else by
+    heading in order within a changed stretch; a section with no match in the older revision
+    was added by the newer one. A same-named section inserted above another is therefore
+    told apart from it (counting headings could not)."""
+    added: list[Revision | None] = [None] * len(current)
+    changes: list[list[Revision]] = [[] for _ in current]
+    alive = {i: i for i in range(len(current))}
+    newer = list(current)
+    for k, rev in enumerate(history):
+        if k + 1 == len(history):
+            if not rev.parentid:  # the page's first revision added what is left
+                for i in alive:
+                    added[i] = rev
+            break
+        older = outline(history[k + 1].text or "")
+        mapping = _match(newer, older)
+        for i, at in list(alive.items()):
+            to = mapping.get(at)
+            if to is None:
+                added[i] = rev
+                del alive[i]
+            else:
+                if newer[at][1] != older[to][1]:
+                    changes[i].append(rev)
+                alive[i] = to
+        if not alive:
+            break
+        newer = older
+    return [Origin(a, tuple(c)) for a, c in zip(added, changes)]
+
+
+def _match(newer: Sequence[tuple[str, str]], older: Sequence[tuple[str, str]]
+           ) -> dict[int, int]:
+    """Index in `newer` -> index in `older` of the same section (absent: added in `newer`)."""
+    whole = SequenceMatcher(None, [f"{h}\0{b}" for h, b in newer],
+                            [f"{h}\0{b}" for h, b in older], autojunk=False)
+    mapping: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in whole.get_opcodes():
+        if tag == "equal":
+            mapping.update(zip(range(i1, i2), range(j1, j2)))
+        elif tag == "replace":
+            heads = SequenceMatcher(None, [h for h, _ in newer[i1:i2]],
+                                    [h for h, _ in older[j1:j2]], autojunk=False)
+            for t, a1, a2, b1, b2 in heads.get_opcodes():
+                if t == "equal":
+                    mapping.update(zip(range(i1 + a1, i1 + a2), range(j1 + b1, j1 + b2)))
+    return mapping
 
 
 def attribute(sections: Sequence[Section], history: Sequence[Revision]
               ) -> dict[tuple[str, int], Revision]:
     """Each section -> the revision that added it, from the page history (newest first).
-
-    The k-th section headed H was added by the oldest revision of the unbroken run, back
-    from the newest, in which the page has at least k sections headed H. A section older than
-    the history given (and not on the page's first revision) is left out.
-    """
-    counts = [heading_counts(r.text or "") for r in history]
-    found: dict[tuple[str, int], Revision] = {}
-    for section in sections:
-        heading, k = section.key
-        adder = None
-        for rev, count in zip(history, counts):
-            if count.get(heading, 0) < k:
-                break
-            adder = rev
-        else:
-            if not history or history[-1].parentid:
-                adder = None  # the history stopped before the section appeared
-        if adder is not None:
-            found[section.key] = adder
-    return found
+    Sections added before the history given (and not on the page's first revision) are left
+    out. See `trace`, which also says who changed each section since."""
+    origins = origins_of(sections, history)
+    return {s.key: o.added for s, o in zip(sections, origins) if o.added is not None}
 
 
-def fingerprint(wiki: str, page: str, revid: int, section: Section) -> str:
-    raw = f"{wiki}\n{page}\n{revid}\n{section.heading}\n{section.occurrence}"
+def origins_of(sections: Sequence[Section], history: Sequence[Revision]) -> list[Origin]:
+    """`trace` for the parsed sections of history[0]; nobody's when the fast outline does not
+    agree with the parser on the headings (an odd page: no section is attributed)."""
+    if not history:
+        return [Origin(None) for _ in sections]
+    current = outline(history[0].text or "")
+    if [h for h, _ in current] != [s.heading for s in sections]:
+        return [Origin(None) for _ in sections]
+    return trace(current, history)
+
+
+def fingerprint(wiki: str, page: str, revid: int, section: Section, ordinal: int = 1) -> str:
+    """A section's identity: the revision that added it, its heading and its place among the
+    sections that revision added under that heading (stable when other sections go)."""
+    raw = f"{wiki}\n{page}\n{revid}\n{section.heading}\n{ordinal}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
 
 
 # ----------------------------------------------------------------------------- receipts
 
-QUOTE_CHARS = 200  # of a reporter's link echoed in a receipt or a problem
+QUOTE_CHARS = 200  # of a reporter's text in a log or error line (never in a receipt)
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_REPORTISH = re.compile(r"(?i)iban[ _]report|special:|spécial:|[?&](?:diff|oldid)=")
 
 
 def quoted(text: str, limit: int = QUOTE_CHARS) -> str:
-    """A reporter's text as it may be echoed: one line, whitespace collapsed, clipped."""
-    text = " ".join(text.split())
+    """A reporter's text as it may be echoed to staff: one line, whitespace collapsed, clipped."""
+    text = " ".join(BIDI.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def looks_like_report(text: str) -> bool:
+    """A cheap scan, for a section too long to parse: could it hold a template or diff link?"""
+    return bool(_REPORTISH.search(text))
+
+
+def read_reports(text: str, host: str, diff_aliases: Sequence[str], max_chars: int,
+                 genuine: AbstractSet[str] | None = None) -> list[tuple[Section, Diffs]]:
+    """The page's sections, each with the diffs it links to. `genuine` are the receipt lines
+    the bot wrote (anything else shaped like one is the reporter's text). A section over
+    `max_chars` is not parsed at all: it is rejected for its size if a scan finds report
+    markup in it (`Diffs(template=True)`), else it is no report. Parsing costs at most the
+    page once plus `max_chars` per section."""
+    out = []
+    for section in split_sections(text, genuine):
+        if len(section.text) <= max_chars:
+            out.append((section, extract_diffs(section.text, host, diff_aliases, genuine)))
+        else:
+            out.append((section, Diffs(template=looks_like_report(section.text))))
+    return out
 
 
 def receipt_line(reference: str, day: str, problems: Sequence[str], accepted: bool) -> str:
     """One neutral line: the same whether a ban exists, is confidential, or not.
 
-    Problems may echo a reporter's links: they are put on one line (a line break would let a
-    heading or list into the bot's edit, and end the receipt's marker line) and escaped.
+    Problems are the bot's own words (links are named by their place, never quoted); they
+    are put on one line and escaped all the same.
     """
     if not _REF.fullmatch(reference):
         raise ValueError(f"not a report reference: {reference!r}")
-    problems = [" ".join(p.split()) for p in problems]
+    problems = [" ".join(BIDI.sub("", p).split()) for p in problems]
     marker = f"<!--ibanbot:{reference}-->"
     if accepted:
         text = (f"Report {reference} received on {day}; it has been passed on for private "
@@ -307,6 +434,18 @@ def receipt_line(reference: str, day: str, problems: Sequence[str], accepted: bo
         text = (f"Report {reference} of {day} could not be processed: "
                 + "; ".join(problems) + ". Its text has been kept; you may post a new report.")
     return f"{marker}{_nowiki(text)} ~~~~"
+
+
+def is_receipt(line: str, written: str, bot_user: str) -> bool:
+    """`line` on the page is the receipt `written` (its `~~~~` expanded by MediaWiki into the
+    bot account's signature), not an imitation of it."""
+    head = written.removesuffix("~~~~")
+    if not line.startswith(head):
+        return False
+    signature = line[len(head):]
+    names = {bot_user, bot_user.replace(" ", "_")}
+    return "<!--" not in signature and any(f":{n}|" in signature or f":{n}]]" in signature
+                                           for n in names)
 
 
 def _nowiki(text: str) -> str:
@@ -321,20 +460,36 @@ class Replacement:
     line: str
 
 
-def rewrite(text: str, replacements: Sequence[Replacement]) -> str:
+def rewrite(text: str, replacements: Sequence[Replacement],
+            genuine: AbstractSet[str] | None = None) -> str:
     """The page with each replaced section turned into its receipt line.
 
-    Receipts of earlier sections that ended up inside a replaced range are kept; nothing else
-    outside the replaced sections changes.
+    Receipts of earlier sections that ended up inside a replaced range are kept (given
+    `genuine`: only the bot's own); nothing else outside the replaced sections changes.
     """
     out: list[str] = []
     pos = 0
     for rep in sorted(replacements, key=lambda r: r.section.start):
         start, end = rep.section.start, rep.section.end
         out.append(text[pos:start])
-        kept = receipts_in(text[start:end])
+        kept = [line for line in receipts_in(text[start:end]) if genuine is None or
+                line in genuine]
         tail = "\n\n" if end < len(text) else "\n"
         out.append("\n".join([rep.line, *kept]) + tail)
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def bounded_rewrite(text: str, replacements: Sequence[Replacement], max_bytes: int,
+                    genuine: AbstractSet[str] | None = None
+                    ) -> tuple[str, list[Replacement]]:
+    """`rewrite` with as many of `replacements` (in order) as keep the page under
+    `max_bytes`; the new text and the replacements made."""
+    chosen = list(replacements)
+    while chosen:
+        new = rewrite(text, chosen, genuine)
+        if len(new.encode("utf-8")) <= max_bytes:
+            return new, chosen
+        chosen = chosen[: len(chosen) // 2]
+    return text, []
