@@ -142,7 +142,7 @@ class App:
         ops = self.settings.operations
         result = ReportPage(self.report_intake(wiki), self.now,
                             Guard(ops.analysis_seconds, ops.analysis_memory_mb),
-                            lambda message: self._warn_once(wiki, "unanalysed", message)).process()
+                            lambda kind, message: self._warn_once(wiki, kind, message)).process()
         log.info("wiki %s: report page: %d report(s) read, %d acknowledged", wiki,
                  result.reports, result.acknowledged)
         return result

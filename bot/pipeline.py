@@ -151,16 +151,20 @@ class Pipeline:
         contents.prefetch([w.event for w in work], protected)
         return [d for w in work if (d := self._detect(w, site, contents)) is not None]
 
-    def examine(self, event: Event) -> list[tuple[Restriction, Detection | None]]:
+    def examine(self, event: Event, history_bytes: int = 0
+                ) -> list[tuple[Restriction, Detection | None]]:
         """A reported event: each restriction on its actor then (exempt pages left out), with
-        the detectors' Detection for it, or None when they found nothing (bot.reports)."""
+        the detectors' Detection for it, or None when they found nothing (bot.reports).
+        `history_bytes` bounds the page history read for it (0: the usual limit)."""
         site = self.gateway.site_info()
         restrictions = [r for r in self.registry().restrictions(self.wiki, event.actor,
                                                                 event.timestamp)
                         if not r.ban.is_exempt(event.title, site)]
         if not restrictions:
             return []
-        contents = Contents(self.gateway, self.limits, self._needs())
+        limits = self.limits if not history_bytes else replace(
+            self.limits, history_bytes=min(self.limits.history_bytes, history_bytes))
+        contents = Contents(self.gateway, limits, self._needs())
         contents.prefetch([event])
         return [(r, self._detect(Work(event, r), site, contents)) for r in restrictions]
 

@@ -5,6 +5,7 @@ Staff commands: they print reporters and report texts, which nothing else prints
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from bot.review import print_json
 from bot.errors import IbanbotError, UsageError
 from bot.reportpage import extract_diffs
 from bot.reports import staff_submission
-from bot.storage import Report, ReportStore
+from bot.storage import Report, ReportStore, Version
 from bot.storage.records import NO_BAN_NOTE
 
 
@@ -24,8 +25,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.report_command == "add":
         return _add(app, args)
     if args.report_command == "show":
-        report = store.get(args.reference)
-        _print(report.to_json() if args.format == "json" else render_report(report))
+        report, versions = store.get(args.reference), store.versions(args.reference)
+        _print({**report.to_json(), "versions": [v.to_json() for v in versions]}
+               if args.format == "json" else render_report(report, versions))
         return 0
     reports = store.list(wiki=args.wiki, outcome=args.outcome, limit=args.limit)
     if args.format == "json":
@@ -85,7 +87,7 @@ def render_table(reports: list[Report]) -> str:
                      for row in rows)
 
 
-def render_report(report: Report) -> str:
+def render_report(report: Report, versions: Sequence[Version] = ()) -> str:
     ack = f"{report.acknowledged_at:%Y-%m-%d %H:%M} UTC" if report.acknowledged_at else "no"
     where = f"{report.page} (section {report.section!r}, revision {report.added_revid})" \
         if report.origin == "wiki" else "entered by staff"
@@ -101,6 +103,12 @@ def render_report(report: Report) -> str:
         return "\n".join(out)
     out.append("  text:")
     out += ["    | " + line for line in (report.text or "(empty)").splitlines()]
+    for n, v in enumerate(versions[1:], 2):
+        who = v.editor or "an account the bot could not tell"
+        flag = "  NOT BY THE REPORTER: kept, not used" if v.by_other else ""
+        out.append(f"  version {n}: by {who}, revision {v.revid or '-'}, "
+                   f"{v.seen_at:%Y-%m-%d %H:%M} UTC{flag}")
+        out += ["    | " + line for line in (v.text or "(empty)").splitlines()]
     return "\n".join(out)
 
 

@@ -18,10 +18,10 @@ from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
 from bot import reportpage as rp
-from bot.errors import EditConflict
+from bot.errors import EditConflict, IbanbotError
 from bot.guard import Guard
 from bot.settings import WikiSettings
-from bot.storage import NewReport, Report, ReportStore
+from bot.storage import NewReport, Report, ReportStore, Version
 from bot.wiki import WikiGateway
 from bot.wiki import reports as wiki_reports
 from bot.wiki.writer import save_page
@@ -34,10 +34,14 @@ MAX_CHARS = 5000
 HISTORY = 100  # revisions of the report page read to find who added each section
 ATTEMPTS = 3  # saves tried when others edit the page meanwhile
 SUMMARY = "Acknowledging {n} report(s)"
+MAX_PER_PASS = 50  # reports taken in, and receipts written, per pass (the rest: next pass)
+MAX_EDIT_BYTES = 2_000_000  # the bot's edit stays under MediaWiki's default 2 MiB page limit
+REPORT_HISTORY_BYTES = 2_000_000  # history text read to analyse one reported diff
 
 
 class Examiner(Protocol):
-    def examine(self, event: Event) -> list[tuple[Restriction, Detection | None]]: ...
+    def examine(self, event: Event, history_bytes: int = 0
+                ) -> list[tuple[Restriction, Detection | None]]: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Submission:
     added_revid: int = 0
     diffs: tuple[int, ...] = ()  # staff: given on the command line
     links: rp.Diffs | None = None  # wiki: read from the section (bot.reportpage.read_reports)
+    seen_revid: int = 0  # wiki: the page revision this text was read from
 
 
 def new_reference() -> str:
@@ -71,7 +76,7 @@ class ReportIntake:
 
     def submit(self, sub: Submission) -> Report:
         existing = self.store.find(sub.wiki, sub.fingerprint)
-        if existing is not None and (existing.text == sub.text or existing.purged_at):
+        if existing is not None and (existing.latest == sub.text or existing.purged_at):
             return existing  # unchanged, or decided and purged long ago: never taken in again
         reference = existing.reference if existing else new_reference()
         diffs = self._diffs(sub)
@@ -79,8 +84,9 @@ class ReportIntake:
         detections: list[Detection] = []
         used: list[int] = []
         if not problems:
-            problems = [f"{rp.quoted(link)} (another wiki)" for link in diffs.foreign]
-            problems += [f"{rp.quoted(link)} (not a single revision)" for link in diffs.unclear]
+            problems = [f"link {diffs.position(link)} (another wiki)" for link in diffs.foreign]
+            problems += [f"link {diffs.position(link)} (not a single revision)"
+                         for link in diffs.unclear]
             for revid in diffs.revids:
                 found = self._detections(revid)
                 if found is None:
@@ -94,7 +100,8 @@ class ReportIntake:
             reporter=sub.reporter.name, reporter_id=sub.reporter.id, text=sub.text,
             diffs=diffs.revids, outcome="queued" if used else "rejected",
             problems=tuple(problems or ([] if used else ["no usable diff"])),
-            received_at=existing.received_at if existing else self.now())
+            received_at=existing.received_at if existing else self.now(),
+            seen_revid=sub.seen_revid or sub.added_revid, seen_at=self.now())
         return self.store.save(report, detections, self.now())
 
     def _diffs(self, sub: Submission) -> rp.Diffs:
@@ -148,7 +155,7 @@ class ReportIntake:
         if lookup.event is None:
             return None
         event = lookup.event
-        results = self.examiner.examine(event)
+        results = self.examiner.examine(event, history_bytes=REPORT_HISTORY_BYTES)
         if not results:
             return [_detection(event, "", "")]
         return [replace(d, source="report") if d is not None else
@@ -173,78 +180,146 @@ def staff_submission(wiki: str, diffs: list[int], reporter: str, note: str) -> S
 @dataclass
 class PageResult:
     wiki: str
-    reports: int = 0
+    reports: int = 0  # new reports and new versions taken in
     acknowledged: int = 0
     edited: bool = False
     conflicts: int = 0
+    deferred: int = 0  # reports left for a later pass (the per-pass bound)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A section of the report page that is a report (or was taken in as one before)."""
+
+    section: rp.Section
+    links: rp.Diffs
+    origin: rp.Origin
+    fingerprint: str
+    known: Report | None
 
 
 class ReportPage:
-    """One pass over a wiki's report page: queue every section, then acknowledge them."""
+    """One pass over a wiki's report page.
+
+    First the reports taken in by earlier passes are acknowledged (one edit at the start of
+    the pass, whose timing says nothing of what the detectors found); then new reports, and
+    new versions of reports still on the page, are taken in. Only sections that are reports
+    are touched: ones holding the report template or a diff link, added after intake began on
+    the page. Everything else, and all above the first heading, stays byte for byte.
+    """
 
     def __init__(self, intake: ReportIntake, now: Callable[[], datetime],
                  guard: Guard | None = None,
-                 on_unreadable: Callable[[str], None] | None = None):
+                 warn: Callable[[str, str], None] | None = None):
         self.intake, self.now = intake, now
         self.wiki, self.gateway = intake.wiki, intake.gateway
+        self.store = intake.store
         self.guard = guard or Guard()
-        self.on_unreadable = on_unreadable
+        self.warn = warn or (lambda kind, message: None)
+        self._handled: set[str] = set()  # fingerprints whose new version this pass kept
 
     def process(self) -> PageResult:
         result = PageResult(self.wiki.name)
         for _ in range(ATTEMPTS):
             snapshot = wiki_reports.read_page(self.gateway, self.wiki.report_page or "")
-            sections = self._read(snapshot) if snapshot.exists else []
-            if not sections:
+            if not snapshot.exists:
                 return result
-            done = self._receive(snapshot, sections)
-            result.reports = len(done)
-            if not self._may_edit():
-                return result
+            found = self._reports(snapshot)
             try:
-                self._acknowledge(snapshot, done)
+                self._acknowledge(snapshot, found, result)
             except EditConflict:
                 result.conflicts += 1
                 log.info("wiki %s: the report page changed meanwhile; re-reading it",
                          self.wiki.name)
                 continue
-            result.edited, result.acknowledged = True, len(done)
+            self._receive(snapshot, found, result)
             return result
         log.warning("wiki %s: report page: gave up after %d edit conflicts; next pass retries",
                     self.wiki.name, result.conflicts)
         return result
 
-    def _read(self, snapshot: wiki_reports.PageSnapshot) -> list[tuple[rp.Section, rp.Diffs]]:
+    # -- reading ---------------------------------------------------------------------------
+    def _reports(self, snapshot: wiki_reports.PageSnapshot) -> tuple[list[Found], frozenset[str]]:
+        began = self.store.intake_began(self.wiki.name, snapshot.title, snapshot.revid,
+                                        self.now())
+        genuine = self._genuine(snapshot.text)
+        parsed = self._read(snapshot, genuine)
+        if not parsed:
+            return [], genuine
+        history = self.gateway.history(snapshot.title, snapshot.revid, HISTORY, with_text=True)
+        origins = rp.origins_of([s for s, _ in parsed], history)
+        ordinals: dict[tuple[int, str], int] = {}
+        candidates = []
+        for (section, links), origin in zip(parsed, origins):
+            if origin.added is None:
+                continue  # older than the history read: taken in long ago, or never a report
+            key = (origin.added.revid, section.heading)
+            ordinals[key] = ordinals.get(key, 0) + 1
+            fp = rp.fingerprint(self.wiki.name, snapshot.title, origin.added.revid, section,
+                                ordinals[key])
+            candidates.append((section, links, origin, fp))
+        known = self.store.find_many(self.wiki.name, [c[3] for c in candidates])
+        found = [Found(section, links, origin, fp, known.get(fp))
+                 for section, links, origin, fp in candidates
+                 if fp in known or (links.any and origin.added.revid > began)]
+        return found, genuine
+
+    def _genuine(self, text: str) -> frozenset[str]:
+        """The receipt lines on the page that the bot wrote: their reference is in the
+        database and their text is exactly the receipt of that report."""
+        lines = rp.receipt_references(text)
+        stored = self.store.by_references(self.wiki.name, list(lines.values()))
+        user = self.wiki.user or ""
+        return frozenset(line for line, ref in lines.items() if ref in stored and
+                         rp.is_receipt(line, receipt(stored[ref]), user))
+
+    def _read(self, snapshot: wiki_reports.PageSnapshot, genuine: frozenset[str]
+              ) -> list[tuple[rp.Section, rp.Diffs]]:
         """Sections and their diffs, parsed under the analysis bounds (bot.guard): a page
         that cannot be read within them is left alone and staff are told."""
-        args = (snapshot.text, self.intake.host, self.intake.diff_aliases(), MAX_CHARS)
+        args = (snapshot.text, self.intake.host, self.intake.diff_aliases(), MAX_CHARS, genuine)
         parsed = self.guard.call(rp.read_reports, args, len(snapshot.text.encode("utf-8")))
         if parsed is None:
-            message = (f"the report page [[{snapshot.title}]] (revision {snapshot.revid}) could "
-                       f"not be read within {self.guard.seconds:g} s / {self.guard.memory_mb} "
-                       "MB; no report on it is taken in until it changes; check it by hand")
             log.warning("wiki %s: the report page could not be read within the analysis bounds "
                         "(staff warning recorded)", self.wiki.name)
-            if self.on_unreadable is not None:
-                self.on_unreadable(message)
+            self.warn("unanalysed", f"the report page [[{snapshot.title}]] (revision "
+                      f"{snapshot.revid}) could not be read within {self.guard.seconds:g} s / "
+                      f"{self.guard.memory_mb} MB; no report on it is taken in until it "
+                      "changes; check it by hand")
             return []
         return parsed
 
-    def _receive(self, snapshot: wiki_reports.PageSnapshot,
-                 parsed: list[tuple[rp.Section, rp.Diffs]]) -> list[tuple[rp.Section, Report]]:
-        history = self.gateway.history(snapshot.title, snapshot.revid, HISTORY, with_text=True)
-        adders = rp.attribute([section for section, _ in parsed], history)
-        done = []
-        for section, links in parsed:
-            adder = adders.get(section.key)
-            reporter = adder.user if adder else UserRef(0, "")
-            revid = adder.revid if adder else 0
-            sub = Submission(
-                wiki=self.wiki.name, origin="wiki", reporter=reporter, text=section.text,
-                fingerprint=rp.fingerprint(self.wiki.name, snapshot.title, revid, section),
-                page=snapshot.title, section=section.heading, added_revid=revid, links=links)
-            done.append((section, self.intake.submit(sub)))
-        return done
+    # -- acknowledging ------------------------------------------------------------------------
+    def _acknowledge(self, snapshot: wiki_reports.PageSnapshot,
+                     found: tuple[list[Found], frozenset[str]], result: PageResult) -> None:
+        sections, genuine = found
+        pending = [f for f in sections if f.known is not None and not f.known.acknowledged_at]
+        if not pending or not self._may_edit() or self._throttled():
+            return
+        for f in pending:  # what is replaced now is kept first
+            self._keep_version(snapshot, f)
+        replacements = [rp.Replacement(f.section, receipt(f.known)) for f in
+                        pending[:MAX_PER_PASS] if f.known is not None]
+        text, made = rp.bounded_rewrite(snapshot.text, replacements, MAX_EDIT_BYTES, genuine)
+        if not made:
+            return
+        save_page(self.gateway, snapshot, text, SUMMARY.format(n=len(made)))
+        done = {r.section.start for r in made}
+        refs = [f.known.reference for f in pending if f.known and f.section.start in done]
+        self.store.mark_acknowledged(refs, self.now())
+        result.edited, result.acknowledged = True, len(refs)
+
+    def _throttled(self) -> bool:
+        """At most one receipt edit per `receipt_interval_seconds`: a pass that comes sooner
+        leaves the receipts for a later one (it never sleeps, so nothing waits on it)."""
+        last = self.store.last_acknowledged(self.wiki.name)
+        wait = self.wiki.receipt_interval_seconds - ((self.now() - last).total_seconds()
+                                                     if last else 1e9)
+        if wait > 0:
+            log.info("wiki %s: receipts wait %.0f s more (receipt_interval_seconds)",
+                     self.wiki.name, wait)
+            return True
+        return False
 
     def _may_edit(self) -> bool:
         run_page = self.wiki.run_page
@@ -263,12 +338,64 @@ class ReportPage:
             return False
         return True
 
-    def _acknowledge(self, snapshot: wiki_reports.PageSnapshot,
-                     done: list[tuple[rp.Section, Report]]) -> None:
-        replacements = [rp.Replacement(section, receipt(report)) for section, report in done]
-        text = rp.rewrite(snapshot.text, replacements)
-        save_page(self.gateway, snapshot, text, SUMMARY.format(n=len(done)))
-        self.intake.store.mark_acknowledged([r.reference for _, r in done], self.now())
+    # -- taking in ----------------------------------------------------------------------------
+    def _receive(self, snapshot: wiki_reports.PageSnapshot,
+                 found: tuple[list[Found], frozenset[str]], result: PageResult) -> None:
+        sections = [f for f in found[0] if f.known is None or
+                    (not f.known.acknowledged_at and f.section.text != f.known.latest
+                     and f.fingerprint not in self._handled)]
+        for n, f in enumerate(sections):
+            if n >= MAX_PER_PASS:
+                result.deferred = len(sections) - n
+                log.info("wiki %s: report page: %d report(s) left for the next pass",
+                         self.wiki.name, result.deferred)
+                return
+            try:
+                self._take_in(snapshot, f)
+                result.reports += 1
+            except IbanbotError as exc:  # this section only: the others go on
+                log.warning("wiki %s: report page: a section could not be taken in: %s",
+                            self.wiki.name, exc)
+                self.warn("report-error", f"the section {f.section.heading!r} of "
+                          f"[[{snapshot.title}]] (added in revision "
+                          f"{f.origin.added.revid if f.origin.added else 0}) could not be "
+                          f"taken in: {exc}; it is retried on every pass")
+
+    def _take_in(self, snapshot: wiki_reports.PageSnapshot, f: Found) -> None:
+        added = f.origin.added
+        assert added is not None  # nosec B101 (only attributed sections are Found)
+        if f.known is not None and self._keep_version(snapshot, f):
+            return  # someone else's text: kept and shown to staff, never used
+        sub = Submission(
+            wiki=self.wiki.name, origin="wiki", reporter=added.user, text=f.section.text,
+            fingerprint=f.fingerprint, page=snapshot.title, section=f.section.heading,
+            added_revid=added.revid, links=f.links, seen_revid=snapshot.revid)
+        self.intake.submit(sub)
+
+    def _keep_version(self, snapshot: wiki_reports.PageSnapshot, f: Found) -> bool:
+        """A changed section of a stored report, changed by someone but its reporter: keep
+        that version (once), tell staff, count it against the editor; True if so."""
+        report = f.known
+        if report is None or f.section.text == report.latest:
+            return False
+        others = [r for r in f.origin.changes if not _same_user(r.user, report)]
+        if not others and f.origin.changes:
+            return False  # the reporter's own edit: taken in as a new version
+        editor = others[0].user if others else UserRef(0, "")
+        self.store.add_version(report.reference, Version(
+            snapshot.revid, editor.name, editor.id, True, f.section.text, self.now()))
+        who = f"{editor.name} (revision {others[0].revid})" if others else "an unknown account"
+        self.warn("report-edited", f"report {report.reference} on [[{snapshot.title}]]: its "
+                  f"section was changed by {who}, not by its reporter; that version is kept "
+                  f"(`ibanbot report show {report.reference}`) but not used")
+        self._handled.add(f.fingerprint)
+        return True
+
+
+def _same_user(user: UserRef, report: Report) -> bool:
+    if user.id and report.reporter_id:
+        return user.id == report.reporter_id
+    return user.name == report.reporter
 
 
 def receipt(report: Report) -> str:

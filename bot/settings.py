@@ -184,6 +184,7 @@ class WikiSettings(_Frozen):
     run_page: StrictStr | None = None
     report_min_edits: NonNegativeInt = 10  # reporters need at least this many edits
     report_max_per_day: PositiveInt = 5  # reports per reporter per 24 hours
+    receipt_interval_seconds: NonNegativeInt = 10  # at most one receipt edit this often
     user: StrictStr | None = None  # the pywikibot account; None: anonymous read
     stream_wiki: StrictStr | None = None  # EventStreams `wiki` (db name), e.g. "enwiki"
     # review UI sign-in through the wiki's OAuth 2 (Extension:OAuth): the client's key; its
