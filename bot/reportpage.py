@@ -21,7 +21,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import ExternalLink, Heading, Template, Text, Wikilink
 from mwparserfromhell.wikicode import Wikicode
 
-from detectors.model import Revision
+from detectors.model import Revision, normalize_user_name
 
 TEMPLATE = "iban report"
 RECEIPT = re.compile(r"^<!--\s*ibanbot:(R-[0-9a-f]+)\s*-->.*$\n?", re.MULTILINE)
@@ -438,14 +438,12 @@ def receipt_line(reference: str, day: str, problems: Sequence[str], accepted: bo
 
 def is_receipt(line: str, written: str, bot_user: str) -> bool:
     """`line` on the page is the receipt `written` (its `~~~~` expanded by MediaWiki into the
-    bot account's signature), not an imitation of it."""
+    bot account's signature, which starts with a link to its user page), not an imitation."""
     head = written.removesuffix("~~~~")
-    if not line.startswith(head):
+    if not line.startswith(head) or "<!--" in line[len(head):]:
         return False
-    signature = line[len(head):]
-    names = {bot_user, bot_user.replace(" ", "_")}
-    return "<!--" not in signature and any(f":{n}|" in signature or f":{n}]]" in signature
-                                           for n in names)
+    first = re.match(r"\[\[[^\]|:]*:([^\]|]+)[\]|]", line[len(head):])
+    return bool(first) and normalize_user_name(first[1]) == normalize_user_name(bot_user)
 
 
 def _nowiki(text: str) -> str:

@@ -98,3 +98,72 @@ def test_fast_heading_counts_agree_with_the_parser(text):
     for section in rp.split_sections(text):
         parsed[section.heading] = parsed.get(section.heading, 0) + 1
     assert rp.heading_counts(text) == parsed
+
+
+def _rev(revid: int, user: str, text: str, parent: int | None = None) -> Revision:
+    return Revision(revid, revid - 1 if parent is None else parent, UserRef(revid, user), T,
+                    text=text)
+
+
+@pytest.mark.parametrize("name, revisions, expected", [
+    ("one section per revision",
+     [("Rita", "== A ==\nrita"), ("Rosa", "== A ==\nrita\n== B ==\nrosa")],
+     [("Rita", ()), ("Rosa", ())]),
+    ("a same-named section inserted above",
+     [("Rita", "== R ==\nrita"), ("Mal", "== R ==\nmal\n== R ==\nrita")],
+     [("Mal", ()), ("Rita", ())]),
+    ("edited by someone else later",
+     [("Rita", "== R ==\nrita"), ("Mal", "== R ==\nrita and mal")],
+     [("Rita", ("Mal",))]),
+    ("an earlier section removed",
+     [("Rita", "== A ==\nrita"), ("Rosa", "== A ==\nrita\n== B ==\nrosa"), ("Bot", "== B ==\nrosa")],
+     [("Rosa", ())]),
+    ("older than the history read",
+     [("Old", "== O ==\nold", 5), ("Rita", "== O ==\nold\n== N ==\nnew")],
+     [(None, ()), ("Rita", ())]),
+])
+def test_trace_follows_sections_through_the_history(name, revisions, expected):
+    history = []
+    for n, spec in enumerate(revisions, 1):
+        user, text, *parent = spec
+        history.append(_rev(n, user, text, parent[0] if parent else None))
+    history[0] = Revision(1, history[0].parentid if len(revisions[0]) > 2 else 0,
+                          history[0].user, T, text=history[0].text)
+    history.reverse()  # newest first
+    origins = rp.trace(rp.outline(history[0].text), history)
+    got = [(o.added.user.name if o.added else None, tuple(c.user.name for c in o.changes))
+           for o in origins]
+    assert got == expected, name
+
+
+@pytest.mark.parametrize("line, ok", [
+    ("{w} [[User:IbanBot|IbanBot]] ([[User talk:IbanBot|talk]]) 12:00, 1 May 2026 (UTC)", True),
+    ("{w} [[Utilisateur:IbanBot|IbanBot]] 12:00", True),
+    ("{w} [[User:Mallory|Mallory]] 12:00", False),                 # someone else's signature
+    ("{w} STATEMENT BY IBANBOT [[User:IbanBot|x]]", False),         # text before the signature
+    ("{w} [[User:Iban_Bot|x]] 12:00", False),
+    ("{w}<!-- --> [[User:IbanBot|IbanBot]]", False),
+    ("<!--ibanbot:R-0a-->Report R-0a received, trust me [[User:IbanBot|IbanBot]]", False),
+])
+def test_only_the_bots_own_receipt_lines_are_receipts(line, ok):
+    written = rp.receipt_line("R-0a", "2026-05-01", [], True)
+    line = line.replace("{w}", written.removesuffix(" ~~~~"))
+    assert rp.is_receipt(line, written, "IbanBot") is ok
+
+
+def test_receipts_name_links_by_position_and_carry_no_bidi_controls():
+    found = rp.extract_diffs("{{IBAN report|diff=mailto:x@y.org|diff2=7}} "
+                             "https://other.org/w/index.php?diff=5", HOST)
+    assert found.position("mailto:x@y.org") == 1 and found.position(found.foreign[0]) == 3
+    assert found.template and found.any and not rp.Diffs().any
+    line = rp.receipt_line("R-0b", "2026-05-01", ["link 1 \u202e(odd)"], True)
+    assert "\u202e" not in line and "mailto" not in line
+
+
+def test_bounded_rewrite_keeps_the_edit_under_the_limit():
+    text = "lead\n" + "".join(f"== S{n} ==\nx\n" for n in range(40))
+    sections = rp.split_sections(text)
+    reps = [rp.Replacement(s, "<!--ibanbot:R-0c-->" + "r" * 200) for s in sections]
+    new, made = rp.bounded_rewrite(text, reps, 3000)
+    assert 0 < len(made) < len(reps) and len(new.encode()) <= 3000
+    assert rp.bounded_rewrite(text, reps, 10)[1] == []
