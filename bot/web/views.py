@@ -18,6 +18,7 @@ from bot.storage import ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, SignInRefused, new_token, same
 from bot.web.html import sanitize_diff
+from bot.wiki.reader import AnonymousReader
 from detectors.model import Kind
 
 bp = Blueprint("web", __name__)
@@ -32,6 +33,11 @@ def ibanbot() -> App:
 
 def auth() -> Auth:
     return current_app.extensions["ibanbot.auth"]
+
+
+def readers() -> dict[str, AnonymousReader]:
+    """The wikis as the UI reads them: anonymously, never with the bot's account."""
+    return current_app.extensions["ibanbot.readers"]
 
 
 @bp.before_app_request
@@ -177,11 +183,11 @@ def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
     """(sanitized diff rows, why there is none, the edit summary)."""
     if not found.revid:
         return None, "a logged action: no diff (see the log entry on the wiki)", None
-    gateway = app.gateways.get(found.wiki)
-    if gateway is None:
+    wiki = readers().get(found.wiki)
+    if wiki is None:
         return None, f"wiki {found.wiki} is not configured any more", None
     try:
-        comparison = gateway.compare(found.revid)
+        comparison = wiki.compare(found.revid)
     except IbanbotError as exc:
         return None, f"the wiki did not give the diff ({exc})", None
     # sanitized by nh3 (an allow-list) before it is marked safe
@@ -214,10 +220,10 @@ def timeline() -> str:
     form = {k: request.form.get(k, "").strip() for k in ("wiki", "first", "second", "start",
                                                           "end")}
     app = ibanbot()
-    if form["wiki"] not in app.gateways:
+    if form["wiki"] not in readers():
         raise UsageError(f"no wiki named {form['wiki']!r}")
     start, end = _day(form["start"], "start"), _day(form["end"], "end", time.max)
-    result = review.timeline(app.gateways[form["wiki"]], form["first"], form["second"],
+    result = review.timeline(readers()[form["wiki"]], form["first"], form["second"],
                              start, end)
     index = review.index_url(app.settings.wiki(form["wiki"]).api)
     return render_template("timeline.html", wikis=app.settings.wiki_names, result=result,
