@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, Response, abort, current_app, g, make_response, redirect, render_template,
@@ -16,7 +17,7 @@ from bot.app import App
 from bot.errors import IbanbotError, NotFound, UsageError
 from bot.storage import ReportStore
 from bot.timeline import format_gap
-from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, SignInRefused, new_token, same
+from bot.web.auth import Auth, SignInRefused, new_token, same
 from bot.web.html import sanitize_diff
 from bot.wiki.reader import AnonymousReader
 from detectors.model import Kind
@@ -42,8 +43,10 @@ def readers() -> dict[str, AnonymousReader]:
 
 @bp.before_app_request
 def _require_sign_in() -> Any:
-    g.token = request.cookies.get(SESSION_COOKIE)
+    g.token = request.cookies.get(auth().session_cookie)
     g.session = auth().session(g.token)
+    if request.method == "POST" and not _same_origin():
+        abort(403)
     if request.endpoint in PUBLIC:
         return None
     if g.session is None:
@@ -53,6 +56,25 @@ def _require_sign_in() -> Any:
     if request.method == "POST" and not same(request.form.get("csrf"), g.session.csrf):
         abort(403)
     return None
+
+
+def _same_origin() -> bool:
+    """False for a form that a browser says came from another origin (another host, a
+    sibling subdomain included): the check that holds whatever cookies were planted."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or origin in _own_origins()
+
+
+def _own_origins() -> set[str]:
+    own = {request.host_url.rstrip("/")}
+    public = ibanbot().settings.web.public_url
+    if public:
+        parts = urlsplit(public)
+        own.add(f"{parts.scheme}://{parts.netloc}")
+    return own
 
 
 @bp.app_errorhandler(403)
@@ -96,22 +118,27 @@ def login_form() -> Response:
 
 def login_page(error: str, status: int) -> Response:
     # one token per browser until sign-in: a second tab (or the favicon's redirect) must not
-    # invalidate the form already shown. The cookie's path is the form's own URL, which
+    # invalidate the form already shown. Over https the cookie is `__Host-` (path /, so no
+    # sibling host can plant it); over plain http its path is the form's own URL, which
     # carries the application's prefix when it is served below one (SCRIPT_NAME).
-    token = request.cookies.get(LOGIN_COOKIE, "")
+    token = request.cookies.get(auth().login_cookie, "")
     if not (40 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
         token = new_token()
     response = make_response(render_template(
         "login.html", error=error, login_csrf=token,
         wikis=sorted(current_app.extensions["ibanbot.oauth"])), status)
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict",
-                        secure=auth().policy.secure_cookies, path=url_for("web.login"))
+    response.set_cookie(auth().login_cookie, token, httponly=True, samesite="Strict",
+                        secure=auth().policy.secure_cookies, path=_login_path())
     return response
+
+
+def _login_path() -> str:
+    return "/" if auth().policy.secure_cookies else url_for("web.login")
 
 
 @bp.post("/login")
 def login() -> Response:
-    if not same(request.form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
+    if not same(request.form.get("csrf"), request.cookies.get(auth().login_cookie)):
         abort(403)
     name, password = request.form.get("name", "").strip(), request.form.get("password", "")
     try:
@@ -119,10 +146,11 @@ def login() -> Response:
     except SignInRefused as exc:
         return login_page(str(exc), 401)
     response = make_response(redirect(url_for("web.queue")))
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
+    response.set_cookie(auth().session_cookie, token, httponly=True, samesite="Lax",
                         secure=auth().policy.secure_cookies,
                         max_age=int(auth().policy.lifetime.total_seconds()))
-    response.delete_cookie(LOGIN_COOKIE, path=url_for("web.login"))
+    response.delete_cookie(auth().login_cookie, path=_login_path(),
+                           secure=auth().policy.secure_cookies)
     return response
 
 
@@ -130,7 +158,7 @@ def login() -> Response:
 def logout() -> Response:
     auth().sign_out(g.token, g.session)
     response = make_response(redirect(url_for("web.login_form")))
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(auth().session_cookie, secure=auth().policy.secure_cookies)
     return response
 
 
