@@ -93,6 +93,7 @@ def test_report_text_and_reporter_from_a_file_or_stdin(tmp_path, local_wiki, mon
     note = "They wrote on my talk page.\nSecond line of the e-mail.\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO(note))
     config = str(bot.folder / "settings.toml")
+    bot.run_once()  # the database, and the bot's first look at the wiki
     code = main(["--config", config, "report", "add", "--wiki", local_wiki.name, "--diff",
                  str(rev), "--reporter-file", str(reporter), "--note", "-"])
     out = capsys.readouterr()
