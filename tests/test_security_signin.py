@@ -76,13 +76,14 @@ def test_a_sign_in_form_posted_from_another_origin_is_refused(tmp_path):
     csrf = _csrf(client.get("/login").get_data(as_text=True))
     data = {"csrf": csrf, "name": "x", "password": "y"}
     for headers in ({"Origin": "http://evil.localhost"},
-                    {"Origin": "null"},
+                    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
                     {"Sec-Fetch-Site": "same-site"},
                     {"Sec-Fetch-Site": "cross-site"}):
         assert client.post("/login", data=data, headers=headers).status_code == 403, headers
-    same = client.post("/login", data=data, headers={"Origin": "http://localhost",
-                                                     "Sec-Fetch-Site": "same-origin"})
-    assert same.status_code == 401, "our own origin: the form is checked (wrong password)"
+    for headers in ({"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+                    {"Origin": "null", "Sec-Fetch-Site": "same-origin"}):  # no-referrer's
+        same = client.post("/login", data=data, headers=headers)
+        assert same.status_code == 401, "our own origin: the form is checked (wrong password)"
 
 
 def test_the_host_header_chooses_no_callback_off_loopback(tmp_path):

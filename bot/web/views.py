@@ -59,21 +59,27 @@ def _require_sign_in() -> Any:
 
 
 def _same_origin() -> bool:
-    """False for a form that a browser says came from another origin (another host, a
-    sibling subdomain included): the check that holds whatever cookies were planted."""
+    """False for a form that a browser says came from another host (a sibling subdomain
+    included): the check that holds whatever cookies were planted. Hosts are compared, not
+    schemes, so that a TLS-terminating proxy in front changes nothing. Under our
+    `Referrer-Policy: no-referrer` browsers send `Origin: null` even from our own pages:
+    `Sec-Fetch-Site` then decides (every current browser sends it)."""
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
     origin = request.headers.get("Origin")
-    return origin is None or origin in _own_origins()
+    if (site is None or site in ("same-origin", "none")) and (
+            origin in (None, "null") or urlsplit(origin).netloc.lower() in _own_hosts()):
+        return True
+    log.warning("review UI: refused a form sent from another origin (%s, %s); behind a "
+                "proxy, set [web] public_url or trusted_proxies", str(origin)[:100],
+                str(site)[:20])
+    return False
 
 
-def _own_origins() -> set[str]:
-    own = {request.host_url.rstrip("/")}
+def _own_hosts() -> set[str]:
+    own = {request.host.lower()}
     public = ibanbot().settings.web.public_url
     if public:
-        parts = urlsplit(public)
-        own.add(f"{parts.scheme}://{parts.netloc}")
+        own.add(urlsplit(public).netloc.lower())
     return own
 
 
