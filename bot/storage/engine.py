@@ -2,7 +2,8 @@
 
 SQLite gets foreign keys, WAL and a busy timeout, and real transactions (BEGIN emitted by
 SQLAlchemy, so savepoints and DDL are transactional); a new database file is created mode 600
-(SQLite gives its -wal and -shm the same mode) in a folder created 700, whatever the umask.
+(SQLite gives its -wal and -shm the same mode), its folder created 700 if missing,
+whatever the umask.
 MariaDB/MySQL get utf8mb4. Every engine pings connections before use. Messages never contain
 a password, even one with an unencoded `@` (such a URL is refused: it names another host).
 """
@@ -77,9 +78,12 @@ def make_engine(url: str | URL) -> Engine:
 
 
 def _private_file(path: Path) -> None:
-    """Create the database file (mode 600) and any missing folder (700) before SQLite does."""
+    """Create the database file (mode 600), and its folder (700) when only that one is
+    missing, before SQLite does. Anything else (a path of missing folders, no permission)
+    is left to SQLite, whose error every later use reports."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.parent.exists() and path.parent.parent.is_dir():
+            path.parent.mkdir(mode=0o700)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
@@ -87,9 +91,8 @@ def _private_file(path: Path) -> None:
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             log.warning("the database file %s may be read by other users (mode %o); "
                         "run: chmod 600 %s", path, mode, path)
-    except OSError as exc:
-        raise StorageError(f"cannot create the database file {path}: "
-                           f"{exc.strerror or type(exc).__name__}") from None
+    except OSError:
+        pass
 
 
 def _configure_sqlite(engine: Engine, memory: bool) -> None:

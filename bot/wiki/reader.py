@@ -38,7 +38,7 @@ class AnonymousReader:
         what = f"wiki {self.name}: {params.get('action')} {params.get('list') or ''}".strip()
         query = {"format": "json", "formatversion": "2", "maxlag": self.maxlag, **params}
         try:
-            r = self._http.get(self.api, params=query, timeout=TIMEOUT, allow_redirects=False)
+            r = self._http.get(self.api, params=query, timeout=TIMEOUT)
             r.raise_for_status()
             if len(r.content) > MAX_ANSWER:
                 raise WikiError(f"{what} failed: the answer is over {MAX_ANSWER} bytes")
