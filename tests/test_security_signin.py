@@ -37,7 +37,8 @@ def test_a_signed_state_is_bound_to_its_wiki_and_cannot_be_forged(tmp_path):
     location, _ = start(client)
     state = parse_qs(location.query)["state"][0]
     nonce, issued, mac = state.split(".")
-    for forged in (f"{nonce}.{int(issued) + 1}.{mac}", f"{nonce}x.{issued}.{mac}", "x.y.z", ""):
+    for forged in (f"{nonce}.{int(issued) + 1}.{mac}", f"{nonce}x.{issued}.{mac}", "x.y.z", "",
+                   f"{nonce}.{issued}.{mac}é", f"{nonce}.²{issued}.{mac}"):
         client.set_cookie(STATE_COOKIE, forged, path="/oauth/dev-wiki/callback")
         answer = client.get("/oauth/dev-wiki/callback", query_string={"state": forged,
                                                                        "code": "c"})
@@ -53,7 +54,7 @@ def _csrf(html: str) -> str:
 
 def test_login_csrf_cookie_is_host_only_over_https(tmp_path):
     """Finding 13: `__Host-` keeps a sibling subdomain from planting the sign-in token."""
-    app = App.load(settings(tmp_path))
+    app = App.load(settings(tmp_path, web='public_url = "https://review.example.org"'))
     app.ensure_schema()
     web = create_app(app, secure_cookies=True, environ=ENV)
     client = web.test_client()
@@ -61,6 +62,13 @@ def test_login_csrf_cookie_is_host_only_over_https(tmp_path):
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-" + LOGIN_COOKIE + "=")
     assert "Secure" in cookie and "Path=/;" in cookie + ";" and "Domain" not in cookie
+    started = client.get("/oauth/dev-wiki/start", base_url="https://review.example.org")
+    assert started.headers["Set-Cookie"].startswith("__Host-" + STATE_COOKIE + "=")
+    assert "Path=/;" in started.headers["Set-Cookie"]
+    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+    answer = client.get("/oauth/dev-wiki/callback", base_url="https://review.example.org",
+                        query_string={"state": state, "code": "c"})
+    assert answer.status_code == 502, "the state held: the (unreachable) wiki was asked"
     csrf = _csrf(response.get_data(as_text=True))
     planted = web.test_client()  # a token under the old name, as a sibling could plant it
     planted.set_cookie(LOGIN_COOKIE, csrf, domain="review.example.org")

@@ -224,7 +224,7 @@ def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
         comparison = wiki.compare(found.revid)
     except IbanbotError as exc:
         return None, f"the wiki did not give the diff ({exc})", None
-    # sanitized by nh3 (an allow-list) before it is marked safe
+    # sanitized by nh3 (an allow-list) and rebuilt as well-formed rows before it is marked safe
     rows = Markup(sanitize_diff(comparison.html))  # noqa: S704  # nosec B704
     return rows, "", comparison.comment
 

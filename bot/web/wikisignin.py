@@ -28,7 +28,7 @@ from flask import Response, abort, current_app, make_response, redirect, request
 from bot.errors import ConfigError
 from bot.settings import Settings, WikiSettings
 from bot.storage import WikiAccountStore
-from bot.web.auth import SignInRefused, same
+from bot.web.auth import HOST_PREFIX, SignInRefused, same
 from bot.web.views import login_page, auth, bp, ibanbot
 from bot.wiki import oauth
 
@@ -114,19 +114,23 @@ def _key() -> bytes:
     return extensions["ibanbot.state_key"]
 
 
-def new_state(key: bytes, wiki: str, now: datetime) -> str:
-    """`nonce.issued.signature`: the signature covers the wiki, the nonce and the time."""
+def new_state(key: bytes, wiki: str, now: datetime) -> tuple[str, str]:
+    """(state, PKCE verifier). The state is `nonce.issued.signature`, the signature covering
+    the wiki, the nonce and the time; the verifier is derived from the same three."""
     nonce, issued = secrets.token_urlsafe(24), int(now.timestamp())
-    return f"{nonce}.{issued}.{_mac(key, 'state', wiki, nonce, issued)}"
+    return (f"{nonce}.{issued}.{_mac(key, 'state', wiki, nonce, issued)}",
+            _mac(key, "pkce", wiki, nonce, issued))
 
 
 def check_state(key: bytes, wiki: str, state: str, now: datetime) -> str | None:
     """The PKCE verifier of a state this server signed for `wiki` within MAX_WAIT, or None."""
     parts = state.split(".")
-    if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12:
+    if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()) or \
+            len(parts[1]) > 12:
         return None
     nonce, issued = parts[0], int(parts[1])
-    if not hmac.compare_digest(parts[2], _mac(key, "state", wiki, nonce, issued)):
+    if not hmac.compare_digest(parts[2].encode(), _mac(key, "state", wiki, nonce,
+                                                       issued).encode()):
         return None
     age = now.timestamp() - issued
     if not -60 <= age <= MAX_WAIT.total_seconds():
@@ -140,14 +144,12 @@ def oauth_start(wiki: str) -> Response:
     callback = _callback_url(wiki)
     if callback is None:
         return login_page(NO_PUBLIC_URL, 500)
-    state = new_state(_key(), wiki, now)
-    verifier = check_state(_key(), wiki, state, now)
-    assert verifier is not None  # nosec B101 (just signed)
+    state, verifier = new_state(_key(), wiki, now)
     response = make_response(redirect(oauth.authorize_url(client, callback, state, verifier)))
     # SameSite=Lax: the wiki's redirect back is a top-level GET, which Lax cookies go with
-    response.set_cookie(STATE_COOKIE, state, max_age=int(MAX_WAIT.total_seconds()),
-                        httponly=True, samesite="Lax", secure=auth().policy.secure_cookies,
-                        path=url_for("web.oauth_callback", wiki=wiki))
+    name, path = _state_cookie(wiki)
+    response.set_cookie(name, state, max_age=int(MAX_WAIT.total_seconds()), httponly=True,
+                        samesite="Lax", secure=auth().policy.secure_cookies, path=path)
     return response
 
 
@@ -156,7 +158,7 @@ def oauth_callback(wiki: str) -> Response:
     client, args, now = _client(wiki), request.args, ibanbot().now()
     state = str(args.get("state", ""))[:200]
     verifier = check_state(_key(), wiki, state, now) \
-        if same(state, request.cookies.get(STATE_COOKIE)) else None
+        if same(state, request.cookies.get(_state_cookie(wiki)[0])) else None
     if verifier is not None and not WikiAccountStore(ibanbot().store.engine).use_once(
             state, wiki, now, now - MAX_WAIT - timedelta(minutes=1)):
         verifier = None  # answered already: a state is taken once
@@ -188,6 +190,14 @@ def oauth_callback(wiki: str) -> Response:
     return response
 
 
+def _state_cookie(wiki: str) -> tuple[str, str]:
+    """(name, path): over https `__Host-` (path / then, so one sign-in at a time per browser:
+    no sibling host can plant it); over plain http scoped to the callback's path."""
+    if auth().policy.secure_cookies:
+        return HOST_PREFIX + STATE_COOKIE, "/"
+    return STATE_COOKIE, url_for("web.oauth_callback", wiki=wiki)
+
+
 def _refused(wiki: str, message: str, status: int) -> Response:
     response = login_page(message, status)
     _forget_state(response, wiki)
@@ -195,5 +205,6 @@ def _refused(wiki: str, message: str, status: int) -> Response:
 
 
 def _forget_state(response: Response, wiki: str) -> None:
-    response.delete_cookie(STATE_COOKIE, path=url_for("web.oauth_callback", wiki=wiki),
+    name, path = _state_cookie(wiki)
+    response.delete_cookie(name, path=path,
                            httponly=True, samesite="Lax", secure=auth().policy.secure_cookies)
