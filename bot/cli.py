@@ -111,7 +111,19 @@ def setup_logging(level: str, debug: bool, log_format: str = "text") -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+PRIVATE_UMASK = 0o077  # every file the bot (or pywikibot) creates: 600, every folder: 700
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; files are created private whatever the caller's umask."""
+    before = os.umask(PRIVATE_UMASK)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(before)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = build_parser().parse_args(argv)

@@ -74,8 +74,9 @@ def run_all(detectors: Sequence[Detector], event: Event, context: Context) -> li
         except MemoryError:  # the bound, not a bug: the whole analysis stops
             raise
         except Exception:  # a detector bug must not stop the poll or lose the others
-            log.exception("wiki %s: detector %s failed on %s", event.wiki, detector.name,
-                          event.key)
+            # no event key or name: logs must not point at a party of a confidential ban
+            log.exception("wiki %s: detector %s failed on an event", event.wiki,
+                          detector.name)
     return findings
 
 

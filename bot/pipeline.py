@@ -176,8 +176,10 @@ class Pipeline:
         event, ctx = contents.context(event, restriction, site)
         findings = self.guard.run(self.detectors, event, ctx)
         if findings is None:  # stopped by the time or memory bound: staff must look
-            log.warning("wiki %s: the analysis of %s was stopped by its time or memory bound",
-                        self.wiki, event.key)
+            # no event key: it would name a party of a (maybe confidential) ban by number;
+            # the staff warning carries it
+            log.warning("wiki %s: the analysis of an event was stopped by its time or memory "
+                        "bound; see `ibanbot warnings list`", self.wiki)
             if self.on_unanalysed is not None:
                 self.on_unanalysed(event, restriction)
             return None

@@ -14,8 +14,18 @@ def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
     add.add_argument("--wiki", required=True)
     add.add_argument("--diff", required=True, action="append", metavar="N",
                      help="a revision id or diff link; repeat for several")
-    add.add_argument("--reporter", required=True, help="who reported it (kept private)")
-    add.add_argument("--note", default="", help="the report's text, e.g. the e-mail")
+    who = add.add_mutually_exclusive_group(required=True)
+    who.add_argument("--reporter", metavar="TEXT",
+                     help="who reported it (kept private); '-' reads it from stdin. Text given "
+                          "here is visible in ps and shell history: prefer --reporter-file")
+    who.add_argument("--reporter-file", metavar="PATH",
+                     help="read who reported it from this file (one line; '-' is stdin)")
+    text = add.add_mutually_exclusive_group()
+    text.add_argument("--note", metavar="TEXT",
+                      help="the report's text, e.g. the e-mail; '-' reads it from stdin. Text "
+                           "given here is visible in ps and shell history: prefer --note-file")
+    text.add_argument("--note-file", metavar="PATH",
+                      help="read the report's text from this file ('-' is stdin)")
     lst = report.add_parser("list", help="reports received, newest first (accepted or not)")
     lst.add_argument("--wiki")
     lst.add_argument("--outcome", choices=["queued", "rejected"])

@@ -5,6 +5,7 @@ Staff commands: they print reporters and report texts, which nothing else prints
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,11 +40,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _add(app: App, args: argparse.Namespace) -> int:
     settings = app.settings.wiki(args.wiki)
-    if not args.reporter.strip():
+    reporter, note = private_texts(args)
+    if not reporter.strip():
         raise UsageError("--reporter must name who reported it")
+    if "\n" in reporter.strip():
+        raise UsageError("the reporter must be one line")
     diffs = [_revid(value, settings.api) for value in args.diff]
     report = app.report_intake(args.wiki).submit(
-        staff_submission(args.wiki, diffs, args.reporter, args.note))
+        staff_submission(args.wiki, diffs, reporter.strip(), note))
     if report.outcome != "queued":
         raise IbanbotError(f"report {report.reference} kept but not queued: "
                            + "; ".join(report.problems))
@@ -51,6 +55,37 @@ def _add(app: App, args: argparse.Namespace) -> int:
     print(f"report {report.reference}: queue item(s) {items}"
           + (f"; not used: {'; '.join(report.problems)}" if report.problems else ""))
     return 0
+
+
+MAX_TEXT_BYTES = 1024 * 1024  # a report's text from a file or stdin
+
+
+def private_texts(args: argparse.Namespace) -> tuple[str, str]:
+    """(reporter, note) from the options, files or stdin ('-'), which only one may use."""
+    sources = [("--reporter", args.reporter, args.reporter_file),
+               ("--note", args.note, args.note_file)]
+    if sum(value == "-" or path == "-" for _, value, path in sources) > 1:
+        raise UsageError("only one of --reporter and --note can be read from stdin")
+    reporter, note = (_text(*source) for source in sources)
+    return reporter, note
+
+
+def _text(option: str, value: str | None, path: str | None) -> str:
+    if path is None and value != "-":
+        return value or ""
+    label = f"{option}-file {path}" if path is not None else f"{option} - (stdin)"
+    try:
+        if path is None or path == "-":
+            data = sys.stdin.read(MAX_TEXT_BYTES + 1)
+        else:
+            with open(path, encoding="utf-8") as handle:
+                data = handle.read(MAX_TEXT_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise UsageError(f"{label}: cannot be read ({reason})") from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise UsageError(f"{label}: longer than {MAX_TEXT_BYTES} characters")
+    return data.rstrip("\n")
 
 
 def _revid(value: str, api: str) -> int:

@@ -90,7 +90,8 @@ class DatabaseSettings(_Frozen):
     @property
     def redacted_url(self) -> str:
         """The URL with any password replaced by ***, for logs and messages."""
-        return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", self.url)
+        return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:).*@", r"\1***@", self.url,
+                      flags=re.DOTALL)  # to the last @: a password may hold an unencoded @
 
 
 class BansSettings(_Frozen):

@@ -135,11 +135,10 @@ def test_wiki_accounts_allow_list_and_pending_sign_ins(store: Store) -> None:
         accounts.unlink(store, "Ben", "devwiki", later(2))
     actions = [e.action for e in store.audit(limit=20)]
     assert actions.count("reviewer-link") == 3 and "reviewer-unlink" in actions
-    # a pending sign-in is taken once, by its state; stale ones are dropped
-    assert wikis.begin("state-1", "devwiki", "verifier-1", T0, T0 - timedelta(minutes=10), 1)
-    assert not wikis.begin("state-x", "devwiki", "verifier-x", T0, T0, 1), "over the limit"
-    assert wikis.begin("state-2", "devwiki", "verifier-2", later(700), later(100), 1)
-    assert wikis.take("state-1") is None, "begun before the cut: dropped"
-    taken = wikis.take("state-2")
-    assert (taken.wiki, taken.verifier) == ("devwiki", "verifier-2")
-    assert wikis.take("state-2") is None
+    # an answered state is taken once; old ones are forgotten; one signing key for all
+    assert wikis.use_once("state-1", "devwiki", T0, T0 - timedelta(minutes=10))
+    assert not wikis.use_once("state-1", "devwiki", T0, T0 - timedelta(minutes=10))
+    assert wikis.use_once("state-2", "devwiki", later(700), later(100))
+    assert wikis.pending() == 1, "answered before the cut: forgotten"
+    key = wikis.state_key()
+    assert len(key) == 32 and WikiAccountStore(store.engine).state_key() == key

@@ -8,9 +8,9 @@ from bot.storage.store import Store
 from bot.storage.reviewers import AuditNote, Reviewer, ReviewerStore, WebSession
 from bot.storage.backfill import Ledger, StaffWarning  # backfill_state, staff_warnings
 from bot.storage.reports import NewReport, Report, ReportStore, Version  # reports, report_items
-from bot.storage.wikiaccounts import PendingSignIn, WikiAccount, WikiAccountStore
+from bot.storage.wikiaccounts import WikiAccount, WikiAccountStore
 
 __all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
            "ReviewerStore", "Reviewer", "WebSession", "AuditNote", "Ledger", "StaffWarning",
            "ReportStore", "Report", "NewReport", "Version",
-           "WikiAccountStore", "WikiAccount", "PendingSignIn"]
+           "WikiAccountStore", "WikiAccount"]

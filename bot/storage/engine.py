@@ -1,13 +1,21 @@
 """Engines and errors: the per-database settings, and database errors as one-line StorageErrors.
 
 SQLite gets foreign keys, WAL and a busy timeout, and real transactions (BEGIN emitted by
-SQLAlchemy, so savepoints and DDL are transactional). MariaDB/MySQL get utf8mb4. Every engine
-pings connections before use. Messages never contain a password.
+SQLAlchemy, so savepoints and DDL are transactional); a new database file is created mode 600
+(SQLite gives its -wal and -shm the same mode), its folder created 700 if missing,
+whatever the umask.
+MariaDB/MySQL get utf8mb4. Every engine pings connections before use. Messages never contain
+a password, even one with an unencoded `@` (such a URL is refused: it names another host).
 """
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import re
+import stat
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
@@ -15,9 +23,20 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.errors import StorageError
 
+log = logging.getLogger(__name__)
+# scheme://user:PASSWORD@ up to the LAST @: a password may hold an unencoded @ (or /)
+_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:).*@", re.DOTALL)
+
+
+def mask_password(url: str) -> str:
+    """The URL's text with everything between `user:` and its last `@` replaced by ***."""
+    return _PASSWORD.sub(r"\1***@", url)
+
 
 def safe_url(url: str | URL) -> str:
     """The URL with any password masked, for messages and logs."""
+    if isinstance(url, str):
+        return mask_password(url)
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -36,6 +55,9 @@ def make_engine(url: str | URL) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise StorageError(f"invalid database URL {safe_url(url)!r}") from exc
+    if "@" in (parsed.host or "") or "@" in (parsed.username or ""):
+        raise StorageError(f"invalid database URL {safe_url(url)!r}: the password (or user) "
+                           "has an unencoded '@'; write it as %40")
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if backend in ("mysql", "mariadb"):
@@ -47,8 +69,30 @@ def make_engine(url: str | URL) -> Engine:
     except (ArgumentError, ImportError) as exc:
         raise StorageError(f"cannot use database {safe_url(parsed)}: {one_line(exc)}") from exc
     if backend == "sqlite":
-        _configure_sqlite(engine, memory=parsed.database in (None, "", ":memory:"))
+        memory = parsed.database in (None, "", ":memory:") or \
+            str(parsed.database).startswith("file:")
+        if not memory:
+            _private_file(Path(str(parsed.database)))
+        _configure_sqlite(engine, memory=memory)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file (mode 600), and its folder (700) when only that one is
+    missing, before SQLite does. Anything else (a path of missing folders, no permission)
+    is left to SQLite, whose error every later use reports."""
+    try:
+        if not path.parent.exists() and path.parent.parent.is_dir():
+            path.parent.mkdir(mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            log.warning("the database file %s may be read by other users (mode %o); "
+                        "run: chmod 600 %s", path, mode, path)
+    except OSError:
+        pass
 
 
 def _configure_sqlite(engine: Engine, memory: bool) -> None:

@@ -2,23 +2,30 @@
 
 `reviewer_wiki_accounts` is the allow-list behind "Sign in with <wiki>": a wiki account
 signs in as the reviewer it is linked to, and only if that reviewer is enabled. The wiki's
-user id (OAuth's `sub`) is pinned when the link is made, so an account that later takes
-the same name (after a rename) is refused. `oauth_requests` holds each sign-in between the
-redirect to the wiki and the wiki's answer, by the SHA-256 of its `state` only; a request
-is taken once. Migration 0006_oauth creates both tables.
+user id (OAuth's `sub`) is pinned when the link is made (`reviewers link`), so an account that later takes
+the same name (after a rename) is refused. A sign-in's `state` is signed (the key is in
+`settings`), so nothing is stored when one starts; `oauth_requests` keeps the SHA-256 of each
+state the wiki answered, for ten minutes, so that an answer is taken once (the `verifier`
+column is unused: the verifier is derived from the state and the key). Migration 0006_oauth
+creates both tables.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Column, Engine, String, Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFound, UsageError
 from bot.storage.engine import storage_errors
+from bot.storage.cursors import get_setting
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.reviewers import AuditNote, _note, _require, reviewers, token_hash
-from bot.storage.schema import INDEXED_NAME, MYSQL_TABLE, check_lengths, metadata, utc_datetime
+from bot.storage.schema import (
+    INDEXED_NAME, MYSQL_TABLE, check_lengths, metadata, settings, utc_datetime,
+)
 
 reviewer_wiki_accounts = Table(
     "reviewer_wiki_accounts", metadata,
@@ -38,6 +45,7 @@ oauth_requests = Table(
     Column("created_at", utc_datetime(), nullable=False, index=True),
     **MYSQL_TABLE,
 )
+STATE_KEY = "web.oauth_state_key"  # in `settings`: hex of 32 random bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +55,6 @@ class WikiAccount:
     username: str
     central_id: str | None  # the wiki's user id, pinned by `reviewers link` (None: linked before 0.2)
     linked_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PendingSignIn:
-    wiki: str
-    verifier: str  # the PKCE code verifier sent with the token request
-    created_at: datetime
 
 
 def _account(row: object) -> WikiAccount:
@@ -125,41 +126,48 @@ class WikiAccountStore:
             return conn.execute(stmt).scalar()
 
     # -- sign-ins under way -------------------------------------------------------------
-    def begin(self, state: str, wiki: str, verifier: str, at: datetime,
-              stale_before: datetime, limit: int) -> bool:
-        """Remember a sign-in sent to the wiki, unless `limit` are under way already (False).
+    def state_key(self) -> bytes:
+        """The secret that signs OAuth states, made at the first use and kept in `settings`.
 
-        Sign-ins begun before `stale_before` are forgotten first.
+        Every process on the database (several WSGI workers) signs with the same key.
+        """
+        with storage_errors(self.engine, "reading the sign-in key"):
+            with self.engine.connect() as conn:
+                found = get_setting(conn, STATE_KEY)
+            if found is None:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(insert(settings).values(key=STATE_KEY,
+                                                             value=secrets.token_hex(32)))
+                except IntegrityError:
+                    pass  # another process made it first: use that one
+                with self.engine.connect() as conn:
+                    found = get_setting(conn, STATE_KEY)
+        return bytes.fromhex(str(found))
+
+    def use_once(self, state: str, wiki: str, at: datetime, stale_before: datetime) -> bool:
+        """Record an answered (validly signed) state; False if it was answered already.
+
+        Only answers are recorded, never starts: a row per start would let anyone fill the
+        table. States answered before `stale_before` are forgotten (they have expired).
         """
         o = oauth_requests.c
-        with storage_errors(self.engine, "starting a wiki sign-in"), \
-                self.engine.begin() as conn:
-            conn.execute(delete(oauth_requests).where(o.created_at < to_db_time(stale_before)))
-            if conn.execute(select(func.count()).select_from(oauth_requests)).scalar_one() \
-                    >= limit:
+        with storage_errors(self.engine, "recording a wiki sign-in"):
+            with self.engine.begin() as conn:
+                conn.execute(delete(oauth_requests).where(
+                    o.created_at < to_db_time(stale_before)))
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(oauth_requests).values(
+                        state_hash=token_hash(state), wiki=wiki, verifier="",
+                        created_at=to_db_time(at)))
+            except IntegrityError:
                 return False
-            conn.execute(insert(oauth_requests).values(
-                state_hash=token_hash(state), wiki=wiki, verifier=verifier,
-                created_at=to_db_time(at)))
             return True
 
     def pending(self) -> int:
-        """How many sign-ins are under way (begun, not yet answered nor dropped)."""
+        """How many answered states are remembered (to refuse a second answer)."""
         with storage_errors(self.engine, "counting wiki sign-ins"), \
                 self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(oauth_requests))
                        .scalar_one())
-
-    def take(self, state: str) -> PendingSignIn | None:
-        """The sign-in begun with this state, removed so that it can be used once only."""
-        o = oauth_requests.c
-        key = token_hash(state)
-        with storage_errors(self.engine, "reading a wiki sign-in"), \
-                self.engine.begin() as conn:
-            row = conn.execute(select(oauth_requests).where(o.state_hash == key)).first()
-            if row is None or not conn.execute(
-                    delete(oauth_requests).where(o.state_hash == key)).rowcount:
-                return None  # unknown, or taken meanwhile by a concurrent request
-            m = row._mapping
-            return PendingSignIn(m["wiki"], m["verifier"], from_db_time(m["created_at"]))
-

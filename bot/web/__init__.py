@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.app import App
 from bot.web import views, wikisignin  # noqa: F401 (wikisignin adds its routes to views.bp)
 from bot.web.auth import Auth, AuthPolicy
+from bot.wiki import reader
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -36,6 +37,8 @@ def create_app(app: App, secure_cookies: bool | None = None,
     flask.extensions["ibanbot"] = app
     flask.extensions["ibanbot.auth"] = Auth(app.store, policy, app.now)
     flask.extensions["ibanbot.oauth"] = wikisignin.clients(app.settings, environ)
+    flask.extensions["ibanbot.readers"] = reader.readers(
+        [(w.name, w.api) for w in app.settings.wikis], app.settings.bot.contact)
 
     flask.register_blueprint(views.bp)
     flask.after_request(_security_headers)

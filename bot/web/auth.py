@@ -21,6 +21,7 @@ from bot.wiki.oauth import WikiProfile
 SESSION_COOKIE = "ibanbot_session"
 LOGIN_COOKIE = "ibanbot_login_csrf"  # double-submit token of the sign-in form only
 PER_ADDRESS_FACTOR = 4  # an address may fail this many times the per-name limit
+HOST_PREFIX = "__Host-"  # browsers take such a cookie only from this very host (Secure, Path=/)
 
 
 class SignInRefused(IbanbotError):
@@ -40,7 +41,7 @@ def new_token() -> str:
 
 
 def same(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+    return bool(a) and bool(b) and hmac.compare_digest(str(a).encode(), str(b).encode())
 
 
 class Auth:
@@ -48,6 +49,15 @@ class Auth:
         self.store, self.policy, self.now = store, policy, now
         self.reviewers = ReviewerStore(store.engine)
         self.accounts = WikiAccountStore(store.engine)
+
+    @property
+    def session_cookie(self) -> str:
+        """The session cookie's name: `__Host-` over https, so no sibling host can plant one."""
+        return HOST_PREFIX + SESSION_COOKIE if self.policy.secure_cookies else SESSION_COOKIE
+
+    @property
+    def login_cookie(self) -> str:
+        return HOST_PREFIX + LOGIN_COOKIE if self.policy.secure_cookies else LOGIN_COOKIE
 
     def sign_in(self, name: str, password: str, remote: str) -> tuple[str, WebSession]:
         """(token, session) for a correct name and password; SignInRefused otherwise.

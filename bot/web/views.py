@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, Response, abort, current_app, g, make_response, redirect, render_template,
@@ -16,8 +17,9 @@ from bot.app import App
 from bot.errors import IbanbotError, NotFound, UsageError
 from bot.storage import ReportStore
 from bot.timeline import format_gap
-from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth, SignInRefused, new_token, same
+from bot.web.auth import Auth, SignInRefused, new_token, same
 from bot.web.html import sanitize_diff
+from bot.wiki.reader import AnonymousReader
 from detectors.model import Kind
 
 bp = Blueprint("web", __name__)
@@ -34,10 +36,17 @@ def auth() -> Auth:
     return current_app.extensions["ibanbot.auth"]
 
 
+def readers() -> dict[str, AnonymousReader]:
+    """The wikis as the UI reads them: anonymously, never with the bot's account."""
+    return current_app.extensions["ibanbot.readers"]
+
+
 @bp.before_app_request
 def _require_sign_in() -> Any:
-    g.token = request.cookies.get(SESSION_COOKIE)
+    g.token = request.cookies.get(auth().session_cookie)
     g.session = auth().session(g.token)
+    if request.method == "POST" and not _same_origin():
+        abort(403)
     if request.endpoint in PUBLIC:
         return None
     if g.session is None:
@@ -47,6 +56,31 @@ def _require_sign_in() -> Any:
     if request.method == "POST" and not same(request.form.get("csrf"), g.session.csrf):
         abort(403)
     return None
+
+
+def _same_origin() -> bool:
+    """False for a form that a browser says came from another host (a sibling subdomain
+    included): the check that holds whatever cookies were planted. Hosts are compared, not
+    schemes, so that a TLS-terminating proxy in front changes nothing. Under our
+    `Referrer-Policy: no-referrer` browsers send `Origin: null` even from our own pages:
+    `Sec-Fetch-Site` then decides (every current browser sends it)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    if (site is None or site in ("same-origin", "none")) and (
+            origin in (None, "null") or urlsplit(origin).netloc.lower() in _own_hosts()):
+        return True
+    log.warning("review UI: refused a form sent from another origin (%s, %s); behind a "
+                "proxy, set [web] public_url or trusted_proxies", str(origin)[:100],
+                str(site)[:20])
+    return False
+
+
+def _own_hosts() -> set[str]:
+    own = {request.host.lower()}
+    public = ibanbot().settings.web.public_url
+    if public:
+        own.add(urlsplit(public).netloc.lower())
+    return own
 
 
 @bp.app_errorhandler(403)
@@ -90,22 +124,27 @@ def login_form() -> Response:
 
 def login_page(error: str, status: int) -> Response:
     # one token per browser until sign-in: a second tab (or the favicon's redirect) must not
-    # invalidate the form already shown. The cookie's path is the form's own URL, which
+    # invalidate the form already shown. Over https the cookie is `__Host-` (path /, so no
+    # sibling host can plant it); over plain http its path is the form's own URL, which
     # carries the application's prefix when it is served below one (SCRIPT_NAME).
-    token = request.cookies.get(LOGIN_COOKIE, "")
+    token = request.cookies.get(auth().login_cookie, "")
     if not (40 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
         token = new_token()
     response = make_response(render_template(
         "login.html", error=error, login_csrf=token,
         wikis=sorted(current_app.extensions["ibanbot.oauth"])), status)
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict",
-                        secure=auth().policy.secure_cookies, path=url_for("web.login"))
+    response.set_cookie(auth().login_cookie, token, httponly=True, samesite="Strict",
+                        secure=auth().policy.secure_cookies, path=_login_path())
     return response
+
+
+def _login_path() -> str:
+    return "/" if auth().policy.secure_cookies else url_for("web.login")
 
 
 @bp.post("/login")
 def login() -> Response:
-    if not same(request.form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
+    if not same(request.form.get("csrf"), request.cookies.get(auth().login_cookie)):
         abort(403)
     name, password = request.form.get("name", "").strip(), request.form.get("password", "")
     try:
@@ -113,10 +152,11 @@ def login() -> Response:
     except SignInRefused as exc:
         return login_page(str(exc), 401)
     response = make_response(redirect(url_for("web.queue")))
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
+    response.set_cookie(auth().session_cookie, token, httponly=True, samesite="Lax",
                         secure=auth().policy.secure_cookies,
                         max_age=int(auth().policy.lifetime.total_seconds()))
-    response.delete_cookie(LOGIN_COOKIE, path=url_for("web.login"))
+    response.delete_cookie(auth().login_cookie, path=_login_path(),
+                           secure=auth().policy.secure_cookies)
     return response
 
 
@@ -124,7 +164,7 @@ def login() -> Response:
 def logout() -> Response:
     auth().sign_out(g.token, g.session)
     response = make_response(redirect(url_for("web.login_form")))
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(auth().session_cookie, secure=auth().policy.secure_cookies)
     return response
 
 
@@ -177,14 +217,14 @@ def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
     """(sanitized diff rows, why there is none, the edit summary)."""
     if not found.revid:
         return None, "a logged action: no diff (see the log entry on the wiki)", None
-    gateway = app.gateways.get(found.wiki)
-    if gateway is None:
+    wiki = readers().get(found.wiki)
+    if wiki is None:
         return None, f"wiki {found.wiki} is not configured any more", None
     try:
-        comparison = gateway.compare(found.revid)
+        comparison = wiki.compare(found.revid)
     except IbanbotError as exc:
         return None, f"the wiki did not give the diff ({exc})", None
-    # sanitized by nh3 (an allow-list) before it is marked safe
+    # sanitized by nh3 (an allow-list) and rebuilt as well-formed rows before it is marked safe
     rows = Markup(sanitize_diff(comparison.html))  # noqa: S704  # nosec B704
     return rows, "", comparison.comment
 
@@ -214,10 +254,10 @@ def timeline() -> str:
     form = {k: request.form.get(k, "").strip() for k in ("wiki", "first", "second", "start",
                                                           "end")}
     app = ibanbot()
-    if form["wiki"] not in app.gateways:
+    if form["wiki"] not in readers():
         raise UsageError(f"no wiki named {form['wiki']!r}")
     start, end = _day(form["start"], "start"), _day(form["end"], "end", time.max)
-    result = review.timeline(app.gateways[form["wiki"]], form["first"], form["second"],
+    result = review.timeline(readers()[form["wiki"]], form["first"], form["second"],
                              start, end)
     index = review.index_url(app.settings.wiki(form["wiki"]).api)
     return render_template("timeline.html", wikis=app.settings.wiki_names, result=result,

@@ -1,33 +1,42 @@
 """Sign-in with a wiki account (MediaWiki OAuth 2), for wikis with `oauth_client_id` set.
 
-`/oauth/<wiki>/start` sends the browser to the wiki with a fresh `state` (kept in the
-database by its hash, and in a cookie scoped to the callback's path, which binds the answer
-to this browser) and a PKCE verifier (kept in the database only). `/oauth/<wiki>/callback`
-takes that state once, trades the code for the account's name and id, and opens a session
-if a reviewer is linked to that account (`ibanbot reviewers link`): the same allow-list,
-sessions, rate limits and audit rows as a password sign-in.
+`/oauth/<wiki>/start` sends the browser to the wiki with a fresh `state`: a random nonce and
+the time, signed (HMAC-SHA256) with a key kept in the database, bound to the wiki, and set in
+a cookie scoped to the callback's path, which binds the answer to this browser. Nothing is
+stored per start, so no number of starts can block anyone. The PKCE verifier is derived from
+the state and the key: it never leaves the server. `/oauth/<wiki>/callback` checks the
+signature and the age, records the state as answered (once only), trades the code for the
+account's name and id, and opens a session if a reviewer is linked to that account
+(`ibanbot reviewers link`): the same allow-list, sessions, rate limits and audit rows as a
+password sign-in.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import ipaddress
 import logging
 import os
+import secrets
 import stat
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, make_response, redirect, request, url_for
 
 from bot.errors import ConfigError
 from bot.settings import Settings, WikiSettings
 from bot.storage import WikiAccountStore
-from bot.web.auth import SESSION_COOKIE, SignInRefused, new_token, same
+from bot.web.auth import HOST_PREFIX, SignInRefused, same
 from bot.web.views import login_page, auth, bp, ibanbot
 from bot.wiki import oauth
 
 log = logging.getLogger(__name__)
 STATE_COOKIE = "ibanbot_oauth_state"
 MAX_WAIT = timedelta(minutes=10)  # from the redirect to the wiki until its answer
-MAX_PENDING = 1000  # sign-ins under way at once; more are refused (the table stays small)
+LOOPBACK_NAMES = {"localhost"}
+NO_PUBLIC_URL = "wiki sign-in is not set up for this address ([web] public_url)"
 
 
 def clients(settings: Settings, environ: Mapping[str, str] | None = None
@@ -65,47 +74,107 @@ def _client(wiki: str) -> oauth.OAuthClient:
     return found
 
 
-def _callback_url(wiki: str) -> str:
+def _callback_url(wiki: str) -> str | None:
+    """On `[web] public_url`; without it, on the request's Host, which must be loopback
+    (anyone can send any Host header: it must not choose where the wiki sends the code)."""
     public = ibanbot().settings.web.public_url
     path = url_for("web.oauth_callback", wiki=wiki)
     if public:
         return public + path[len(request.script_root):]
+    if not _is_loopback(request.host):
+        log.error("review UI: wiki sign-in was refused: off loopback it needs [web] public_url "
+                  "(the address reviewers open); the Host header is not trusted")
+        return None
     return url_for("web.oauth_callback", wiki=wiki, _external=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.startswith("[") and "]" in host:  # [::1]:8000
+        name = host[1:host.index("]")]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = name.lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _mac(key: bytes, purpose: str, wiki: str, nonce: str, issued: int) -> str:
+    digest = hmac.new(key, f"{purpose}|{wiki}|{nonce}|{issued}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def _key() -> bytes:
+    extensions = current_app.extensions
+    if "ibanbot.state_key" not in extensions:
+        extensions["ibanbot.state_key"] = WikiAccountStore(ibanbot().store.engine).state_key()
+    return extensions["ibanbot.state_key"]
+
+
+def new_state(key: bytes, wiki: str, now: datetime) -> tuple[str, str]:
+    """(state, PKCE verifier). The state is `nonce.issued.signature`, the signature covering
+    the wiki, the nonce and the time; the verifier is derived from the same three."""
+    nonce, issued = secrets.token_urlsafe(24), int(now.timestamp())
+    return (f"{nonce}.{issued}.{_mac(key, 'state', wiki, nonce, issued)}",
+            _mac(key, "pkce", wiki, nonce, issued))
+
+
+def check_state(key: bytes, wiki: str, state: str, now: datetime) -> str | None:
+    """The PKCE verifier of a state this server signed for `wiki` within MAX_WAIT, or None."""
+    parts = state.split(".")
+    if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()) or \
+            len(parts[1]) > 12:
+        return None
+    nonce, issued = parts[0], int(parts[1])
+    if not hmac.compare_digest(parts[2].encode(), _mac(key, "state", wiki, nonce,
+                                                       issued).encode()):
+        return None
+    age = now.timestamp() - issued
+    if not -60 <= age <= MAX_WAIT.total_seconds():
+        return None
+    return _mac(key, "pkce", wiki, nonce, issued)  # 43 characters of [A-Za-z0-9_-]
 
 
 @bp.get("/oauth/<wiki>/start")
 def oauth_start(wiki: str) -> Response:
     client, now = _client(wiki), ibanbot().now()
-    state, verifier = new_token(), oauth.new_verifier()
-    if not WikiAccountStore(ibanbot().store.engine).begin(state, wiki, verifier, now,
-                                                         now - MAX_WAIT, MAX_PENDING):
-        return login_page("too many sign-ins are under way; try again in a few minutes", 429)
-    response = make_response(redirect(oauth.authorize_url(client, _callback_url(wiki), state,
-                                                          verifier)))
+    callback = _callback_url(wiki)
+    if callback is None:
+        return login_page(NO_PUBLIC_URL, 500)
+    state, verifier = new_state(_key(), wiki, now)
+    response = make_response(redirect(oauth.authorize_url(client, callback, state, verifier)))
     # SameSite=Lax: the wiki's redirect back is a top-level GET, which Lax cookies go with
-    response.set_cookie(STATE_COOKIE, state, max_age=int(MAX_WAIT.total_seconds()),
-                        httponly=True, samesite="Lax", secure=auth().policy.secure_cookies,
-                        path=url_for("web.oauth_callback", wiki=wiki))
+    name, path = _state_cookie(wiki)
+    response.set_cookie(name, state, max_age=int(MAX_WAIT.total_seconds()), httponly=True,
+                        samesite="Lax", secure=auth().policy.secure_cookies, path=path)
     return response
 
 
 @bp.get("/oauth/<wiki>/callback")
 def oauth_callback(wiki: str) -> Response:
-    client, args = _client(wiki), request.args
-    state = args.get("state", "")
-    pending = WikiAccountStore(ibanbot().store.engine).take(state) \
-        if same(state, request.cookies.get(STATE_COOKIE)) else None
+    client, args, now = _client(wiki), request.args, ibanbot().now()
+    state = str(args.get("state", ""))[:200]
+    verifier = check_state(_key(), wiki, state, now) \
+        if same(state, request.cookies.get(_state_cookie(wiki)[0])) else None
+    if verifier is not None and not WikiAccountStore(ibanbot().store.engine).use_once(
+            state, wiki, now, now - MAX_WAIT - timedelta(minutes=1)):
+        verifier = None  # answered already: a state is taken once
     if args.get("error"):  # Cancel on the wiki (Extension:OAuth's answer may lack the state)
         reason = " ".join(str(args["error"]).split())[:60]
         return _refused(wiki, f"the wiki did not sign you in ({reason})", 401)
-    if pending is None or pending.wiki != wiki or \
-            ibanbot().now() - pending.created_at > MAX_WAIT:
+    if verifier is None:
         return _refused(wiki, "this sign-in expired or began in another browser; try again",
                         400)
     if not args.get("code"):
         return _refused(wiki, "the wiki did not sign you in (no code)", 401)
+    callback = _callback_url(wiki)
+    if callback is None:
+        return _refused(wiki, NO_PUBLIC_URL, 500)
     try:
-        account = oauth.sign_in(client, args["code"], _callback_url(wiki), pending.verifier)
+        account = oauth.sign_in(client, args["code"], callback, verifier)
     except oauth.OAuthError as exc:
         log.warning("review UI: %s", exc)
         return _refused(wiki, f"{exc}; try again", 502)
@@ -114,11 +183,19 @@ def oauth_callback(wiki: str) -> Response:
     except SignInRefused as exc:
         return _refused(wiki, str(exc), 401)
     response = make_response(redirect(url_for("web.queue")))
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
+    response.set_cookie(auth().session_cookie, token, httponly=True, samesite="Lax",
                         secure=auth().policy.secure_cookies,
                         max_age=int(auth().policy.lifetime.total_seconds()))
     _forget_state(response, wiki)
     return response
+
+
+def _state_cookie(wiki: str) -> tuple[str, str]:
+    """(name, path): over https `__Host-` (path / then, so one sign-in at a time per browser:
+    no sibling host can plant it); over plain http scoped to the callback's path."""
+    if auth().policy.secure_cookies:
+        return HOST_PREFIX + STATE_COOKIE, "/"
+    return STATE_COOKIE, url_for("web.oauth_callback", wiki=wiki)
 
 
 def _refused(wiki: str, message: str, status: int) -> Response:
@@ -128,5 +205,6 @@ def _refused(wiki: str, message: str, status: int) -> Response:
 
 
 def _forget_state(response: Response, wiki: str) -> None:
-    response.delete_cookie(STATE_COOKIE, path=url_for("web.oauth_callback", wiki=wiki),
+    name, path = _state_cookie(wiki)
+    response.delete_cookie(name, path=path,
                            httponly=True, samesite="Lax", secure=auth().policy.secure_cookies)

@@ -252,10 +252,10 @@ class WikiGateway:
     # -- review (bot/wiki/diffs.py) --------------------------------------------------------
     def compare(self, revid: int) -> diffs.Comparison:
         """The wiki's diff of a revision against its parent (untrusted HTML rows)."""
-        return diffs.compare(self, revid)
+        return diffs.compare(self._call, self.name, revid)
 
     def contributions(self, user: str, start: datetime, end: datetime) -> diffs.Contributions:
-        return diffs.contributions(self, user, start, end)
+        return diffs.contributions(self._call, user, start, end)
 
     # -- users ---------------------------------------------------------------------------
     def users_by_name(self, names: Iterable[str]) -> dict[str, UserRef | None]:
