@@ -48,22 +48,24 @@ def canonical(name: str) -> str:
 
 
 def lock_pins() -> dict[str, str]:
-    return {canonical(n): v for n, v in
-            re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+?)(?: ;.*)? \\$", LOCK.read_text(), re.M)}
+    pinned = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+?)(?: ;.*)? \\$", LOCK.read_text(),
+                        re.M)
+    return {canonical(name): version for name, version in pinned}
 
 
 def documented_urls() -> dict[str, str]:
     """The README's table of database URLs: backend -> URL."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (SQLite|PostgreSQL|MariaDB[^|]*?) +\|[^|]*\| `([^`]+)` +\|$", readme, re.M)
+    rows = re.findall(r"^\| (SQLite|PostgreSQL|MariaDB[^|]*?) +\|[^|]*\| `([^`]+)` +\|$", readme,
+                      re.M)
     return {name.split()[0].split("/")[0]: url for name, url in rows}
 
 
-def sh(argv: list[str] | str, cwd: Path, env: dict[str, str], timeout: float = 600,
-       code: int = 0) -> subprocess.CompletedProcess[str]:
+def sh(argv: list[str] | str, cwd: Path, env: dict[str, str],
+       timeout: float = 600) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, shell=isinstance(argv, str))
-    assert done.returncode == code, (f"{argv} -> {done.returncode}\n{done.stdout[-3000:]}\n"
+    assert done.returncode == 0, (f"{argv} -> {done.returncode}\n{done.stdout[-3000:]}\n"
                                      f"{done.stderr[-3000:]}")
     return done
 
@@ -101,15 +103,24 @@ def documented_database(backend: str, documented: str) -> Iterator[str]:
         yield url.render_as_string(hide_password=False)
 
 
-def demo_settings(folder: Path, wiki, database: str = "", user: str = "") -> Path:
-    settings = folder / "settings.toml"
-    settings.write_text(
-        (f'[database]\nurl = "{database}"\n' if database else "")
-        + f'[bans]\nfile = "bans.toml"\n[bot]\ncontact = "test@example.org"\n'
-        f'[[wikis]]\nname = "{wiki.name}"\napi = "{wiki.api_url}"\n'
-        f"poll_seconds = 5\nmax_retries = 1\nretry_wait = 1\n"
-        + (f'user = "{user}"\n' if user else ""), encoding="utf-8")
-    return settings
+def operator_settings(example: Path, target: Path, wiki, user: str = "") -> Path:
+    """An example settings file copied as the docs say, its wikis replaced by the local one."""
+    text = example.read_text(encoding="utf-8")
+    first_wiki = re.search(r"^\[\[wikis\]\]$", text, re.M)
+    assert first_wiki, example
+    target.write_text(text[:first_wiki.start()]
+                      + f'[[wikis]]\nname = "{wiki.name}"\napi = "{wiki.api_url}"\n'
+                      "poll_seconds = 5\nmax_retries = 1\nretry_wait = 1\n"
+                      + (f'user = "{user}"\n' if user else ""), encoding="utf-8")
+    return target
+
+
+def breach_after_ban(wiki, folder: Path) -> tuple[str, str]:
+    """The demo's first breach: a banned user edits the protected user's talk page."""
+    (alice, alice_client), (bob, _) = people(wiki, "Alice", "Bob")
+    (folder / "bans.toml").write_text(_ban_toml(ban(alice, bob, id="IB-INSTALL-1")))
+    alice_client.edit(f"User talk:{bob}", "Stay away from my articles.", "message")
+    return alice, bob
 
 
 def queued(ibanbot: Path, settings: Path, cwd: Path, env: dict[str, str]) -> list[dict]:
@@ -173,67 +184,81 @@ def test_documented_urls_and_install_commands_agree():
 
 
 # -- a server: the wheel, PostgreSQL, the unit's commands --------------------------------------
+def locked_venv(venv: Path, wheel: Path, cwd: Path, env: dict[str, str]) -> Path:
+    """The README's two commands (the lock, then the wheel without dependencies); the extras'
+    drivers must all be in the lock (pip may not reach an index for them)."""
+    lock = shutil.copy(LOCK, cwd / "deploy.txt")
+    sh([sys.executable, "-m", "venv", str(venv)], cwd, env)
+    pip = [str(venv / "bin" / "pip"), "install", "--quiet"]
+    sh([*pip, "--require-hashes", "-r", str(lock)], cwd, env)
+    sh([*pip, "--no-deps", str(wheel)], cwd, env)
+    sh([*pip, "--no-index", f"{wheel}[postgresql,mysql]"], cwd, env)
+    sh([str(venv / "bin" / "pip"), "check"], cwd, env)
+    where = sh([str(venv / "bin" / "python"), "-c", "import bot; print(bot.__file__)"], cwd, env)
+    assert where.stdout.startswith(str(venv)), where.stdout  # not the source tree
+    return venv / "bin" / "ibanbot"
+
+
+def pywikibot_folder(folder: Path, wiki) -> str:
+    """PYWIKIBOT_DIR as the README sets it up: user-config.py from the example and a
+    BotPassword in user-password.py, both mode 600; returns the account's name."""
+    account = make_user(wiki, unique("Ibanbot"), groups=["bot"]).name
+    _, password = wiki.create_bot_password(account, "ibanbot", ("basic", "highvolume"))
+    folder.mkdir(mode=0o700, parents=True)
+    config = (REPO / "user-config.py.example").read_text().replace("'IbanBot'", repr(account))
+    (folder / "user-config.py").write_text(config)
+    (folder / "user-password.py").write_text(f"({account!r}, BotPassword('ibanbot', "
+                                             f"{password!r}))\n")
+    for name in ("user-config.py", "user-password.py"):
+        (folder / name).chmod(0o600)
+    return account
+
+
+def unit_commands(venv: Path, etc: Path) -> list[list[str]]:
+    """ExecStartPre and ExecStart of the unit, in these folders; `run` gets --once."""
+    unit = (REPO / "deploy" / "ibanbot.service").read_text(encoding="utf-8")
+    commands = []
+    for key in ("ExecStartPre", "ExecStart"):
+        (line,) = re.findall(rf"^{key}=(.*)$", unit, re.M)
+        argv = shlex.split(line.replace("/opt/ibanbot", str(venv))
+                           .replace("/etc/ibanbot", str(etc)))
+        commands.append(argv + (["--once"] if argv[-1] == "run" else []))
+    return commands
+
+
 def test_server_install_from_the_wheel_runs_the_units_commands(dist, local_wiki, tmp_path):
     with tarfile.open(dist / f"ibanbot-{__version__}.tar.gz") as sdist:
         shipped = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
     assert {"deploy/ibanbot.service", "deploy/ibanbot.env.example", "deploy/toolforge/jobs.yaml",
             "deploy/toolforge/install.sh", "requirements/deploy.txt", "user-config.py.example",
             "config/settings.example.toml", "config/bans.example.toml"} <= shipped
-    elsewhere = tmp_path / "elsewhere"  # not the source tree: nothing imports from it
+    elsewhere, venv = tmp_path / "elsewhere", tmp_path / "opt" / "ibanbot"
     elsewhere.mkdir()
-    lock = shutil.copy(LOCK, elsewhere / "deploy.txt")
-    venv, env = tmp_path / "opt" / "ibanbot", clean_env(elsewhere)
-    sh([sys.executable, "-m", "venv", str(venv)], elsewhere, env)
-    pip = [str(venv / "bin" / "pip"), "install", "--quiet"]
-    sh([*pip, "--require-hashes", "-r", str(lock)], elsewhere, env)
-    sh([*pip, "--no-deps", str(dist / WHEEL)], elsewhere, env)
-    sh([*pip, "--no-index", f"{dist / WHEEL}[postgresql,mysql]"], elsewhere, env)  # all in the lock
-    sh([str(venv / "bin" / "pip"), "check"], elsewhere, env)
-    ibanbot = venv / "bin" / "ibanbot"
+    env = clean_env(elsewhere)
+    ibanbot = locked_venv(venv, dist / WHEEL, elsewhere, env)
     assert sh([str(ibanbot), "--version"], elsewhere, env).stdout == f"ibanbot {__version__}\n"
-    where = sh([str(venv / "bin" / "python"), "-c", "import bot; print(bot.__file__)"],
-               elsewhere, env).stdout
-    assert where.startswith(str(venv)), where
 
-    account = make_user(local_wiki, unique("Ibanbot"), groups=["bot"]).name
-    _, password = local_wiki.create_bot_password(account, "ibanbot", ("basic", "highvolume"))
-    unit = (REPO / "deploy" / "ibanbot.service").read_text(encoding="utf-8")
     env_file = dict(re.findall(r"^([A-Z_]+)=(.*)$",
                                (REPO / "deploy" / "ibanbot.env.example").read_text(), re.M))
     state, etc = tmp_path / "var" / "lib" / "ibanbot", tmp_path / "etc" / "ibanbot"
     pwbdir = state / Path(env_file["PYWIKIBOT_DIR"]).relative_to("/var/lib/ibanbot")
-    pwbdir.mkdir(mode=0o700, parents=True)
+    account = pywikibot_folder(pwbdir, local_wiki)
     etc.mkdir(parents=True)
-    config = (REPO / "user-config.py.example").read_text().replace("'IbanBot'", repr(account))
-    (pwbdir / "user-config.py").write_text(config)
-    (pwbdir / "user-password.py").write_text(f"({account!r}, BotPassword('ibanbot', "
-                                             f"{password!r}))\n")
-    for name in ("user-config.py", "user-password.py"):
-        (pwbdir / name).chmod(0o600)
+    settings = operator_settings(REPO / "config" / "settings.example.toml",
+                                 etc / "settings.toml", local_wiki, user=account)
     alice, bob = breach_after_ban(local_wiki, etc)
-    demo_settings(etc, local_wiki, user=account)
     with documented_database("postgresql", env_file["IBANBOT_DATABASE_URL"]) as url:
         assert url.startswith(documented_urls()["PostgreSQL"].split("://")[0] + "://")
         env.update(env_file, IBANBOT_DATABASE_URL=url, PYWIKIBOT_DIR=str(pwbdir))
-        for key in ("ExecStartPre", "ExecStart"):
-            (line,) = re.findall(rf"^{key}=(.*)$", unit, re.M)
-            argv = shlex.split(line.replace("/opt/ibanbot", str(venv.parent / "ibanbot"))
-                               .replace("/etc/ibanbot", str(etc)))
-            sh(argv + (["--once"] if argv[-1] == "run" else []), state, env)
+        for argv in unit_commands(venv, etc):
+            sh(argv, state, env)
         env["IBANBOT_DATABASE_URL"] = url.replace("postgresql+psycopg://", "postgresql://")
-        sh([str(ibanbot), "--config", str(etc / "settings.toml"), "db", "upgrade"], state, env)
-        items = queued(ibanbot, etc / "settings.toml", state, env)
+        sh([str(ibanbot), "--config", str(settings), "db", "upgrade"], state, env)
+        items = queued(ibanbot, settings, state, env)
     assert [(i["actor"], i["target"]) for i in items] == [(alice, bob)], items
     written = {p.name for p in pwbdir.iterdir()}
     assert f"pywikibot-{account}.lwp" in written, written  # the login cookies: a writable dir
     assert (pwbdir / "user-password.py").stat().st_mode & 0o777 == 0o600
-
-
-def breach_after_ban(wiki, folder: Path) -> tuple[str, str]:
-    (alice, alice_client), (bob, _) = people(wiki, "Alice", "Bob")
-    (folder / "bans.toml").write_text(_ban_toml(ban(alice, bob, id="IB-INSTALL-1")))
-    alice_client.edit(f"User talk:{bob}", "Stay away from my articles.", "message")
-    return alice, bob
 
 
 # -- Toolforge: a fresh tool home, MariaDB, the jobs file ---------------------------------------
@@ -243,20 +268,17 @@ def test_toolforge_install_from_a_clone_runs_the_jobs(local_wiki, tmp_path):
     env = clean_env(home, PYTHON=sys.executable)
     done = sh("./ibanbot/deploy/toolforge/install.sh", home, env)  # step 3, the install job
     assert done.stdout.strip() == f"ibanbot {__version__}"
-    shutil.copy(REPO / "deploy" / "toolforge" / "settings.toml.example", home / "settings.toml")
-    settings = (home / "settings.toml").read_text()
-    local = demo_settings(tmp_path, local_wiki).read_text()
-    wikis = local[local.index("[[wikis]]"):]
-    (home / "settings.toml").write_text(settings[:settings.index("[[wikis]]")] + wikis)
+    settings = operator_settings(REPO / "deploy" / "toolforge" / "settings.toml.example",
+                                 home / "settings.toml", local_wiki)  # step 5
     (home / "replica.my.cnf").write_text("[client]\nuser = s55555\npassword = 'x'\n")
     alice, bob = breach_after_ban(local_wiki, home)
     jobs = yaml.safe_load((REPO / "deploy" / "toolforge" / "jobs.yaml").read_text())
     (job,) = [j for j in jobs if j.get("continuous")]
     with documented_database("mariadb", documented_urls()["MariaDB"]) as url:
-        env["IBANBOT_DATABASE_URL"] = url  # step 5: toolforge envvars (ToolsDB is not here)
+        env["IBANBOT_DATABASE_URL"] = url  # step 6: toolforge envvars (ToolsDB is not here)
         ibanbot = home / "pyvenv" / "bin" / "ibanbot"
-        sh([str(ibanbot), "--config", "settings.toml", "db", "upgrade"], home, env)
-        sh(f"{job['command']} --once", home, env)
+        sh([str(ibanbot), "--config", "settings.toml", "db", "upgrade"], home, env)  # step 7
+        sh(f"{job['command']} --once", home, env)  # step 8
         sh(job["health-check-script"], home, env)
-        items = queued(ibanbot, home / "settings.toml", home, env)
+        items = queued(ibanbot, settings, home, env)
     assert [(i["actor"], i["target"]) for i in items] == [(alice, bob)], items
