@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Sequence
 
-from bot import review
+from bot import __version__, review
 from bot.errors import IbanbotError, UsageError
 
 DEFAULT_CONFIG = "settings.toml"
@@ -40,6 +40,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="ibanbot", description="Detect interaction-ban breaches and queue them "
                                             "for private review. Never edits the wiki.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--config", default=os.environ.get("IBANBOT_CONFIG", DEFAULT_CONFIG),
                    help="settings TOML file (default: $IBANBOT_CONFIG or ./settings.toml)")
     p.add_argument("--debug", action="store_true", help="debug logs and tracebacks")

@@ -67,7 +67,7 @@ def check_database_url(url: str, base: Path) -> str:
     """The URL with a relative SQLite path made absolute (relative to `base`)."""
     if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url) or any(c.isspace() for c in url):
         raise ValueError("must be a database URL such as sqlite:///ibanbot.sqlite3 or "
-                         "postgresql://user@host/ibanbot")
+                         "postgresql+psycopg://user@host/ibanbot")
     match = re.fullmatch(r"(sqlite(?:\+\w+)?:///)([^?]*)(\?.*)?", url)
     if not match or not match[2] or match[2] == ":memory:" or match[2].startswith("file:"):
         return url

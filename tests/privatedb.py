@@ -59,7 +59,7 @@ class PrivatePostgres:
                                      "-U", "postgres"]), check=True, capture_output=True)
 
     def url(self, database: str = "postgres") -> str:
-        return (f"postgresql+psycopg2://postgres:{PASSWORD}@127.0.0.1:{self.port}/{database}")
+        return (f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{self.port}/{database}")
 
     def start(self) -> None:
         subprocess.run(_as_postgres([

@@ -32,8 +32,8 @@ from detectors.model import Detection, Finding, Kind, UserRef
 BACKENDS = ("sqlite", "postgresql", "mariadb")
 SERVER_ENV = {"postgresql": "IBANBOT_TEST_POSTGRES_URL", "mariadb": "IBANBOT_TEST_MARIADB_URL"}
 SERVER_DEFAULTS = {
-    "postgresql": ("postgresql+psycopg2://postgres@127.0.0.1:5432/test",
-                   "postgresql+psycopg2://root@127.0.0.1:5432/test"),
+    "postgresql": ("postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                   "postgresql+psycopg://root@127.0.0.1:5432/test"),
     "mariadb": ("mysql+pymysql://root@127.0.0.1:3306/test",),
 }
 T0 = datetime(2026, 11, 27, 17, 15, 42, tzinfo=timezone.utc)

@@ -138,3 +138,27 @@ def test_user_config_example_reads_oauth_tokens_from_the_environment(tmp_path):
     assert auth == {"*": ["consumer_token", "consumer_secret", "access_token", "access_secret"]}
     assert user == "IbanBot" and password_file.endswith("user-password.py")
     assert "unknown" not in done.stderr.lower()
+
+
+def _unit_paths(unit: str, key: str) -> list[str]:
+    return [p.lstrip("-+") for v in re.findall(rf"^{key}=(.*)$", unit, re.M) for p in v.split()]
+
+
+def test_pywikibot_dir_is_writable_under_the_unit_and_the_password_file_mode_is_600():
+    """pywikibot writes its cookies, apicache/ and throttle.ctrl into PYWIKIBOT_DIR (issue 18,
+    finding 14): the unit must let the bot write there, and the docs must ask for the mode the
+    bot and pywikibot demand of user-password.py (600, owned by the bot's user)."""
+    unit = (DEPLOY / "ibanbot.service").read_text(encoding="utf-8")
+    env = (DEPLOY / "ibanbot.env.example").read_text(encoding="utf-8")
+    (folder,) = re.findall(r"^PYWIKIBOT_DIR=(\S+)$", env, re.M)
+    writable = _unit_paths(unit, "ReadWritePaths") + [
+        f"/var/lib/{d}" for d in _unit_paths(unit, "StateDirectory")]
+    read_only = _unit_paths(unit, "ReadOnlyPaths") + _unit_paths(unit, "InaccessiblePaths")
+    inside = lambda path, roots: any(Path(path).is_relative_to(r) for r in roots)  # noqa: E731
+    assert "ProtectSystem=strict" in unit  # so only the paths above are writable
+    assert inside(folder, writable), f"PYWIKIBOT_DIR={folder} is read-only under the unit"
+    assert not inside(folder, read_only), f"PYWIKIBOT_DIR={folder} is under ReadOnlyPaths"
+    for text in (env, unit, (REPO / "README.md").read_text(encoding="utf-8")):
+        modes = re.findall(r"user-password\.py[^\n]{0,40}?mode (\d+)", text)
+        assert set(modes) <= {"600"}, modes
+    assert re.search(r"user-password\.py[^\n]*mode 600", env)

@@ -113,7 +113,7 @@ def test_no_secret_in_errors_or_logs_and_password_file_mode(local_wiki, tmp_path
     (tmp_path / "bans.toml").write_text("", encoding="utf-8")
     (tmp_path / "s.toml").write_text(
         f'[[wikis]]\nname = "w"\napi = "{local_wiki.api_url}"\n', encoding="utf-8")
-    for url in ("postgresql+psycopg2://ibanbot:Db-Pa55-Secret@127.0.0.1:1/x",
+    for url in ("postgresql+psycopg://ibanbot:Db-Pa55-Secret@127.0.0.1:1/x",
                 "mysql+pymysql://ibanbot:Db-Pa55-Secret@127.0.0.1:1/x"):
         os.environ["IBANBOT_DATABASE_URL"] = url
         try:

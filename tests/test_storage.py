@@ -312,7 +312,7 @@ def test_audit_log(store: Store) -> None:
 
 # -- errors (no database needed) ------------------------------------------------------------
 @pytest.mark.parametrize("url", [
-    "postgresql+psycopg2://ibanbot:s3cr3t-pw@127.0.0.1:1/nowhere",
+    "postgresql+psycopg://ibanbot:s3cr3t-pw@127.0.0.1:1/nowhere",
     "mysql+pymysql://ibanbot:s3cr3t-pw@127.0.0.1:1/nowhere",
     "sqlite:////nonexistent-dir/sub/ibanbot.sqlite3",
 ])

@@ -14,11 +14,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterator
 
+from bot import __version__
 from bot.errors import WikiError
 from bot.wiki import credentials
 
 log = logging.getLogger(__name__)
-VERSION = "0.1.0"
+VERSION = __version__
 
 
 def load_pywikibot(base_dir: Path | None = None) -> ModuleType:
