@@ -18,22 +18,22 @@ log = logging.getLogger(__name__)
 
 def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
     web = sub.add_parser("web", help="serve the staff review web UI (development server)")
-    web.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    web.add_argument("--port", type=int, default=8000, help="port (8000)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on")
     rev = sub.add_parser("reviewers", help="accounts of the review web UI").add_subparsers(
         dest="reviewers_command", required=True, parser_class=parser_class)
     add = rev.add_parser("add", help="add a reviewer (password from a prompt or stdin)")
-    add.add_argument("name")
+    add.add_argument("name", help="the reviewer's name")
     add.add_argument("--no-password", action="store_true",
                      help="no password: the reviewer signs in with a linked wiki account only")
     for name, what in (("password", "set a reviewer's password (ends their sessions)"),
                        ("disable", "disable a reviewer (ends their sessions)"),
                        ("enable", "enable a disabled reviewer")):
-        rev.add_parser(name, help=what).add_argument("name")
+        rev.add_parser(name, help=what).add_argument("name", help="the reviewer's name")
     link = rev.add_parser("link", help="let a wiki account sign in as this reviewer (OAuth)")
     unlink = rev.add_parser("unlink", help="remove the reviewer's wiki account on a wiki")
     for p in (link, unlink):
-        p.add_argument("name")
+        p.add_argument("name", help="the reviewer's name")
         p.add_argument("--wiki", required=True, help="our name of the wiki (its [[wikis]] name)")
     link.add_argument("--user", required=True, help="the account's user name on that wiki")
     rev.add_parser("list", help="list the reviewers and their wiki accounts")

@@ -45,6 +45,9 @@ def _quiet(pwb: ModuleType) -> None:
     for handler in list(own.handlers):
         own.removeHandler(handler)
     own.propagate = True
+    warnings_log = logging.getLogger("py.warnings")  # its terminal handler there too: each
+    for handler in list(warnings_log.handlers):      # Python warning would be printed twice
+        warnings_log.removeHandler(handler)
     own.setLevel(logging.DEBUG if logging.getLogger().level <= logging.DEBUG else logging.CRITICAL)
 
 
