@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator
 
-from bot.pipeline import RECENT_CHANGES
+from bot.pipeline import RECENT_CHANGES, queued_kinds
 from bot.progress import Counts
 from bot.storage.backfill import Ledger
 from bot.wiki.cursor import Position, format_ts
@@ -168,12 +168,27 @@ class Backfills:
 
     # -- the work ---------------------------------------------------------------------------
     def run_window(self, window: Window, on_progress: OnProgress | None = None) -> Counts:
+        metrics = getattr(self.app, "metrics", None)
+        if metrics is None:
+            return self._run_window(window, on_progress, None)
+        metrics.backfill(window.wiki, running=1)
+        try:
+            return self._run_window(window, on_progress, metrics)
+        finally:
+            metrics.backfill(window.wiki, running=-1)
+
+    def _run_window(self, window: Window, on_progress: OnProgress | None, metrics: Any
+                    ) -> Counts:
         counts = Counts()
         states = self.ledger.states(window.wiki, window.ban.id) if window.resume else {}
         fp = fingerprint(window.ban)
         for stream, pages in self._streams(window, states, fp):
             for page in pages:
+                before = (counts.events, counts.queued)
                 self._save_page(window, page, counts)
+                if metrics is not None:
+                    metrics.backfill(window.wiki, counts.events - before[0],
+                                     counts.queued - before[1])
                 self.ledger.save_state(window.wiki, window.ban.id, stream, fp,
                                        page.position.format(), False, self.app.now())
                 if on_progress:
@@ -213,8 +228,12 @@ class Backfills:
             r.ban.id == ban_id for r in registry.restrictions(wiki, e.actor, e.timestamp)))
         detections = [d for d in self.app.pipeline(wiki).analyse(events) if d.ban_id == ban_id]
         if detections:
-            counts.queued += len(self.app.store.save_batch(
-                wiki, f"backfill:{ban_id}", None, detections, self.app.now()))
+            new = self.app.store.save_batch(wiki, f"backfill:{ban_id}", None, detections,
+                                            self.app.now())
+            counts.queued += len(new)
+            metrics = getattr(self.app, "metrics", None)
+            if metrics is not None:
+                metrics.queued(wiki, queued_kinds(self.app.store, detections, new))
 
 
 def gap_message(wiki: str, since: datetime, until: datetime, bans: int, counts: Counts) -> str:

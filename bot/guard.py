@@ -69,8 +69,9 @@ def run_all(detectors: Sequence[Detector], event: Event, context: Context) -> li
         except MemoryError:  # the bound, not a bug: the whole analysis stops
             raise
         except Exception:  # a detector bug must not stop the poll or lose the others
+            secret = getattr(getattr(context.restriction, "ban", None), "confidential", True)
             log.exception("wiki %s: detector %s failed on %s", event.wiki, detector.name,
-                          event.key)
+                          "an event of a confidential ban" if secret else event.key)
     return findings
 
 

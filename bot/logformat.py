@@ -17,8 +17,11 @@ import logging
 import sys
 from datetime import datetime, timezone
 
-_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", (), None))) | {"message", "asctime"}
+_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", (), None))) | {
+    "message", "asctime", "caller_name", "caller_file", "caller_line", "newline"}  # pywikibot's
 _QUIET = ("pywikibot", "apscheduler", "urllib3", "alembic")  # pywiki: bot.wiki.session
+# their DEBUG lines carry request URLs and bodies, hence the names of bans: not even --debug
+_DEBUG_FLOOR = {"urllib3": logging.INFO}
 CONSOLE = "ibanbot"  # the logger name of `say` lines in JSON
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _json = False
@@ -83,7 +86,8 @@ def configure(level: str = "INFO", debug: bool = False, log_format: str = "text"
     if not any(isinstance(f, _OneLineWarnings) for f in warnings_log.filters):
         warnings_log.addFilter(_OneLineWarnings())
     for noisy in _QUIET:
-        logging.getLogger(noisy).setLevel(logging.NOTSET if debug else logging.WARNING)
+        logging.getLogger(noisy).setLevel(_DEBUG_FLOOR.get(noisy, logging.NOTSET) if debug
+                                          else logging.WARNING)
 
 
 def use_json(root: logging.Logger | None = None) -> None:
@@ -100,9 +104,8 @@ def say(level: str, text: str) -> None:
     """One line of the CLI's own on stderr: `Error: text` / `Warning: text` / `text`, or the
     same as a JSON object (logger `ibanbot`) with `--log-format json`."""
     if _json:
-        record = logging.makeLogRecord({"name": CONSOLE, "levelname": level.upper(),
-                                        "levelno": logging.getLevelName(level.upper()),
-                                        "msg": text})
+        record = logging.LogRecord(CONSOLE, logging.getLevelName(level.upper()), "", 0, text,
+                                   (), None)
         line = JsonFormatter().format(record)
     else:
         prefix = {"error": "Error: ", "warning": "Warning: "}.get(level.lower(), "")

@@ -53,9 +53,9 @@ def scene(tmp_path, local_wiki):
     bot.add_ban(**ban(ghost, bob, id=unique("IB-GHOST-")))
     bot.add_ban(**ban(carol, secret, id=unique("IB-SECRET-"), confidential=True))
     bot.run_once()
+    a.edit(f"User talk:{bob}", "Hello again", "hi")
     renamed = unique("Renamed")
     local_wiki.rename_user(alice, renamed)
-    a.edit(f"User talk:{bob}", "Hello again", "hi")
     return bot, (alice, bob, carol, ghost, secret, renamed)
 
 
