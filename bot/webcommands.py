@@ -9,9 +9,12 @@ import getpass
 import ipaddress
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from bot.app import App, utcnow
 from bot.errors import UsageError
+
+if TYPE_CHECKING:  # bot.app is imported when a command runs: `ibanbot --help` stays fast
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1 to 65535, not {args.port}")
+    from bot.app import App  # noqa: PLC0415
+
     app = App.load(args.config)
     app.ensure_schema()
     local = _is_loopback(args.host)
@@ -83,6 +88,8 @@ def read_password(name: str) -> str:
 
 def cmd_reviewers(args: argparse.Namespace) -> int:
     from bot.web import accounts  # noqa: PLC0415
+
+    from bot.app import App, utcnow  # noqa: PLC0415
 
     app = App.load(args.config)
     app.ensure_schema()
