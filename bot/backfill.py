@@ -111,7 +111,7 @@ class Backfills:
             self._mark_done(ban, wiki, now)  # live polling covers it from its start
             return None
         log.info("wiki %s: %s starts before the bot's cursor; backfilling from its start",
-                 wiki, ban_label(ban))
+                 wiki, ban_label(ban), extra={"wiki": wiki})
         counts = self.run_window(Window(ban, wiki, ban.start, now, resume=True), _log_progress)
         self._mark_done(ban, wiki, now)
         return counts
@@ -154,7 +154,8 @@ class Backfills:
                 and (b.expires is None or b.expires > since)]
         log.warning("wiki %s: recent changes no longer reach back to %s (oldest %s); "
                     "backfilling %d ban(s) from contributions and logs", wiki,
-                    format_ts(since), format_ts(until), len(bans))
+                    format_ts(since), format_ts(until), len(bans),
+                    extra={"wiki": wiki, "bans": len(bans)})
         total = Counts()
         for ban in bans:
             window = Window(ban, wiki, max(since, ban.start), until, resume=False)
@@ -245,4 +246,4 @@ def gap_message(wiki: str, since: datetime, until: datetime, bans: int, counts: 
 
 
 def _log_progress(wiki: str, counts: Counts) -> None:
-    log.debug("wiki %s: backfill: %s", wiki, counts.text())
+    log.debug("wiki %s: backfill: %s", wiki, counts.text(), extra=counts.fields(wiki))

@@ -28,6 +28,11 @@ class Counts:
     analysed: int = 0    # edits and log actions analysed against the ban
     queued: int = 0      # new queue items
 
+    def fields(self, wiki: str) -> dict[str, object]:
+        """The structured fields of a log line about these counts."""
+        return {"wiki": wiki, "events": self.events, "analysed": self.analysed,
+                "queued": self.queued}
+
     def text(self) -> str:
         return (f"{self.events} events read, {self.analysed} edits analysed, "
                 f"{self.queued} items queued")

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.errors import UsageError
+from bot.logformat import say
 
 if TYPE_CHECKING:  # bot.app is imported when a command runs: `ibanbot --help` stays fast
     from bot.app import App
@@ -67,7 +68,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     # request lines carry item ids and filters: keep them out of the INFO log
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     web = create_app(app, secure_cookies=False if local else None)
-    print(f"review UI on http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+    say("info", f"review UI on http://{args.host}:{args.port}/ (Ctrl-C stops it)")  # stderr
     from werkzeug.serving import run_simple  # noqa: PLC0415 (no banner on stdout)
 
     run_simple(args.host, args.port, web, threaded=True, use_reloader=False)
