@@ -14,6 +14,7 @@ from bot.errors import ConfigError
 from bot.settings import load_settings
 from localwiki.process import free_port
 from tests.botprocess import BotProcess, wait_for, write_settings
+from tests.faultproxy import FaultProxy
 from tests.harness import Bot, ban, people, unique
 
 LABELS = {"wiki", "stream", "kind"}
@@ -47,8 +48,8 @@ def test_metrics_of_a_real_run_name_no_user_and_no_ban(tmp_path, local_wiki):
     (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
     ban_id, page = unique("IB-SECRET-"), f"User talk:{bob}"
     bot.add_ban(**ban(alice, bob, id=ban_id, confidential=True))
-    port = free_port()
-    settings = write_settings(bot, local_wiki.api_url,
+    port, proxy = free_port(), FaultProxy(local_wiki.server_url).start()
+    settings = write_settings(bot, proxy.api_url,
                               operations=f"[metrics]\nport = {port}\nhost = \"127.0.0.1\"\n")
     proc = BotProcess(settings)
     try:
@@ -80,9 +81,19 @@ def test_metrics_of_a_real_run_name_no_user_and_no_ban(tmp_path, local_wiki):
                 assert set(s.labels) <= LABELS, s
         for secret in (alice, bob, ban_id, page, "IB-", "Alice", "Bob"):
             assert secret not in text, secret
+        proxy.mode = "500"  # a failing wiki, as the "failing wiki" alert sees it
+        failing = wait_for(lambda: (v := samples(scrape(port, proc))) and (value(
+            v, "ibanbot_poll_consecutive_failures", wiki=wiki, stream="recentchanges") or 0)
+            >= 2 and v, 90, "failures in the metrics")
+        assert value(failing, "ibanbot_poll_failures_total", wiki=wiki,
+                     stream="recentchanges") >= 2
+        proxy.mode = "pass"
+        wait_for(lambda: value(samples(scrape(port, proc)), "ibanbot_poll_consecutive_failures",
+                               wiki=wiki, stream="recentchanges") == 0, 90, "the recovery")
         assert proc.terminate() == 0
     finally:
         proc.cleanup()
+        proxy.stop()
 
 
 def test_metrics_settings(tmp_path):
