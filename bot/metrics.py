@@ -56,6 +56,8 @@ class Metrics(NoMetrics):
     def __init__(self, open_items: Callable[[], int] | None = None) -> None:
         import prometheus_client as prom  # noqa: PLC0415 (optional dependency)
 
+        if hasattr(prom, "disable_created_metrics"):  # no `_created` twin of every counter
+            prom.disable_created_metrics()
         self.registry = prom.CollectorRegistry(auto_describe=True)
         self._open_items, self._lock = open_items, threading.Lock()
         self._success: dict[tuple[str, str], float] = {}
