@@ -4,6 +4,7 @@ Labels are only wiki, stream and kind: nothing names a user, a page or a ban (a 
 ban's breach is queued while the endpoint is scraped)."""
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -51,7 +52,7 @@ def test_metrics_of_a_real_run_name_no_user_and_no_ban(tmp_path, local_wiki):
     port, proxy = free_port(), FaultProxy(local_wiki.server_url).start()
     settings = write_settings(bot, proxy.api_url,
                               operations=f"[metrics]\nport = {port}\nhost = \"127.0.0.1\"\n")
-    proc = BotProcess(settings)
+    proc = BotProcess(settings, "--log-format", "json")
     try:
         wiki = local_wiki.name
         first = wait_for(lambda: value(samples(scrape(port, proc)), "ibanbot_polls_total",
@@ -91,6 +92,10 @@ def test_metrics_of_a_real_run_name_no_user_and_no_ban(tmp_path, local_wiki):
         wait_for(lambda: value(samples(scrape(port, proc)), "ibanbot_poll_consecutive_failures",
                                wiki=wiki, stream="recentchanges") == 0, 90, "the recovery")
         assert proc.terminate() == 0
+        lines = [json.loads(line) for line in proc.output.splitlines()]  # `run`: all JSON
+        assert any(e["message"].startswith("metrics on http://127.0.0.1:") for e in lines)
+        for secret in (alice, bob, ban_id):  # not even at DEBUG (BotProcess's level)
+            assert secret not in proc.output
     finally:
         proc.cleanup()
         proxy.stop()
