@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_once(app: App) -> int:
     if app.settings.streams.source == "eventstreams":
         result = app.stream_runner().run(once=True)
-        events, queued = result.events, len(result.new_items)
+        events, queued = result.events + result.polled, len(result.new_items)
         log.info("eventstreams: read %d events, polled %d", result.events, result.polled,
                  extra={"events": result.events, "polled": result.polled})
     else:
