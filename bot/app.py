@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from bot import identities
+from bot import identities, metrics
 from bot.backfill import Backfills
 from bot.errors import ConfigError
 from bot.guard import Guard
-from bot.pipeline import Pipeline, PollResult
+from bot.pipeline import STREAMS, Pipeline, PollResult
 from bot.reports import PageResult, ReportIntake, ReportPage
 from bot.settings import Settings, load_bans, load_settings
 from bot.storage import ReportStore, Store
@@ -21,7 +21,7 @@ from bot.wiki import WikiConfig, WikiGateway
 from bot.wiki.eventstreams import Routes, StreamClient, StreamRef
 from detectors import catalog
 from detectors.bans import Ban, BanRegistry, Restriction
-from detectors.model import Event
+from detectors.model import Event, Kind
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class App:
         self._registry: BanRegistry | None = None
         self._lock = threading.RLock()  # bans and registry swap on reload, polls read them
         self._backfills: Backfills | None = None
+        self.metrics: metrics.NoMetrics = metrics.NoMetrics()  # `serve_metrics` for real ones
 
     @classmethod
     def load(cls, config: str | Path, now: Callable[[], datetime] = utcnow) -> "App":
@@ -46,6 +47,12 @@ class App:
         bans = load_bans(settings.bans.file, [w.name for w in settings.wikis])
         store = Store(settings.database.url)
         return cls(settings, bans, store, make_gateways(settings), now)
+
+    def serve_metrics(self) -> None:
+        """The Prometheus endpoint `[metrics]` asks for (none when its port is 0)."""
+        self.metrics = metrics.serve(self.settings.metrics,
+                                     metrics.open_items_of(self.store.count_by_status))
+        self.metrics.start(self.gateways, STREAMS, [k.value for k in Kind])
 
     # -- bans and identities ---------------------------------------------------------
     @property
@@ -94,13 +101,16 @@ class App:
                 continue
             if check.ban_id in confidential:
                 hidden += 1
-            else:
-                log.warning("%s", check.message(bans_file))
+            else:  # no user name in logs: staff see them in `ibanbot bans check`
+                log.warning("%s", check.log_message(bans_file),
+                            extra={"wiki": check.wiki, "problem": check.status})
         if hidden:
-            log.warning("%d name problem(s) in confidential bans: run `ibanbot bans check`", hidden)
+            log.warning("%d name problem(s) in confidential bans: run `ibanbot bans check`",
+                        hidden, extra={"problems": hidden})
 
     def _on_rename(self, event: Event) -> None:
-        log.info("wiki %s: an account was renamed; refreshing ban identities", event.wiki)
+        log.info("wiki %s: an account was renamed; refreshing ban identities", event.wiki,
+                 extra={"wiki": event.wiki})
         self.resolve_identities(event.wiki)
 
     # -- polling -----------------------------------------------------------------------
@@ -143,8 +153,12 @@ class App:
         result = ReportPage(self.report_intake(wiki), self.now,
                             Guard(ops.analysis_seconds, ops.analysis_memory_mb),
                             lambda kind, message: self._warn_once(wiki, kind, message)).process()
-        log.info("wiki %s: report page: %d report(s) read, %d acknowledged", wiki,
-                 result.reports, result.acknowledged)
+        busy = result.reports or result.acknowledged  # an idle pass: nothing at INFO
+        log.log(logging.INFO if busy else logging.DEBUG,
+                "wiki %s: report page: %d report(s) read, %d acknowledged", wiki,
+                result.reports, result.acknowledged,
+                extra={"wiki": wiki, "reports": result.reports,
+                       "acknowledged": result.acknowledged})
         return result
 
     def stream_runner(self, stop: threading.Event | None = None,
@@ -159,7 +173,7 @@ class App:
                               for w in self.settings.wikis))
         return StreamRunner(client, {w: self.pipeline(w) for w in self.gateways}, routes,
                             self.store, self.now, cfg.batch_seconds, cfg.reconnect_seconds, stop,
-                            fill, alive)
+                            fill, alive, self.metrics)
 
     def prepare(self) -> None:
         """Before polling: a database at the current schema and resolved identities."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator
 
-from bot.pipeline import RECENT_CHANGES
+from bot.pipeline import RECENT_CHANGES, queued_kinds
 from bot.progress import Counts
 from bot.storage.backfill import Ledger
 from bot.wiki.cursor import Position, format_ts
@@ -111,7 +111,7 @@ class Backfills:
             self._mark_done(ban, wiki, now)  # live polling covers it from its start
             return None
         log.info("wiki %s: %s starts before the bot's cursor; backfilling from its start",
-                 wiki, ban_label(ban))
+                 wiki, ban_label(ban), extra={"wiki": wiki})
         counts = self.run_window(Window(ban, wiki, ban.start, now, resume=True), _log_progress)
         self._mark_done(ban, wiki, now)
         return counts
@@ -154,7 +154,8 @@ class Backfills:
                 and (b.expires is None or b.expires > since)]
         log.warning("wiki %s: recent changes no longer reach back to %s (oldest %s); "
                     "backfilling %d ban(s) from contributions and logs", wiki,
-                    format_ts(since), format_ts(until), len(bans))
+                    format_ts(since), format_ts(until), len(bans),
+                    extra={"wiki": wiki, "bans": len(bans)})
         total = Counts()
         for ban in bans:
             window = Window(ban, wiki, max(since, ban.start), until, resume=False)
@@ -168,12 +169,27 @@ class Backfills:
 
     # -- the work ---------------------------------------------------------------------------
     def run_window(self, window: Window, on_progress: OnProgress | None = None) -> Counts:
+        metrics = getattr(self.app, "metrics", None)
+        if metrics is None:
+            return self._run_window(window, on_progress, None)
+        metrics.backfill(window.wiki, running=1)
+        try:
+            return self._run_window(window, on_progress, metrics)
+        finally:
+            metrics.backfill(window.wiki, running=-1)
+
+    def _run_window(self, window: Window, on_progress: OnProgress | None, metrics: Any
+                    ) -> Counts:
         counts = Counts()
         states = self.ledger.states(window.wiki, window.ban.id) if window.resume else {}
         fp = fingerprint(window.ban)
         for stream, pages in self._streams(window, states, fp):
             for page in pages:
+                before = (counts.events, counts.queued)
                 self._save_page(window, page, counts)
+                if metrics is not None:
+                    metrics.backfill(window.wiki, counts.events - before[0],
+                                     counts.queued - before[1])
                 self.ledger.save_state(window.wiki, window.ban.id, stream, fp,
                                        page.position.format(), False, self.app.now())
                 if on_progress:
@@ -213,8 +229,12 @@ class Backfills:
             r.ban.id == ban_id for r in registry.restrictions(wiki, e.actor, e.timestamp)))
         detections = [d for d in self.app.pipeline(wiki).analyse(events) if d.ban_id == ban_id]
         if detections:
-            counts.queued += len(self.app.store.save_batch(
-                wiki, f"backfill:{ban_id}", None, detections, self.app.now()))
+            new = self.app.store.save_batch(wiki, f"backfill:{ban_id}", None, detections,
+                                            self.app.now())
+            counts.queued += len(new)
+            metrics = getattr(self.app, "metrics", None)
+            if metrics is not None:
+                metrics.queued(wiki, queued_kinds(self.app.store, detections, new))
 
 
 def gap_message(wiki: str, since: datetime, until: datetime, bans: int, counts: Counts) -> str:
@@ -226,4 +246,4 @@ def gap_message(wiki: str, since: datetime, until: datetime, bans: int, counts: 
 
 
 def _log_progress(wiki: str, counts: Counts) -> None:
-    log.debug("wiki %s: backfill: %s", wiki, counts.text())
+    log.debug("wiki %s: backfill: %s", wiki, counts.text(), extra=counts.fields(wiki))

@@ -6,7 +6,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
-from bot import identities
+from bot import identities, logformat
 from bot.app import App, utcnow
 from bot.backfill import ban_label
 from bot.review import print_json
@@ -58,8 +58,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def _bar(ban: Ban, wiki: str) -> Progress:
-    tty = sys.stderr.isatty()  # on a terminal (staff) the id; in logs, never a confidential one
-    return Progress(f"backfill {ban.id if tty else ban_label(ban)} on {wiki}", tty=tty)
+    tty = sys.stderr.isatty() and not logformat.is_json()  # on a terminal (staff) the id; in
+    label = ban.id if tty else ban_label(ban)              # logs, never a confidential one
+    return Progress(f"backfill {label} on {wiki}", tty=tty, fields={"wiki": wiki})
 
 
 def cmd_warnings(args: argparse.Namespace) -> int:
@@ -88,10 +89,10 @@ def print_warnings_above_queue(app: App) -> None:
     """Unacknowledged staff warnings on stderr, so `queue list --format json` stays an array."""
     found = Ledger(app.store).warnings()
     for w in found:
-        print(f"WARNING {w.id}: {w.message}", file=sys.stderr)
+        logformat.say("warning", f"staff warning {w.id}: {w.message}")
     if found:
-        print(f"({len(found)} staff warning(s); `ibanbot warnings ack ID --reviewer NAME` "
-              "when read)", file=sys.stderr)
+        logformat.say("info", f"({len(found)} staff warning(s); `ibanbot warnings ack ID "
+                              "--reviewer NAME` when read)")
 
 
 def resolve_with_progress(app: App, chunk: int = 50) -> list[identities.NameCheck]:
@@ -100,7 +101,7 @@ def resolve_with_progress(app: App, chunk: int = 50) -> list[identities.NameChec
     for wiki, gateway in app.gateways.items():
         bans = [b for b in app.bans if b.covers_wiki(wiki)]
         total = len(identities.names_on(bans, wiki))
-        bar = Progress(f"bans check: {wiki}")
+        bar = Progress(f"bans check: {wiki}", fields={"wiki": wiki})
         done: set[str] = set()
         for group in _chunks(bans, wiki, chunk):
             found, group_checks = identities.resolve(group, gateway, app.store.identities(wiki))

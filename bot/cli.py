@@ -1,7 +1,9 @@
 """`ibanbot`: parse the command line, call a use case, print, map errors to exit codes.
 
-Exit 0 ok, 1 runtime error, 2 usage or configuration error. Errors are one line on stderr
-(a traceback only with --debug); logs go to stderr; stdout carries only the output.
+Exit 0 ok, 1 runtime error, 2 usage or configuration error. Errors are one line on stderr,
+`Error: ...` (a traceback only with --debug); warnings and logs go to stderr, as JSON lines with
+--log-format json (the fatal error too); stdout carries only the output. The global options
+(GLOBAL_OPTIONS) go before or after the command; a bare command prints its usage (exit 2).
 """
 from __future__ import annotations
 
@@ -9,12 +11,17 @@ import argparse
 import logging
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from typing import Sequence
 
-from bot import __version__, review
+from bot import logformat, review
 from bot.errors import IbanbotError, UsageError
+from detectors.model import Kind
 
 DEFAULT_CONFIG = "settings.toml"
+GLOBAL_OPTIONS = ("--config", "--debug", "--log-level", "--log-format")
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_FORMATS = ["text", "json"]
 
 
 MAX_NUMBER = 2**63 - 1  # ids and limits beyond this fit no database column
@@ -32,21 +39,75 @@ def positive_int(text: str) -> int:
     return value
 
 
+def package_version() -> str:
+    try:
+        return version("ibanbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+class BareCommand(UsageError):
+    """A command (or command group) given without its subcommand: usage, exit 2."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        super().__init__(f"{parser.prog}: a command is required "
+                         f"(`{parser.prog} --help` lists them)")
+        self.help = parser.format_help()
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, when it has one worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (action.option_strings and "default" not in text
+                and action.default not in (None, False, "", argparse.SUPPRESS)):
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2
+        subs = self._subparsers._group_actions if self._subparsers else []
+        if message.startswith("the following arguments are required: ") and \
+                message.split(": ", 1)[1] in {a.dest for a in subs}:
+            raise BareCommand(self)
         raise UsageError(f"{self.prog}: {message}")
+
+
+def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
+    """--config, --debug, --log-level, --log-format; below the top without defaults, so that
+    one given after the command wins and one not given leaves the top's value."""
+    unset = {} if top else {"default": argparse.SUPPRESS}
+    config = os.environ.get("IBANBOT_CONFIG", DEFAULT_CONFIG)
+    p.add_argument("--config", metavar="PATH", help="settings TOML file ($IBANBOT_CONFIG, else "
+                   "./settings.toml)" + (" (default: %(default)s)" if top else ""),
+                   **({"default": config} if top else unset))
+    p.add_argument("--debug", action="store_true", help="debug logs and tracebacks", **unset)
+    p.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged",
+                   **({"default": "INFO"} if top else unset))
+    p.add_argument("--log-format", choices=LOG_FORMATS,
+                   help="json: one JSON object per stderr line",
+                   **({"default": "text"} if top else unset))
+
+
+def _everywhere(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _global_options(sub, top=False)
+                _everywhere(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="ibanbot", description="Detect interaction-ban breaches and queue them "
                                             "for private review. Never edits the wiki.")
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    p.add_argument("--config", default=os.environ.get("IBANBOT_CONFIG", DEFAULT_CONFIG),
-                   help="settings TOML file (default: $IBANBOT_CONFIG or ./settings.toml)")
-    p.add_argument("--debug", action="store_true", help="debug logs and tracebacks")
-    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    p.add_argument("--log-format", default="text", choices=["text", "json"],
-                   help="json: one JSON object per log line on stderr")
+    p.add_argument("--version", action="version", version=f"ibanbot {package_version()}")
+    _global_options(p, top=True)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="poll every wiki on a schedule until SIGTERM")
     run.add_argument("--once", action="store_true", help="one pass over every wiki, then exit")
@@ -66,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub, _Parser)
     from bot.reportargs import add_parsers as add_report_parsers  # noqa: PLC0415
     add_report_parsers(sub, _Parser)
+    _everywhere(p)
     return p
 
 
@@ -74,7 +136,8 @@ def _ops_parsers(sub: argparse._SubParsersAction) -> None:
     status.add_argument("--max-age", type=float, metavar="SECONDS",
                         help="stale after this long without a successful poll "
                              "(default: operations.stale_after_seconds)")
-    status.add_argument("--format", choices=["table", "json"], default="table")
+    status.add_argument("--format", choices=["table", "json"], default="table",
+                        help="output format")
     purge = sub.add_parser("purge", help="delete decided items past the retention period")
     purge.add_argument("--days", type=int, metavar="N",
                        help="retention in days (default: operations.retention_days)")
@@ -84,32 +147,53 @@ def _queue_parsers(sub: argparse._SubParsersAction) -> None:
     queue = sub.add_parser("queue", help="the review queue").add_subparsers(
         dest="queue_command", required=True, parser_class=_Parser)
     lst = queue.add_parser("list", help="list queue items, newest first")
-    lst.add_argument("--status", choices=review.STATUSES)
-    lst.add_argument("--ban")
-    lst.add_argument("--wiki")
-    lst.add_argument("--kind")
-    lst.add_argument("--source", choices=["detector", "report"])
-    lst.add_argument("--limit", type=positive_int)
-    lst.add_argument("--format", choices=["table", "json"], default="table")
+    lst.add_argument("--status", choices=review.STATUSES, help="only items in this state")
+    lst.add_argument("--ban", metavar="ID", help="only items of this ban")
+    lst.add_argument("--wiki", help="only items on this wiki (its [[wikis]] name)")
+    lst.add_argument("--kind", choices=[k.value for k in Kind],
+                     help="only items with a finding of this kind")
+    lst.add_argument("--source", choices=["detector", "report"],
+                     help="only items the detectors found, or only reported ones")
+    lst.add_argument("--limit", type=positive_int, metavar="N", help="at most N items")
+    lst.add_argument("--format", choices=["table", "json"], default="table", help="output format")
     show = queue.add_parser("show", help="one item with its findings and evidence")
-    show.add_argument("id", type=positive_int)
-    show.add_argument("--format", choices=["text", "json"], default="text")
+    show.add_argument("id", type=positive_int, help="the queue item's id")
+    show.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     dec = queue.add_parser("decide", help="record a reviewer's decision on an item")
-    dec.add_argument("id", type=positive_int)
-    dec.add_argument("--decision", required=True, choices=review.DECISIONS)
-    dec.add_argument("--reviewer", required=True)
-    dec.add_argument("--note", default="")
+    dec.add_argument("id", type=positive_int, help="the queue item's id")
+    dec.add_argument("--decision", required=True, choices=review.DECISIONS, help="the decision")
+    dec.add_argument("--reviewer", required=True, metavar="NAME",
+                     help="who decides (kept in the audit log)")
+    dec.add_argument("--note", default="", help="why (kept with the decision)")
 
 
 def setup_logging(level: str, debug: bool, log_format: str = "text") -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if debug else level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if log_format == "json":
-        from bot.logformat import use_json  # noqa: PLC0415
-        use_json()
-    if not debug:
-        for noisy in ("pywikibot", "apscheduler", "urllib3", "alembic"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    logformat.configure(level, debug, log_format)
+
+
+def _early_format(argv: Sequence[str]) -> str:
+    """--log-format before the command line is parsed (for the errors of parsing it)."""
+    for i, arg in enumerate(argv):
+        if arg == "--log-format" and i + 1 < len(argv):
+            return "json" if argv[i + 1] == "json" else "text"
+        if arg.startswith("--log-format="):
+            return "json" if arg.partition("=")[2] == "json" else "text"
+    return "text"
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace | int:
+    try:
+        return build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help and --version print on stdout and exit 0
+        return exc.code if isinstance(exc.code, int) else 0
+
+
+def _fail(text: str, debug: bool) -> None:
+    """The one error line; with --debug and JSON logs, the traceback as its `exception`."""
+    if debug and logformat.is_json():
+        logging.getLogger(logformat.CONSOLE).error("%s", text, exc_info=True)
+    else:
+        logformat.say("error", text)
 
 
 PRIVATE_UMASK = 0o077  # every file the bot (or pywikibot) creates: 600, every folder: 700
@@ -125,28 +209,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    setup_logging("INFO", debug, _early_format(argv))
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
+        if isinstance(args, int):
+            return args
         setup_logging(args.log_level, args.debug, args.log_format)
         from bot import commands  # noqa: PLC0415 (keeps --help fast)
         return commands.dispatch(args)
     except IbanbotError as exc:
-        if debug:
+        if debug and not logformat.is_json() and not isinstance(exc, UsageError):
             raise
-        print(f"Error: {exc}", file=sys.stderr)
+        if isinstance(exc, BareCommand) and not logformat.is_json():
+            print(exc.help, file=sys.stderr, end="")
+        _fail(str(exc), debug)
         return exc.exit_code
     except BrokenPipeError:  # `ibanbot queue list | head`: the reader left, nothing to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        print("Error: interrupted", file=sys.stderr)
+        logformat.say("error", "interrupted")
         return 130
     except Exception as exc:  # an unexpected bug: one line unless --debug
-        if debug:
+        if debug and not logformat.is_json():
             raise
-        print(f"Error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-              " (run with --debug for the traceback)", file=sys.stderr)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _fail(f"unexpected {type(exc).__name__}: {first} (run with --debug for the traceback)",
+              debug)
         return 1
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
 from bot import backfillcommands, opscommands, reportcommands, review, webcommands
 from bot.app import App, utcnow
+from bot.logformat import say
 from bot.review import print_json
 
 log = logging.getLogger(__name__)
@@ -25,21 +25,35 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     app = App.load(args.config)
-    app.prepare()
-    app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
-    if app.settings.streams.source == "eventstreams" and args.once:
+    if not args.once:  # first: a bad [metrics] is said within seconds
+        app.serve_metrics()
+    try:
+        app.prepare()
+        app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
+        if args.once:
+            return _run_once(app)
+        from bot.scheduler import run_forever  # noqa: PLC0415
+        return run_forever(app)
+    finally:
+        app.metrics.close()
+
+
+def _run_once(app: App) -> int:
+    if app.settings.streams.source == "eventstreams":
         result = app.stream_runner().run(once=True)
-        log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
-        for wiki in app.gateways:
-            app.process_reports(wiki)  # community report pages (report_page set)
-        return 0
-    if args.once:
-        code = opscommands.run_once(app)  # under the polling lease, with poll health
-        for wiki in app.gateways:
-            app.process_reports(wiki)  # community report pages (report_page set)
-        return code
-    from bot.scheduler import run_forever  # noqa: PLC0415
-    return run_forever(app)
+        events, queued = result.events + result.polled, len(result.new_items)
+        log.info("eventstreams: read %d events, polled %d", result.events, result.polled,
+                 extra={"events": result.events, "polled": result.polled})
+    else:
+        results = opscommands.run_once(app)  # under the polling lease, with poll health
+        events = sum(r.events for r in results)
+        queued = sum(len(r.new_items) for r in results)
+    for wiki in app.gateways:
+        app.process_reports(wiki)  # community report pages (report_page set)
+    log.info("run --once: %d wiki(s), %d events read, %d item(s) queued", len(app.gateways),
+             events, queued, extra={"wikis": len(app.gateways), "events": events,
+                                    "queued": queued})
+    return 0
 
 
 def cmd_bans(args: argparse.Namespace) -> int:
@@ -51,11 +65,11 @@ def cmd_bans(args: argparse.Namespace) -> int:
     app.ensure_schema()
     checks = backfillcommands.resolve_with_progress(app)
     bans_file = str(app.settings.bans.file)
-    for check in checks:
-        stream = sys.stderr if check.status == "unknown" else sys.stdout
-        print(("warning: " if check.status == "renamed" else "")
-              + ("error: " if check.status == "unknown" else "") + check.message(bans_file),
-              file=stream)
+    for check in checks:  # problems on stderr (JSON lines with --log-format json)
+        if check.status == "ok":
+            print(check.message(bans_file))
+        else:
+            say("error" if check.status == "unknown" else "warning", check.message(bans_file))
     unknown = sum(1 for c in checks if c.status == "unknown")
     print(f"{len(app.bans)} ban(s), {len(checks)} name(s) checked, {unknown} unknown")
     return 2 if unknown else 0

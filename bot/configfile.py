@@ -92,6 +92,8 @@ def error_message(err: Mapping[str, Any], known_keys: Iterable[str] = ()) -> tup
         return loc, "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
     if kind in ("greater_than_equal", "greater_than"):
         return loc, f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return loc, f"must be at most {ctx.get('le', ctx.get('lt'))}"
     return loc, _MESSAGES.get(kind) or one_line(str(err.get("msg", "invalid value")))
 
 

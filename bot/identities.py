@@ -41,6 +41,18 @@ class NameCheck:
             return f"{where} does not exist on {self.wiki}"
         return f"{where} is user id {self.user_id} on {self.wiki}"
 
+    def log_message(self, bans_file: str) -> str:
+        """The same for logs: the ban and the wiki, never the name or the account (staff see
+        those in `ibanbot bans check`). Confidential bans are not logged one by one at all."""
+        where = f"{bans_file}: ban {self.ban_id}: a name"
+        if self.status == "renamed":
+            return (f"{where} was renamed on {self.wiki}; the ban still applies to the "
+                    "account; update the file (`ibanbot bans check` shows the new name)")
+        if self.status == "unknown":
+            return (f"{where} does not exist on {self.wiki}; it is not watched there "
+                    "(`ibanbot bans check` names it)")
+        return f"{where} is resolved on {self.wiki}"
+
 
 def names_on(bans: Iterable[Ban], wiki: str) -> dict[str, list[str]]:
     """Normalized name -> the ids of the bans naming it on this wiki."""

@@ -7,6 +7,7 @@ from bot import health
 from bot.app import App
 from bot.review import print_json
 from bot.errors import UsageError
+from bot.pipeline import PollResult
 from bot.supervisor import Supervisor
 
 
@@ -37,12 +38,16 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_once(app: App) -> int:
-    """One pass over every wiki under its lease; a failed wiki fails the command (exit 1)."""
+def run_once(app: App) -> list[PollResult]:
+    """One pass over every wiki under its lease (a wiki another process holds is left out);
+    a failed wiki fails the command (its error is raised: exit 1)."""
     supervisor = Supervisor(app)
+    results = []
     try:
         for wiki in app.gateways:
-            supervisor.poll(wiki, raise_errors=True)
+            result = supervisor.poll(wiki, raise_errors=True)
+            if result is not None:
+                results.append(result)
     finally:
         supervisor.release()
-    return 0
+    return results

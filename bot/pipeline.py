@@ -10,6 +10,7 @@ re-reads at most a few pages and the queue's unique key makes that harmless.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
@@ -52,6 +53,7 @@ class PollResult:
     watched: int = 0
     new_items: list[int] = field(default_factory=list)
     renames: int = 0
+    kinds: Counter = field(default_factory=Counter)  # new items per finding kind (metrics)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,9 @@ class Pipeline:
         for page in self._pages(stream, self.start_position(stream), keep):
             if page.unreadable:
                 log.warning("wiki %s: %s: skipped unreadable rows: %s", self.wiki, stream,
-                            ", ".join(page.unreadable[:20]))
+                            ", ".join(page.unreadable[:20]),
+                            extra={"wiki": self.wiki, "stream": stream,
+                                   "rows": len(page.unreadable)})
             result.renames += self._note_renames(page.events)
             keep.refresh()  # a reloaded bans file or a rename counts from the next page on
             watched = list(self._watched(page.events))
@@ -121,8 +125,10 @@ class Pipeline:
     def _save(self, stream: str, position: Position, events: list[Event],
               result: PollResult) -> None:
         detections = self.analyse(events) if events else []
-        result.new_items.extend(self.store.save_batch(self.wiki, stream, position.format(),
-                                                      detections, self.now()))
+        new = self.store.save_batch(self.wiki, stream, position.format(), detections,
+                                    self.now())
+        result.new_items.extend(new)
+        result.kinds.update(queued_kinds(self.store, detections, new))
 
     def _note_renames(self, events: Sequence[Event]) -> int:
         """Renames refresh every identity of the wiki: once per page, however many it holds."""
@@ -179,7 +185,8 @@ class Pipeline:
             # no event key: it would name a party of a (maybe confidential) ban by number;
             # the staff warning carries it
             log.warning("wiki %s: the analysis of an event was stopped by its time or memory "
-                        "bound; see `ibanbot warnings list`", self.wiki)
+                        "bound; see `ibanbot warnings list`", self.wiki,
+                        extra={"wiki": self.wiki})
             if self.on_unanalysed is not None:
                 self.on_unanalysed(event, restriction)
             return None
@@ -189,6 +196,18 @@ class Pipeline:
             wiki=self.wiki, ban_id=restriction.ban.id, event_key=event.key, actor=event.actor,
             target=findings[0].target, page=event.title, timestamp=event.timestamp,
             findings=tuple(findings), revid=event.revid, logid=event.logid)
+
+
+def queued_kinds(store, detections: Sequence[Detection], new: Sequence[int]) -> Counter:
+    """The new items per finding kind (an item counts once for each kind it has)."""
+    if not new:
+        return Counter()
+    if len(new) == len(detections):  # all new (the usual case): no need to read them back
+        found = [d.findings for d in detections]
+    else:
+        found = [store.get_item(i).findings for i in new]
+    return Counter(kind for findings in found
+                   for kind in {getattr(f.kind, "value", f.kind) for f in findings})
 
 
 class Prefilter:

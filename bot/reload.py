@@ -85,11 +85,12 @@ class BansWatcher:
         self.app.replace_bans(bans)
         changed = [b for b in bans if before.get(b.id) != b]
         log.info("bans file %s reloaded: %d ban(s), %d new or changed", self.path.name,
-                 len(bans), len(changed))
+                 len(bans), len(changed), extra={"bans": len(bans), "changed": len(changed)})
         self.app.warn_about_names(self.app.resolve_identities())
         totals = self.app.backfills.sync_bans(bans)  # done ones are skipped (ledger)
         for wiki, counts in totals.items():
-            log.info("wiki %s: backfill of late bans: %s", wiki, counts.text())
+            log.info("wiki %s: backfill of late bans: %s", wiki, counts.text(),
+                     extra=counts.fields(wiki))
 
     def _log_invalid(self, exc: ConfigError) -> None:
         message = mask_confidential(str(exc), self._confidential_ids())

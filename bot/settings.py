@@ -260,6 +260,15 @@ class WebSettings(_Frozen):
         return check_url(url, "", example).rstrip("/") if url is not None else None
 
 
+class MetricsSettings(_Frozen):
+    """The Prometheus endpoint of `ibanbot run` (bot.metrics; needs the `metrics` extra)."""
+
+    port: Annotated[int, Field(strict=True, ge=0, le=65535)] = 0  # 0: no endpoint
+    host: StrictStr = "127.0.0.1"  # the address to listen on ("0.0.0.0": every interface)
+
+    _host = field_validator("host")(_nonblank)
+
+
 class Settings(_Frozen):
     path: Path  # the settings file (absolute)
     database: DatabaseSettings = Field(default_factory=dict, validate_default=True)
@@ -269,6 +278,7 @@ class Settings(_Frozen):
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
 
     @field_validator("wikis", mode="before")
@@ -318,7 +328,7 @@ class Settings(_Frozen):
 
 _SETTINGS_KEYS = frozenset().union(*(m.model_fields for m in (
     Settings, DatabaseSettings, BansSettings, BotSettings, LimitsSettings, WikiSettings,
-    StreamsSettings, OperationsSettings, WebSettings)))
+    StreamsSettings, OperationsSettings, WebSettings, MetricsSettings)))
 
 
 # ----------------------------------------------------------------------------- loading

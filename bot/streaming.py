@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Mapping, Sequence
 
 from bot.errors import IbanbotError
+from bot.metrics import NoMetrics
 from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline, PollResult
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 STREAM_KEY = ("*eventstreams", "recentchange")  # the cursor row holding the last event id
 MAX_BATCH = 1000
 ALIVE_SECONDS = 10.0
+EVENTSTREAMS = "eventstreams"  # the metrics' stream label of events read from EventStreams
 
 
 @dataclass
@@ -60,12 +62,13 @@ class StreamRunner:
                  store, now: Callable[[], datetime], batch_seconds: float = 1.0,
                  reconnect_seconds: float = 5.0, stop: threading.Event | None = None,
                  fill: Callable[[str], PollResult | None] | None = None,
-                 alive: Callable[[], None] | None = None) -> None:
+                 alive: Callable[[], None] | None = None, metrics=None) -> None:
         """`fill(wiki)` polls one wiki (default: its Pipeline; `ibanbot run` passes the
         Supervisor's, with lease and health); None or an error means the gap stays open.
         `alive()` is called after saves, at most every ALIVE_SECONDS (health, leases)."""
         self.client, self.pipelines, self.routes, self.store = client, pipelines, routes, store
         self.fill, self.alive, self._alive_at = fill, alive, 0.0
+        self.metrics = metrics if metrics is not None else NoMetrics()
         self._unfilled: set[str] = set()  # wikis whose last gap filling failed
         self._refilled_at = time.monotonic()
         self.now, self.batch_seconds, self.reconnect_seconds = now, batch_seconds, reconnect_seconds
@@ -188,9 +191,11 @@ class StreamRunner:
         if event.type is EventType.LOG and event.log_type == "renameuser" and pipeline.on_rename:
             self.flush()
             pipeline.on_rename(event)
-        if pipeline.registry().is_watched(event.wiki, event.actor):
+        watched = pipeline.registry().is_watched(event.wiki, event.actor)
+        if watched:
             self.result.watched += 1
             batch.watched[event.wiki].append(event)
+        self.metrics.polled(event.wiki, EVENTSTREAMS, 1, int(watched))
         return event.timestamp
 
     def _is_new(self, event: Event, data: Mapping) -> bool:
@@ -227,8 +232,10 @@ class StreamRunner:
         cursors = {k: p.format() for k in self._dirty if (p := self._positions.get(k))}
         if batch.last_id:
             cursors[STREAM_KEY] = batch.last_id
-        self.result.new_items.extend(self.store.save_batch_cursors(cursors, detections,
-                                                                   self.now()))
+        new = self.store.save_batch_cursors(cursors, detections, self.now())
+        self.result.new_items.extend(new)
+        if new:
+            self._count_queued(detections, new)
         log.debug("eventstreams: saved %d events, %d watched, %d detections", batch.size,
                   sum(len(v) for v in batch.watched.values()), len(detections))
         self._dirty.clear()
@@ -237,6 +244,17 @@ class StreamRunner:
         if self.alive is not None and time.monotonic() - self._alive_at >= ALIVE_SECONDS:
             self._alive_at = time.monotonic()
             self.alive()
+
+
+    def _count_queued(self, detections: list[Detection], new: list[int]) -> None:
+        """New items per wiki and finding kind, for the metrics."""
+        if len(new) == len(detections):  # all new (the usual case)
+            items = [(d.wiki, d.findings) for d in detections]
+        else:  # some were queued already: read the new ones back
+            items = [(i.wiki, i.findings) for i in map(self.store.get_item, new)]
+        for wiki, findings in items:
+            self.metrics.queued(wiki, Counter({getattr(f.kind, "value", f.kind)
+                                               for f in findings}))
 
 
 def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:

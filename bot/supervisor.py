@@ -72,14 +72,12 @@ class Supervisor:
                 return None
             result = self._poll_streams(wiki)
         except Exception as exc:  # keep the scheduler alive; the next try catches up
-            self._failed(wiki, exc)
+            self._failed(wiki, exc, reported=raise_errors)  # the caller says it: not twice
             if raise_errors:
                 raise
             return None
         self._recovered(wiki)
-        log.info("wiki %s: polled %d events", wiki, result.events)
-        log.debug("wiki %s: %d by restricted users, %d new queue items", wiki, result.watched,
-                  len(result.new_items))
+        _log_poll(result)
         return result
 
     def _poll_streams(self, wiki: str) -> PollResult:
@@ -93,12 +91,16 @@ class Supervisor:
                 part = pipeline.poll((stream,))
             except Exception as exc:
                 self._record(wiki, stream, describe(exc))
+                self.app.metrics.failed(wiki, stream)
                 raise
             self._record(wiki, stream, None)
+            self.app.metrics.polled(wiki, stream, part.events, part.watched)
+            self.app.metrics.queued(wiki, part.kinds)
             total.events += part.events
             total.watched += part.watched
             total.renames += part.renames
             total.new_items.extend(part.new_items)
+            total.kinds.update(part.kinds)
         return total
 
     def stream_alive(self) -> None:
@@ -110,6 +112,7 @@ class Supervisor:
                 if self._take_lease(wiki) and wiki not in self.outages:
                     for stream in STREAMS:
                         self._record(wiki, stream, None)
+                        self.app.metrics.polled(wiki, stream, 0, 0)  # health, as polled
             except StorageError as exc:
                 log.debug("wiki %s: stream health not recorded: %s", wiki, exc)
 
@@ -120,11 +123,12 @@ class Supervisor:
         if self.app.store.ops.acquire_lease(wiki, self.holder, now, until):
             if wiki in self.waiting:
                 self.waiting.discard(wiki)
-                log.info("wiki %s: took over the polling lease", wiki)
+                log.info("wiki %s: took over the polling lease", wiki, extra={"wiki": wiki})
             return True
         if wiki not in self.waiting:
             self.waiting.add(wiki)
-            log.info("wiki %s: another process holds the polling lease; waiting", wiki)
+            log.info("wiki %s: another process holds the polling lease; waiting", wiki,
+                     extra={"wiki": wiki})
         return False
 
     def _keep_lease(self, wiki: str) -> None:
@@ -146,16 +150,18 @@ class Supervisor:
         poll = self.app.settings.wiki(wiki).poll_seconds
         return float(min(poll * 2 ** max(tries - 1, 0), self.ops.max_backoff_seconds))
 
-    def _failed(self, wiki: str, exc: Exception) -> None:
+    def _failed(self, wiki: str, exc: Exception, reported: bool = False) -> None:
         error = describe(exc)
         outage = self.outages.get(wiki)
         if outage is None:
             outage = self.outages[wiki] = Outage(self.clock(), 0, error)
-            log.warning("wiki %s: poll failed, retrying with backoff (up to %d s; logged again "
-                        "when it recovers): %s", wiki, self.ops.max_backoff_seconds, error,
-                        exc_info=not isinstance(exc, IbanbotError))
+            log.log(logging.DEBUG if reported else logging.WARNING,
+                    "wiki %s: poll failed, retrying with backoff (up to %d s; logged again "
+                    "when it recovers): %s", wiki, self.ops.max_backoff_seconds, error,
+                    exc_info=not isinstance(exc, IbanbotError), extra={"wiki": wiki})
         else:
-            log.debug("wiki %s: still failing (try %d): %s", wiki, outage.tries + 1, error)
+            log.debug("wiki %s: still failing (try %d): %s", wiki, outage.tries + 1, error,
+                      extra={"wiki": wiki, "tries": outage.tries + 1})
         outage.tries += 1
         outage.error = error
         self.next_try[wiki] = self.clock() + self.backoff(outage.tries, wiki)
@@ -164,11 +170,23 @@ class Supervisor:
         self.next_try.pop(wiki, None)
         outage = self.outages.pop(wiki, None)
         if outage is not None:
+            seconds = self.clock() - outage.started
             log.warning("wiki %s: recovered after %.0f s and %d failed tries; caught up",
-                        wiki, self.clock() - outage.started, outage.tries)
+                        wiki, seconds, outage.tries,
+                        extra={"wiki": wiki, "tries": outage.tries, "seconds": round(seconds)})
 
     def _record(self, wiki: str, stream: str, error: str | None) -> None:
         try:
             self.app.store.ops.record_poll(wiki, stream, self.app.now(), error)
         except StorageError as exc:  # the database may be the outage
             log.debug("wiki %s: poll health not recorded: %s", wiki, exc)
+
+
+def _log_poll(result: PollResult) -> None:
+    """What a poll read and queued: at INFO when it read or queued something, else DEBUG."""
+    queued = len(result.new_items)
+    log.log(logging.INFO if result.events or queued else logging.DEBUG,
+            "wiki %s: polled %d events, %d by restricted users, %d item(s) queued",
+            result.wiki, result.events, result.watched, queued,
+            extra={"wiki": result.wiki, "events": result.events, "watched": result.watched,
+                   "queued": queued})

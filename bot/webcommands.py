@@ -9,31 +9,35 @@ import getpass
 import ipaddress
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from bot.app import App, utcnow
 from bot.errors import UsageError
+from bot.logformat import say
+
+if TYPE_CHECKING:  # bot.app is imported when a command runs: `ibanbot --help` stays fast
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
 
 def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
     web = sub.add_parser("web", help="serve the staff review web UI (development server)")
-    web.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    web.add_argument("--port", type=int, default=8000, help="port (8000)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on")
     rev = sub.add_parser("reviewers", help="accounts of the review web UI").add_subparsers(
         dest="reviewers_command", required=True, parser_class=parser_class)
     add = rev.add_parser("add", help="add a reviewer (password from a prompt or stdin)")
-    add.add_argument("name")
+    add.add_argument("name", help="the reviewer's name")
     add.add_argument("--no-password", action="store_true",
                      help="no password: the reviewer signs in with a linked wiki account only")
     for name, what in (("password", "set a reviewer's password (ends their sessions)"),
                        ("disable", "disable a reviewer (ends their sessions)"),
                        ("enable", "enable a disabled reviewer")):
-        rev.add_parser(name, help=what).add_argument("name")
+        rev.add_parser(name, help=what).add_argument("name", help="the reviewer's name")
     link = rev.add_parser("link", help="let a wiki account sign in as this reviewer (OAuth)")
     unlink = rev.add_parser("unlink", help="remove the reviewer's wiki account on a wiki")
     for p in (link, unlink):
-        p.add_argument("name")
+        p.add_argument("name", help="the reviewer's name")
         p.add_argument("--wiki", required=True, help="our name of the wiki (its [[wikis]] name)")
     link.add_argument("--user", required=True, help="the account's user name on that wiki")
     rev.add_parser("list", help="list the reviewers and their wiki accounts")
@@ -53,6 +57,8 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1 to 65535, not {args.port}")
+    from bot.app import App  # noqa: PLC0415
+
     app = App.load(args.config)
     app.ensure_schema()
     local = _is_loopback(args.host)
@@ -62,7 +68,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     # request lines carry item ids and filters: keep them out of the INFO log
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     web = create_app(app, secure_cookies=False if local else None)
-    print(f"review UI on http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+    say("info", f"review UI on http://{args.host}:{args.port}/ (Ctrl-C stops it)")  # stderr
     from werkzeug.serving import run_simple  # noqa: PLC0415 (no banner on stdout)
 
     run_simple(args.host, args.port, web, threaded=True, use_reloader=False)
@@ -83,6 +89,8 @@ def read_password(name: str) -> str:
 
 def cmd_reviewers(args: argparse.Namespace) -> int:
     from bot.web import accounts  # noqa: PLC0415
+
+    from bot.app import App, utcnow  # noqa: PLC0415
 
     app = App.load(args.config)
     app.ensure_schema()

@@ -34,7 +34,10 @@ def write_settings(bot: Bot, api: str, *, poll_seconds: int = 1, operations: str
 
 
 class BotProcess:
-    """One `python -m bot.cli run` with its stderr in a file."""
+    """One `python -m bot.cli run` with its stderr in a file.
+
+    At --log-level DEBUG unless `args` name a level: an idle poll says "polled" at DEBUG only,
+    and the tests wait for polls (and check that nothing confidential is logged at any level)."""
 
     count = 0
 
@@ -43,6 +46,8 @@ class BotProcess:
         self.log = settings.parent / f"run-{os.getpid()}-{BotProcess.count}.log"
         self.handle = open(self.log, "wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if not any(a.startswith("--log-level") for a in args):
+            args = ("--log-level", "DEBUG", *args)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "--config", str(settings), *args, "run"],
             cwd=REPO, stdout=self.handle, stderr=subprocess.STDOUT, env=env)

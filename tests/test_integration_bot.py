@@ -87,7 +87,8 @@ def test_rename_keeps_matching_and_bans_check_says_so(bot, local_wiki):
     assert (item["target"], item["page"]) == (bob + "R", f"User talk:{bob}R")
     check = bot.cli("bans", "check")
     assert check.code == 0, check.err
-    assert f"'{bob}' was renamed to '{bob}R'" in check.out
+    assert f"Warning: {bot.folder / 'bans.toml'}: ban " in check.err  # warnings: stderr
+    assert f"'{bob}' was renamed to '{bob}R'" in check.err
     show = bot.cli("queue", "show", str(item["id"]))
     assert f"{alice}R" in show.out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
+from localwiki.process import free_port
 from tests.harness import Bot, ban, people
 from tests.sse_server import StreamServer, event_id, from_log_row, from_rc_row, recent_rows
 
@@ -24,7 +27,7 @@ pytestmark = pytest.mark.wiki
 REPO = Path(__file__).resolve().parents[1]
 
 
-def settings(folder: Path, api: str, url: str) -> Path:
+def settings(folder: Path, api: str, url: str, metrics_port: int = 0) -> Path:
     """A long read timeout: an idle read (the stand-in sends nothing while idle) would end and
     reconnect, which the tests must not depend on (they count connections anyway). SIGTERM
     does not wait for it: closing the client shuts the socket down."""
@@ -34,7 +37,7 @@ def settings(folder: Path, api: str, url: str) -> Path:
     path.write_text(f'[database]\nurl = "sqlite:///bot.sqlite3"\n[bans]\nfile = "bans.toml"\n'
                     f'[streams]\nsource = "eventstreams"\neventstreams_url = "{url}"\n'
                     f"timeout_seconds = 60\nbatch_seconds = 0.2\nreconnect_seconds = 0.2\n"
-                    + wikis, encoding="utf-8")
+                    f"[metrics]\nport = {metrics_port}\n" + wikis, encoding="utf-8")
     return path
 
 
@@ -75,8 +78,9 @@ def test_stream_several_wikis_disconnect_gap_and_restart(tmp_path, local_wiki):
     bot.add_ban(**ban(alice, bob, wikis=["wa"]))
     bot.add_ban(**ban(carol, dave, wikis=["wb"]))
     api = local_wiki.api_url
+    port = free_port()
     with StreamServer() as server:
-        config = settings(bot.folder, api, server.url)
+        config = settings(bot.folder, api, server.url, port)
         proc = start_bot(config)
         try:
             server.wait_connections(1)
@@ -111,6 +115,16 @@ def test_stream_several_wikis_disconnect_gap_and_restart(tmp_path, local_wiki):
             assert len(wait_items(bot, 6, proc)) == 6
             status = bot.cli("status", "--max-age", "60")  # healthy while streaming
             assert status.code == 0, status.out + status.err
+            metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            for line in ('ibanbot_items_queued_total{kind="thanks",wiki="wa"} 1.0',
+                         'ibanbot_items_queued_total{kind="userspace",wiki="wa"} 3.0',
+                         'ibanbot_items_queued_total{kind="userspace",wiki="wb"} 2.0'):
+                assert line in metrics, metrics  # from the stream and from the filling polls
+            read = re.search(r'ibanbot_events_read_total\{stream="eventstreams",wiki="wa"\} '
+                             r'(\d+)', metrics)
+            assert read and int(read[1]) >= 3, metrics
+            for name in (alice, bob, carol, dave):
+                assert name not in metrics
         finally:
             err = stop_bot(proc)
         for name in (alice, bob, carol, dave):

@@ -59,7 +59,7 @@ def install_redaction() -> None:
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        if record.name.startswith("pywiki"):
+        if (record.name or "").startswith("pywiki"):  # makeLogRecord() passes no name
             try:
                 record.msg, record.args = redact(record.getMessage()), ()
             except Exception:  # noqa: BLE001 (a broken record must not break logging)

@@ -46,7 +46,14 @@ def _quiet(pwb: ModuleType) -> None:
     for handler in list(own.handlers):
         own.removeHandler(handler)
     own.propagate = True
-    own.setLevel(logging.DEBUG if logging.getLogger().level <= logging.DEBUG else logging.CRITICAL)
+    warnings_log = logging.getLogger("py.warnings")  # its terminal handler there too: each
+    for handler in list(warnings_log.handlers):      # Python warning would be printed twice
+        warnings_log.removeHandler(handler)
+    # with --debug (the CLI leaves the "pywikibot" logger unset then) its INFO and above
+    # (retries, warnings); never its DEBUG lines: they hold the requests, hence the user names
+    # of bans (confidential ones too)
+    debug = logging.getLogger("pywikibot").getEffectiveLevel() <= logging.DEBUG
+    own.setLevel(logging.INFO if debug else logging.CRITICAL)
 
 
 def configure(pwb: ModuleType, *, contact: str | None, maxlag: int, max_retries: int,
