@@ -28,13 +28,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     app.prepare()
     app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
     if app.settings.streams.source == "eventstreams" and args.once:
-        result = app.stream_runner().run(once=True)
-        log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
+        code = opscommands.stream_once(app)  # under the stream's lock
         for wiki in app.gateways:
             app.process_reports(wiki)  # community report pages (report_page set)
-        return 0
+        return code
     if args.once:
-        code = opscommands.run_once(app)  # under the polling lease, with poll health
+        code = opscommands.run_once(app)  # under the polling locks, with poll health
         for wiki in app.gateways:
             app.process_reports(wiki)  # community report pages (report_page set)
         return code

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from bot import health
 from bot.app import App
 from bot.review import print_json
 from bot.errors import UsageError
-from bot.supervisor import Supervisor
+from bot.supervisor import STREAM_LOCK, Supervisor, short_holder
+
+log = logging.getLogger(__name__)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -38,11 +41,31 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def run_once(app: App) -> int:
-    """One pass over every wiki under its lease; a failed wiki fails the command (exit 1)."""
-    supervisor = Supervisor(app)
+    """One pass over every wiki under its polling lock; a wiki that another live process
+    polls is skipped (one line on stdout, exit 0); a failed wiki fails the command (exit 1)."""
+    supervisor = Supervisor(app, greedy=True)
     try:
         for wiki in app.gateways:
+            if not supervisor.claim(wiki):
+                print(f"wiki {wiki}: skipped, polled by {supervisor.polled_by(wiki)}")
+                continue
             supervisor.poll(wiki, raise_errors=True)
     finally:
         supervisor.release()
+    return 0
+
+
+def stream_once(app: App) -> int:
+    """`run --once` with EventStreams: one pass, unless another process reads the stream."""
+    supervisor = Supervisor(app, greedy=True)
+    try:
+        if not supervisor.locks.acquire(STREAM_LOCK):
+            print(f"eventstreams: skipped, read by "
+                  f"{short_holder(supervisor.locks.holder_of(STREAM_LOCK))}")
+            return 0
+        fill = lambda wiki: supervisor.poll(wiki, raise_errors=True)  # noqa: E731
+        result = app.stream_runner(fill=fill).run(once=True)
+    finally:
+        supervisor.release()
+    log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
     return 0

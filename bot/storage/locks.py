@@ -248,6 +248,11 @@ class Locks:
                 pass  # the next holder overwrites the row
             self._forget(name)
 
+    def drop(self, name: str) -> None:
+        """Forget a lock found lost (its fence failed); nothing is written."""
+        with self._mutex:
+            self._forget(name)
+
     def release_all(self) -> None:
         with self._mutex:
             for name in sorted(self._held):
