@@ -76,7 +76,7 @@ def _report_job(app: App, wiki: str) -> None:
 def build_scheduler(app: App, supervisor: Supervisor | None = None,
                     polls: bool = True) -> BackgroundScheduler:
     """Every job; without the poll jobs when EventStreams is the source (`polls=False`)."""
-    supervisor = supervisor or Supervisor(app, streaming=not polls)
+    supervisor = supervisor or Supervisor(app, greedy=False, streaming=not polls)
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "max_instances": 1, "coalesce": True, "misfire_grace_time": None})
     scheduler.add_job(supervisor.tick, "interval", seconds=app.settings.operations
@@ -106,7 +106,7 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     streaming = app.settings.streams.source == "eventstreams"
-    supervisor = Supervisor(app, streaming=streaming)
+    supervisor = Supervisor(app, greedy=False, streaming=streaming)
     scheduler = build_scheduler(app, supervisor, polls=not streaming)
     scheduler.start()
     if streaming:  # one EventStreams connection; gaps filled by the supervisor's polls

@@ -67,10 +67,11 @@ class Outage:
 
 
 class Supervisor:
-    """`greedy`: take every wiki it can (run --once); otherwise share them (`tick`)."""
+    """`greedy` (the default, and `run --once`): poll() takes every wiki it can; `run` shares
+    them instead (greedy=False: its scheduler calls `tick`)."""
 
     def __init__(self, app: App, holder: str | None = None,
-                 clock: Callable[[], float] = time.monotonic, greedy: bool = False,
+                 clock: Callable[[], float] = time.monotonic, greedy: bool = True,
                  streaming: bool = False) -> None:
         self.app, self.holder, self.clock = app, holder or default_holder(), clock
         self.ops = app.settings.operations
@@ -118,8 +119,7 @@ class Supervisor:
         self.app.backfills.check_gap(wiki)  # recent changes expired past the cursor?
         total = PollResult(wiki)
         for stream in STREAMS:
-            if not self.locks.holds(wiki):
-                raise LockLost(f"polling lock on {wiki} lost")
+            self.locks.check(wiki)  # LockLost, or StorageError: the database is down
             try:
                 part = pipeline.poll((stream,))
             except LockLost:
@@ -151,8 +151,8 @@ class Supervisor:
     def claim(self, wiki: str) -> bool:
         """Hold the wiki's lock: already held, or taken now when greedy (run --once, the
         stream reader); sharing processes take wikis in tick()."""
-        if wiki in self.locks.held():
-            return True
+        if wiki in self.locks.held() and self.locks.alive():  # else the lock died with its
+            return True  # connection (a database restart): take it again
         if not (self.greedy or self.reading) or not self._take(wiki):
             self._stand_by(wiki)
             return False

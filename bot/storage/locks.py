@@ -272,20 +272,36 @@ class Locks:
 
     def alive(self) -> bool:
         """Check the locks' connection; when it failed, every lock is forgotten (False)."""
+        try:
+            self.check_connection()
+            return True
+        except StorageError:
+            return False
+
+    def check_connection(self) -> None:
+        """StorageError when the locks' connection failed: every lock is forgotten then (the
+        server drops the locks of a session that is gone)."""
         with self._conn:
             try:
                 self.backend.check()
-                return True
-            except (SQLAlchemyError, OSError):
+            except (SQLAlchemyError, OSError) as exc:
                 self._lost_connection()
-                return False
+                raise StorageError(f"the polling locks' connection to "
+                                   f"{safe_url(self.engine.url)} failed: {one_line(exc)}; "
+                                   "the locks are taken again once it answers") from exc
+
+    def check(self, name: str) -> None:
+        """Before a stream: StorageError when the connection failed, LockLost when `name` is
+        not (or no longer) ours."""
+        self.check_connection()
+        if name not in self._held:
+            raise LockLost(f"polling lock on {name} lost; nothing saved")
 
     def renew(self) -> list[str]:
         """Move the held rows' expiry on (`ibanbot status` reads it); the names of locks
-        found lost (the connection failed, or another process took the row over)."""
+        whose row another process took over (lost). StorageError when the connection failed."""
+        self.check_connection()
         before = set(self._held)
-        if not self.alive():
-            return sorted(before)
         for name in sorted(before):
             try:
                 with self.engine.begin() as conn:
@@ -305,9 +321,9 @@ class Locks:
 
     # -- the fence ---------------------------------------------------------------------------
     def fence(self, conn: Connection, name: str) -> None:
-        """In a saving transaction: fail it (LockLost) unless we still hold `name`."""
-        if name not in self._held or not self.alive():
-            raise LockLost(f"polling lock on {name} lost; nothing saved")
+        """In a saving transaction: fail it (LockLost) unless we still hold `name`
+        (StorageError when the locks' connection failed)."""
+        self.check(name)
         renewed = conn.execute(update(leases).where(
             leases.c.wiki == name, leases.c.holder == self.holder).values(
             expires_at=to_db_time(self.now() + timedelta(seconds=self.lease_seconds))))

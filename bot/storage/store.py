@@ -32,6 +32,8 @@ class Store:
         return f"Store({safe_url(self.engine.url)!r})"
 
     def close(self) -> None:
+        if self._locks is not None:  # its dedicated connection too (the session's locks go)
+            self._locks.release_all()
         self.engine.dispose()
 
     @property
