@@ -235,8 +235,8 @@ class Supervisor:
         return wikis[start:] + wikis[:start]
 
     def _give_up(self, wiki: str, held: list[str]) -> None:
-        if not self.busy[wiki].acquire(blocking=False):
-            return  # being polled: given up at a later tick
+        if not self.busy[wiki].acquire(timeout=self.ops.lock_retry_seconds):
+            return  # a long poll: given up at a later tick
         try:
             self.locks.release(wiki)
             held.remove(wiki)

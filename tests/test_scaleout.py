@@ -97,6 +97,8 @@ def test_three_processes_share_six_wikis_and_take_over_from_the_dead(tmp_path, w
     try:
         wait_for(lambda: all(any(_polls(r, w.name) for r in runs) for w in wikis), 90,
                  "a first poll of every wiki")
+        wait_for(lambda: _shares(runs, wikis, time.time()) == [2, 2, 2], 30,
+                 "the wikis shared out, two per process")
         for victim in range(3):
             for wiki in wikis:  # a breach and an innocent edit on every wiki
                 revid = clients[wiki.name].edit(f"User talk:{bob}", f"round {victim}", "r")
@@ -130,11 +132,15 @@ def test_three_processes_share_six_wikis_and_take_over_from_the_dead(tmp_path, w
             for t in _polls(run, wiki.name):
                 assert any(s <= t <= e for s, e in _held(run, wiki.name, killed.get(n))), \
                     (wiki.name, n, t)
-    shares = [sum(any(s <= killed[0] <= e for s, e in _held(r, w.name, killed.get(n)))
-                  for w in wikis) for n, r in enumerate(runs)]
-    print(f"{database.split(':')[0]}: wikis held per process before the first kill {shares}; "
-          f"a dead process's wikis "
+    print(f"{database.split(':')[0]}: wikis held per process before the first kill "
+          f"{_shares(runs, wikis, killed[0])}; a dead process's wikis "
           f"polled again by a live one {', '.join(f'{m:.1f}' for m in moves)} s after the kill")
+
+
+def _shares(runs: list[BotProcess], wikis, when: float) -> list[int]:
+    """How many wikis each process held at `when` (from the logs)."""
+    return [sum(any(s <= when <= e for s, e in _held(r, w.name, None)) for w in wikis)
+            for r in runs]
 
 
 def _cli(settings, *argv: str) -> str:

@@ -57,6 +57,7 @@ class _Backend:
     def is_free(self, name: str) -> bool: raise NotImplementedError
     def check(self) -> None: """Raise when the locks held so far may be gone."""
     def close(self) -> None: """Give up every lock."""
+    def discard(self, name: str) -> None: """A dead process's lock: forget its traces."""
 
 
 class _ServerLocks(_Backend):
@@ -164,6 +165,9 @@ class _FileLocks(_Backend):
         for name in list(self.fds):
             self.unlock(name)
 
+    def discard(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)  # a process's member file, once it is gone
+
 
 class _LocalLocks(_Backend):
     """In-memory SQLite: the database lives in this process, so do its locks."""
@@ -247,6 +251,8 @@ class Locks:
             except SQLAlchemyError:
                 pass  # the next holder overwrites the row
             self._forget(name)
+            if name.startswith(MEMBER):
+                self._discard(name)
 
     def drop(self, name: str) -> None:
         """Forget a lock found lost (its fence failed); nothing is written."""
@@ -348,6 +354,7 @@ class Locks:
                         self.engine.begin() as conn:
                     conn.execute(delete(leases).where(leases.c.wiki == name,
                                                       leases.c.holder == holder))
+                self._discard(name)
             else:
                 live += 1
         return live
@@ -377,6 +384,12 @@ class Locks:
                 self.backend.unlock(name)
             except (SQLAlchemyError, OSError):
                 self._lost_connection()
+
+    def _discard(self, name: str) -> None:
+        try:
+            self.backend.discard(name)
+        except OSError:
+            pass
 
     def _lost_connection(self) -> None:
         """The lock connection failed: the server drops (or has dropped) its locks."""
