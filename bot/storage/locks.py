@@ -52,12 +52,23 @@ PG_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5
 class _Backend:
     """The lock primitive of one database kind; every method may raise SQLAlchemyError/OSError."""
 
-    def try_lock(self, name: str) -> bool: raise NotImplementedError
-    def unlock(self, name: str) -> None: raise NotImplementedError
-    def is_free(self, name: str) -> bool: raise NotImplementedError
-    def check(self) -> None: """Raise when the locks held so far may be gone."""
-    def close(self) -> None: """Give up every lock."""
-    def discard(self, name: str) -> None: """A dead process's lock: forget its traces."""
+    def try_lock(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def unlock(self, name: str) -> None:
+        raise NotImplementedError
+
+    def is_free(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def check(self) -> None:
+        """Raise when the locks held so far may be gone (their connection failed)."""
+
+    def close(self) -> None:
+        """Give up every lock."""
+
+    def discard(self, name: str) -> None:
+        """A process's member lock, once it is gone: remove its traces."""
 
 
 class _ServerLocks(_Backend):
