@@ -292,20 +292,29 @@ class Locks:
         try:
             self.check_connection()
             return True
-        except StorageError:
+        except (StorageError, LockLost):
             return False
 
     def check_connection(self) -> None:
-        """StorageError when the locks' connection failed: every lock is forgotten then (the
-        server drops the locks of a session that is gone)."""
+        """The locks' connection failed: every lock is forgotten (the server drops the locks of
+        a session that is gone); LockLost when the database answers a new session (the
+        session was cut, as in a partition), StorageError when it does not (an outage)."""
         with self._conn:
             try:
                 self.backend.check()
+                return
             except (SQLAlchemyError, OSError) as exc:
                 self._lost_connection()
+                error = exc
+            try:
+                self.backend.check()  # a new session: the database answers, the locks are gone
+            except (SQLAlchemyError, OSError):
+                self._lost_connection()
                 raise StorageError(f"the polling locks' connection to "
-                                   f"{safe_url(self.engine.url)} failed: {one_line(exc)}; "
-                                   "the locks are taken again once it answers") from exc
+                                   f"{safe_url(self.engine.url)} failed: {one_line(error)}; "
+                                   "the locks are taken again once it answers") from error
+            raise LockLost(f"the polling locks' session ended ({one_line(error)}); "
+                           "nothing saved") from error
 
     def check(self, name: str) -> None:
         """Before a stream: StorageError when the connection failed, LockLost when `name` is
@@ -317,8 +326,11 @@ class Locks:
     def renew(self) -> list[str]:
         """Move the held rows' expiry on (`ibanbot status` reads it); the names of locks
         whose row another process took over (lost). StorageError when the connection failed."""
-        self.check_connection()
         before = set(self._held)
+        try:
+            self.check_connection()
+        except LockLost:
+            return sorted(before)
         for name in sorted(before):
             try:
                 with self.engine.begin() as conn:
