@@ -163,9 +163,11 @@ class App:
 
     def stream_runner(self, stop: threading.Event | None = None,
                       fill: Callable[[str], PollResult | None] | None = None,
-                      alive: Callable[[], None] | None = None) -> StreamRunner:
+                      alive: Callable[[], None] | None = None,
+                      holding: Callable[[], bool] | None = None) -> StreamRunner:
         """The EventStreams source over every configured wiki (settings [streams]); `fill`
-        polls one wiki to fill a gap (default: its pipeline); `alive` records health."""
+        polls one wiki to fill a gap (default: its pipeline); `alive` records health;
+        reading stops when `holding()` turns False (the stream's lock was lost)."""
         cfg = self.settings.streams
         client = StreamClient(cfg.eventstreams_url, self.settings.bot.contact,
                               cfg.timeout_seconds)
@@ -173,7 +175,7 @@ class App:
                               for w in self.settings.wikis))
         return StreamRunner(client, {w: self.pipeline(w) for w in self.gateways}, routes,
                             self.store, self.now, cfg.batch_seconds, cfg.reconnect_seconds, stop,
-                            fill, alive, self.metrics)
+                            fill, alive, self.metrics, holding)
 
     def prepare(self) -> None:
         """Before polling: a database at the current schema and resolved identities."""

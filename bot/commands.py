@@ -40,12 +40,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_once(app: App) -> int:
     if app.settings.streams.source == "eventstreams":
-        result = app.stream_runner().run(once=True)
-        events, queued = result.events + result.polled, len(result.new_items)
-        log.info("eventstreams: read %d events, polled %d", result.events, result.polled,
-                 extra={"events": result.events, "polled": result.polled})
+        result = opscommands.stream_once(app)  # under the stream's lock; None: skipped
+        events = result.events + result.polled if result else 0
+        queued = len(result.new_items) if result else 0
+        if result:
+            log.info("eventstreams: read %d events, polled %d", result.events, result.polled,
+                     extra={"events": result.events, "polled": result.polled})
     else:
-        results = opscommands.run_once(app)  # under the polling lease, with poll health
+        results = opscommands.run_once(app)  # under the polling locks, with poll health
         events = sum(r.events for r in results)
         queued = sum(len(r.new_items) for r in results)
     for wiki in app.gateways:

@@ -41,3 +41,7 @@ class NotFound(IbanbotError):
 
 class IdentityError(IbanbotError):
     """A name in the bans file that resolves to no account on a wiki."""
+
+
+class LockLost(IbanbotError):
+    """This process no longer holds a wiki's polling lock: the poll stops before it saves."""

@@ -8,7 +8,7 @@ from bot.app import App
 from bot.review import print_json
 from bot.errors import UsageError
 from bot.pipeline import PollResult
-from bot.supervisor import Supervisor
+from bot.supervisor import STREAM_LOCK, Supervisor, short_holder
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -39,15 +39,34 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def run_once(app: App) -> list[PollResult]:
-    """One pass over every wiki under its lease (a wiki another process holds is left out);
-    a failed wiki fails the command (its error is raised: exit 1)."""
-    supervisor = Supervisor(app)
+    """One pass over every wiki under its polling lock; a wiki that another live process
+    polls is skipped (one line on stdout); a failed wiki fails the command (its error is
+    raised: exit 1)."""
+    supervisor = Supervisor(app, greedy=True)
     results = []
     try:
         for wiki in app.gateways:
+            if not supervisor.claim(wiki):
+                print(f"wiki {wiki}: skipped, polled by {supervisor.polled_by(wiki)}")
+                continue
             result = supervisor.poll(wiki, raise_errors=True)
             if result is not None:
                 results.append(result)
     finally:
         supervisor.release()
     return results
+
+
+def stream_once(app: App):  # -> StreamResult | None
+    """`run --once` with EventStreams: one pass, unless another process reads the stream
+    (then one line on stdout and None)."""
+    supervisor = Supervisor(app, greedy=True)
+    try:
+        if not supervisor.locks.acquire(STREAM_LOCK):
+            print(f"eventstreams: skipped, read by "
+                  f"{short_holder(supervisor.locks.holder_of(STREAM_LOCK))}")
+            return None
+        fill = lambda wiki: supervisor.poll(wiki, raise_errors=True)  # noqa: E731
+        return app.stream_runner(fill=fill).run(once=True)
+    finally:
+        supervisor.release()

@@ -4,7 +4,9 @@ Jobs never overlap (max_instances=1), late runs are coalesced and never skipped
 (misfire_grace_time=None: APScheduler 3 otherwise drops a run that starts >1 s late).
 On SIGTERM the current polls finish (for `operations.stop_seconds` at most: a stuck job is
 abandoned, its items and cursor unsaved), then the process exits 0. Each poll goes through
-bot.supervisor (lease, health, backoff); a daily job purges decided items (bot.health).
+bot.supervisor (polling lock, health, backoff); its `tick` job, every `lock_retry_seconds`,
+shares the wikis among the live processes and takes over those of a dead one (polled at once).
+A daily job purges decided items (bot.health).
 """
 from __future__ import annotations
 
@@ -42,6 +44,21 @@ def _job(supervisor: Supervisor, wiki: str) -> None:
     supervisor.poll(wiki)  # never raises: failures are logged once per outage, with backoff
 
 
+def _poll_now(scheduler: BackgroundScheduler, wiki: str) -> None:
+    job = scheduler.get_job(f"poll:{wiki}")
+    if job is not None:
+        job.modify(next_run_time=datetime.now(timezone.utc))
+
+
+def _read_stream(runner, supervisor: Supervisor, stop: threading.Event) -> None:
+    """Read EventStreams while this process holds the stream's lock (the others stand by)."""
+    while not stop.is_set():
+        if supervisor.reading:
+            runner.run()  # returns when stopped or when the lock is lost
+        else:
+            stop.wait(supervisor.ops.lock_retry_seconds)
+
+
 def _purge_job(app: App) -> None:
     try:
         purge_decided(app)
@@ -61,9 +78,13 @@ def _report_job(app: App, wiki: str) -> None:
 def build_scheduler(app: App, supervisor: Supervisor | None = None,
                     polls: bool = True) -> BackgroundScheduler:
     """Every job; without the poll jobs when EventStreams is the source (`polls=False`)."""
-    supervisor = supervisor or Supervisor(app)
+    supervisor = supervisor or Supervisor(app, greedy=False, streaming=not polls)
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "max_instances": 1, "coalesce": True, "misfire_grace_time": None})
+    scheduler.add_job(supervisor.tick, "interval", seconds=app.settings.operations
+                      .lock_retry_seconds, id="locks", next_run_time=datetime.now(timezone.utc))
+    if polls:  # a wiki just taken over is polled at once, not after poll_seconds
+        supervisor.on_acquired = lambda wiki: _poll_now(scheduler, wiki)
     for wiki in app.settings.wikis:
         if polls:
             scheduler.add_job(_job, "interval", seconds=wiki.poll_seconds,
@@ -86,13 +107,15 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    supervisor = Supervisor(app)
     streaming = app.settings.streams.source == "eventstreams"
+    supervisor = Supervisor(app, greedy=False, streaming=streaming)
     scheduler = build_scheduler(app, supervisor, polls=not streaming)
     scheduler.start()
     if streaming:  # one EventStreams connection; gaps filled by the supervisor's polls
-        runner = app.stream_runner(stop, fill=supervisor.poll, alive=supervisor.stream_alive)
-        reader = threading.Thread(target=runner.run, name="eventstreams", daemon=True)
+        runner = app.stream_runner(stop, fill=supervisor.poll, alive=supervisor.stream_alive,
+                                   holding=lambda: supervisor.reading)
+        reader = threading.Thread(target=_read_stream, args=(runner, supervisor, stop),
+                                  name="eventstreams", daemon=True)
         reader.start()
     log.info("%s %d wiki(s); SIGTERM to stop",
              "reading EventStreams for" if streaming else "polling", len(app.settings.wikis))

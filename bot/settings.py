@@ -132,8 +132,9 @@ class OperationsSettings(_Frozen):
 
     retention_days: PositiveInt = 90  # decided items are purged this long after the decision
     stale_after_seconds: PositiveInt = 900  # `ibanbot status` exits 1 past this without a poll
-    lease_seconds: PositiveInt = 120  # another process may poll a wiki this long after its
-    #                                   holder stopped renewing (died)
+    lease_seconds: PositiveInt = 120  # a polling lease row's expiry, renewed while its holder
+    #                 lives (status warns past it); takeover never waits for it (the lock dies)
+    lock_retry_seconds: PositiveInt = 2  # how often a process tries to take unheld wikis
     max_backoff_seconds: PositiveInt = 300  # longest wait between tries during an outage
     analysis_seconds: PositiveInt = 60  # one event's analysis on a large page is stopped past this
     analysis_memory_mb: PositiveInt = 1024  # ... or past this much memory (then staff are told)

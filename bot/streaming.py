@@ -62,11 +62,14 @@ class StreamRunner:
                  store, now: Callable[[], datetime], batch_seconds: float = 1.0,
                  reconnect_seconds: float = 5.0, stop: threading.Event | None = None,
                  fill: Callable[[str], PollResult | None] | None = None,
-                 alive: Callable[[], None] | None = None, metrics=None) -> None:
+                 alive: Callable[[], None] | None = None, metrics=None,
+                 holding: Callable[[], bool] | None = None) -> None:
         """`fill(wiki)` polls one wiki (default: its Pipeline; `ibanbot run` passes the
-        Supervisor's, with lease and health); None or an error means the gap stays open.
-        `alive()` is called after saves, at most every ALIVE_SECONDS (health, leases)."""
+        Supervisor's, with locks and health); None or an error means the gap stays open.
+        `alive()` is called after saves, at most every ALIVE_SECONDS (health). `holding()`
+        False ends the reading: this process lost the stream's lock (its saves fail too)."""
         self.client, self.pipelines, self.routes, self.store = client, pipelines, routes, store
+        self.holding = holding or (lambda: True)
         self.fill, self.alive, self._alive_at = fill, alive, 0.0
         self.metrics = metrics if metrics is not None else NoMetrics()
         self._unfilled: set[str] = set()  # wikis whose last gap filling failed
@@ -83,7 +86,7 @@ class StreamRunner:
     def run(self, once: bool = False) -> StreamResult:
         """Fill gaps and read until stopped (`once`: one pass, up to the time it started)."""
         started = self.now()
-        while not self.stop.is_set():
+        while not self.stop.is_set() and self.holding():
             failed = False
             try:
                 self.fill_gap(raise_errors=once)
@@ -100,7 +103,9 @@ class StreamRunner:
                 failed = True
             if once:
                 break
-            if not self.stop.is_set():
+            if not self.holding():
+                log.warning("eventstreams: lost the reading lock; standing by")
+            elif not self.stop.is_set():
                 log.warning("eventstreams: connection ended; filling the gap by polling, "
                             "then reconnecting")
                 self.stop.wait(self.reconnect_seconds if failed else 0.2)

@@ -1,11 +1,15 @@
-"""Polls that survive outages: a lease per wiki, health per stream, bounded backoff.
+"""Polls that survive outages and crashes: a lock per wiki, health per stream, bounded backoff.
 
 `Supervisor.poll(wiki)` is what the scheduler (and `run --once`) calls for each wiki:
 
-- **Lease.** Only the process holding the wiki's lease in the database polls it; the lease is
-  renewed before every stream and expires `lease_seconds` after its holder stops renewing (a
-  process killed with -9), so another process then takes over. The other processes wait,
-  saying so once.
+- **Lock.** Only the process holding the wiki's polling lock polls it (bot.storage.locks: a
+  lock the database or the OS drops when its holder dies, with a lease row saying who holds
+  it). `tick()`, every `lock_retry_seconds`, renews the held rows, counts the live `ibanbot
+  run` processes and evens the wikis out among them: each takes unheld wikis up to its share
+  (polled at once) and gives up idle ones above it. A dead process's wikis are thus taken over
+  within a tick. A poll whose lock was lost (a partition, a takeover) stops before it saves:
+  every save is fenced by the lock. With EventStreams, the process holding `*eventstreams`
+  reads the stream and holds every wiki; the others stand by.
 - **Outages.** A failed poll (wiki unreachable, HTTP 500, maxlag, database down, ...) leaves the
   stream's cursor where it was (the pipeline saves items and cursor in one transaction), so the
   next successful poll catches up with nothing missed. Tries are spaced by a doubling backoff
@@ -17,24 +21,34 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import socket
+import threading
 import time
+import zlib
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Callable
 
 from bot.app import App
-from bot.errors import IbanbotError, StorageError
+from bot.errors import IbanbotError, LockLost, StorageError
 from bot.pipeline import STREAMS, PollResult
 
 log = logging.getLogger(__name__)
+STREAM_LOCK = "*eventstreams"
+MEMBER = "*member:"
 
 
 def default_holder() -> str:
     """`host:pid:random`: unique per process, readable by staff in `ibanbot status`."""
     return f"{socket.gethostname()[:100]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def short_holder(holder: str | None) -> str:
+    """`host:pid` of a lease row's `host:pid:random`."""
+    return holder.rsplit(":", 1)[0] if holder and holder.count(":") >= 2 else (
+        holder or "another process")
 
 
 def describe(exc: BaseException) -> str:
@@ -53,31 +67,49 @@ class Outage:
 
 
 class Supervisor:
+    """`greedy` (the default, and `run --once`): poll() takes every wiki it can; `run` shares
+    them instead (greedy=False: its scheduler calls `tick`)."""
+
     def __init__(self, app: App, holder: str | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, greedy: bool = True,
+                 streaming: bool = False) -> None:
         self.app, self.holder, self.clock = app, holder or default_holder(), clock
         self.ops = app.settings.operations
+        self.greedy, self.streaming = greedy, streaming
+        self.locks = app.store.poll_locks(self.holder, self.ops.lease_seconds, app.now)
+        self.member = MEMBER + self.holder.rsplit(":", 1)[-1]
         self.outages: dict[str, Outage] = {}
         self.next_try: dict[str, float] = {}
-        self.waiting: set[str] = set()
+        self.standing_by: set[str] = set()
+        self.busy = {wiki: threading.Lock() for wiki in app.gateways}
+        self.on_acquired: Callable[[str], None] = lambda wiki: None
+        self._tick_failed = False
+
+    @property
+    def reading(self) -> bool:
+        """This process reads EventStreams (it holds the stream's lock)."""
+        return STREAM_LOCK in self.locks.held()
 
     # -- one wiki ----------------------------------------------------------------------------
     def poll(self, wiki: str, raise_errors: bool = False) -> PollResult | None:
-        """Poll `wiki` if it is time and we hold its lease; None when skipped or failed."""
+        """Poll `wiki` if it is time and we hold its lock; None when skipped or failed."""
         if self.clock() < self.next_try.get(wiki, 0.0):
-            self._keep_lease(wiki)  # backing off is not dying: other processes keep waiting
             return None
-        try:
-            if not self._take_lease(wiki):
+        with self.busy[wiki]:  # never given up (tick) while a poll of it runs
+            try:
+                if not self.claim(wiki):
+                    return None
+                result = self._poll_streams(wiki)
+            except LockLost as exc:
+                self._lost(wiki, exc)
                 return None
-            result = self._poll_streams(wiki)
-        except Exception as exc:  # keep the scheduler alive; the next try catches up
-            self._failed(wiki, exc, reported=raise_errors)  # the caller says it: not twice
-            if raise_errors:
-                raise
-            return None
-        self._recovered(wiki)
-        _log_poll(result)
+            except Exception as exc:  # keep the scheduler alive; the next try catches up
+                self._failed(wiki, exc, reported=raise_errors)  # the caller says it: not twice
+                if raise_errors:
+                    raise
+                return None
+            self._recovered(wiki)
+            _log_poll(result)
         return result
 
     def _poll_streams(self, wiki: str) -> PollResult:
@@ -85,10 +117,11 @@ class Supervisor:
         self.app.backfills.check_gap(wiki)  # recent changes expired past the cursor?
         total = PollResult(wiki)
         for stream in STREAMS:
-            if not self._take_lease(wiki):
-                break
+            self.locks.check(wiki)  # LockLost, or StorageError: the database is down
             try:
                 part = pipeline.poll((stream,))
+            except LockLost:
+                raise
             except Exception as exc:
                 self._record(wiki, stream, describe(exc))
                 self.app.metrics.failed(wiki, stream)
@@ -104,46 +137,120 @@ class Supervisor:
         return total
 
     def stream_alive(self) -> None:
-        """EventStreams delivered and saved data for every wiki: keep the leases and record
-        healthy streams, as a successful poll would (`ibanbot status`). A wiki whose gap
-        filling is failing stays failing: a stretch of it has not been read yet."""
+        """EventStreams delivered and saved data for every wiki: record healthy streams, as a
+        successful poll would (`ibanbot status`). A wiki whose gap filling is failing stays
+        failing: a stretch of it has not been read yet."""
+        held = self.locks.held()
         for wiki in self.app.gateways:
             try:
-                if self._take_lease(wiki) and wiki not in self.outages:
+                if wiki in held and wiki not in self.outages:
                     for stream in STREAMS:
                         self._record(wiki, stream, None)
                         self.app.metrics.polled(wiki, stream, 0, 0)  # health, as polled
             except StorageError as exc:
                 log.debug("wiki %s: stream health not recorded: %s", wiki, exc)
 
-    # -- lease -------------------------------------------------------------------------------
-    def _take_lease(self, wiki: str) -> bool:
-        now = self.app.now()
-        until = now + timedelta(seconds=self.ops.lease_seconds)
-        if self.app.store.ops.acquire_lease(wiki, self.holder, now, until):
-            if wiki in self.waiting:
-                self.waiting.discard(wiki)
-                log.info("wiki %s: took over the polling lease", wiki, extra={"wiki": wiki})
-            return True
-        if wiki not in self.waiting:
-            self.waiting.add(wiki)
-            log.info("wiki %s: another process holds the polling lease; waiting", wiki,
-                     extra={"wiki": wiki})
-        return False
+    # -- locks -------------------------------------------------------------------------------
+    def claim(self, wiki: str) -> bool:
+        """Hold the wiki's lock: already held, or taken now when greedy (run --once, the
+        stream reader); sharing processes take wikis in tick()."""
+        if wiki in self.locks.held() and self.locks.alive():  # else the lock died with its
+            return True  # connection (a database restart): take it again
+        if not (self.greedy or self.reading) or not self._take(wiki):
+            self._stand_by(wiki)
+            return False
+        return True
 
-    def _keep_lease(self, wiki: str) -> None:
+    def polled_by(self, wiki: str) -> str:
+        """`host:pid` of the process polling `wiki` (its lease row)."""
+        return short_holder(self.locks.holder_of(wiki))
+
+    def _take(self, wiki: str) -> bool:
+        if not self.locks.acquire(wiki):
+            return False
+        self.standing_by.discard(wiki)
+        log.info("wiki %s: took the polling lock", wiki)
+        return True
+
+    def _stand_by(self, wiki: str) -> None:
+        if wiki not in self.standing_by and not self.greedy:
+            self.standing_by.add(wiki)
+            try:
+                who = self.polled_by(wiki)
+            except StorageError:
+                who = "another process"
+            log.info("wiki %s: held by %s; standing by (taken over if it stops)", wiki, who)
+
+    def _lost(self, wiki: str, exc: Exception) -> None:
+        self.locks.drop(wiki)
+        log.warning("wiki %s: lost the polling lock; the poll stopped before saving (%s)",
+                    wiki, exc)
+
+    def tick(self) -> None:
+        """Renew our rows, then take our share of the unheld wikis and give up the rest (or, with
+        EventStreams, take the stream and every wiki). Never raises."""
         try:
-            self._take_lease(wiki)
-        except StorageError as exc:  # the database may be the outage; the next try says so
-            log.debug("wiki %s: lease not renewed: %s", wiki, exc)
+            self._tick()
+            if self._tick_failed:
+                self._tick_failed = False
+                log.info("polling locks: the database answers again")
+        except StorageError as exc:
+            if not self._tick_failed:
+                log.warning("polling locks: %s (retried every %d s)", exc,
+                            self.ops.lock_retry_seconds)
+            self._tick_failed = True
+
+    def _tick(self) -> None:
+        for name in self.locks.renew():
+            log.warning("%s: lost the polling lock (its database connection or lease row was "
+                        "lost); another process may take it over",
+                        "eventstreams" if name == STREAM_LOCK else f"wiki {name}")
+        self.locks.acquire(self.member)
+        if self.streaming and not self.reading:
+            if not self.locks.acquire(STREAM_LOCK):
+                return self._stand_by_stream()
+            log.info("eventstreams: took the reading lock")
+        wikis = self._order(list(self.app.gateways))
+        share = len(wikis) if self.streaming else math.ceil(
+            len(wikis) / max(1, self.locks.members()))
+        held = [w for w in wikis if w in self.locks.held()]
+        for wiki in reversed(held[share:]):
+            self._give_up(wiki, held)
+        for wiki in wikis:
+            if len(held) >= share:
+                break
+            if wiki not in held:
+                if self._take(wiki):
+                    held.append(wiki)
+                    self.on_acquired(wiki)
+                else:
+                    self._stand_by(wiki)
+
+    def _stand_by_stream(self) -> None:
+        if STREAM_LOCK not in self.standing_by:
+            self.standing_by.add(STREAM_LOCK)
+            log.info("eventstreams: held by %s; standing by (taken over if it stops)",
+                     short_holder(self.locks.holder_of(STREAM_LOCK)))
+
+    def _order(self, wikis: list[str]) -> list[str]:
+        """Every process starts at a wiki of its own, so they rarely race for the same one."""
+        start = zlib.crc32(self.holder.encode()) % len(wikis) if wikis else 0
+        return wikis[start:] + wikis[:start]
+
+    def _give_up(self, wiki: str, held: list[str]) -> None:
+        if not self.busy[wiki].acquire(timeout=self.ops.lock_retry_seconds):
+            return  # a long poll: given up at a later tick
+        try:
+            self.locks.release(wiki)
+            held.remove(wiki)
+            log.info("wiki %s: gave up the polling lock (shared with the other processes)",
+                     wiki)
+        finally:
+            self.busy[wiki].release()
 
     def release(self) -> None:
-        """Give up every lease we hold (on a clean exit), so another process need not wait."""
-        for wiki in self.app.gateways:
-            try:
-                self.app.store.ops.release_lease(wiki, self.holder)
-            except StorageError as exc:
-                log.debug("wiki %s: could not release the lease: %s", wiki, exc)
+        """Give up every lock we hold (on a clean exit), so another process need not wait."""
+        self.locks.release_all()
 
     # -- outages -----------------------------------------------------------------------------
     def backoff(self, tries: int, wiki: str) -> float:

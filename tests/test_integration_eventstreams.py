@@ -167,3 +167,39 @@ def test_run_once_reads_the_stream_until_idle_and_resumes(tmp_path, local_wiki):
         assert bot.cli("run", "--once").code == 0
         assert [r["last_event_id"] for r in server.requests] == [None, event_id(1)]
     assert len(bot.queue()) == 1
+
+
+def test_two_readers_one_reads_the_other_takes_over_when_it_dies(tmp_path, local_wiki):
+    """Issue 13: one stream reader at a time; a reader killed with -9 is replaced at once."""
+    (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
+    bot = Bot(tmp_path / "bot", local_wiki)
+    bot.add_ban(**ban(alice, bob, wikis=["wa"]))
+    api = local_wiki.api_url
+    with StreamServer() as server:
+        config = settings(bot.folder, api, server.url)
+        assert bot.cli("db", "upgrade").code == 0
+        first = start_bot(config)
+        second = None
+        try:
+            server.wait_connections(1)
+            second = start_bot(config)
+            a.edit(f"User talk:{bob}", "Read by the first reader", "hi")
+            server.add(newest(api, alice, "wawiki"))
+            assert len(wait_items(bot, 1, first)) == 1
+            time.sleep(3)  # the second process's ticks: it stands by
+            assert len(server.requests) == 1  # one reader only
+            first.kill()
+            first.wait(30)
+            killed = time.monotonic()
+            server.wait_connections(2, timeout=20)
+            took = time.monotonic() - killed
+            a.edit(f"User:{bob}/notes", "Read by the second reader", "new page")
+            server.add(newest(api, alice, "wawiki"))
+            assert len(wait_items(bot, 2, second)) == 2
+        finally:
+            first.kill()
+            err = stop_bot(second) if second else ""
+    assert "eventstreams: held by" in err and "eventstreams: took the reading lock" in err, err
+    items = bot.queue()
+    assert len({(i["wiki"], i["revid"]) for i in items}) == len(items) == 2
+    print(f"the second reader connected {took:.1f} s after the first was killed")

@@ -18,23 +18,19 @@ from tests.test_storage import _diff
 pytestmark = pytest.mark.db
 
 
-def test_lease_is_exclusive_until_it_expires(store: Store) -> None:
-    ops = store.ops
-    assert ops.acquire_lease("w", "A", T0, later(2))
-    assert not ops.acquire_lease("w", "B", later(1), later(3))  # A holds it
-    assert ops.acquire_lease("w", "A", later(1), later(4))  # A renews
-    assert not ops.acquire_lease("w", "B", later(3), later(5))  # still A's
-    assert ops.acquire_lease("w", "B", later(5), later(7))  # A stopped renewing: B takes over
-    assert not ops.acquire_lease("w", "A", later(6), later(8))  # A lost it
-    assert ops.acquire_lease("other", "A", later(6), later(8))  # leases are per wiki
-    (lease, _) = ops.leases()
-    assert (lease.wiki, lease.holder, lease.acquired_at, lease.expires_at) == \
-        ("other", "A", later(6), later(8)) or lease.wiki == "other"
-    ops.release_lease("w", "A")  # not A's: no effect
-    assert ops.leases()[1].holder == "B"
-    ops.release_lease("w", "B")
-    assert ops.acquire_lease("w", "C", later(6), later(8))
-    assert ops.acquire_lease("x" * 64, "h" * 191, T0, later(1))  # MariaDB key limits
+def test_lease_rows_say_who_holds_each_polling_lock(store: Store) -> None:
+    """The locks themselves: tests/test_locks.py; here, the rows `status` reads."""
+    locks = store.poll_locks("h" * 191, 120, lambda: T0)  # MariaDB key limits
+    try:
+        assert locks.acquire("w") and locks.acquire("x" * 64)
+        (lease, _) = store.ops.leases()
+        assert (lease.wiki, lease.holder, lease.acquired_at, lease.expires_at) == \
+            ("w", "h" * 191, T0, T0 + timedelta(seconds=120))
+        locks.release("w")
+        assert [row.wiki for row in store.ops.leases()] == ["x" * 64]
+    finally:
+        locks.release_all()
+    assert store.ops.leases() == []
 
 
 def test_poll_health_counts_failures_and_resets_on_success(store: Store) -> None:

@@ -3,10 +3,9 @@
 Tables (migration 0003_ops) live on schema's MetaData. `Ops(engine)` (also `Store.ops`) is the
 API; every public method is one transaction, and database failures are one-line StorageErrors.
 
-- A lease row per wiki: who polls it and until when. A holder renews it before every stream;
-  a holder that dies (kill -9) simply stops renewing and another process takes over once it
-  expires. Taking a lease is one conditional UPDATE (or an INSERT that the primary key makes
-  exclusive), atomic on SQLite, PostgreSQL and MariaDB alike.
+- A lease row per polling lock (a wiki, `*eventstreams`, `*member:<token>`): who holds it and
+  until when it was renewed. The locks themselves, which die with their holder, and the rows'
+  writes are bot.storage.locks; here they are only read (`ibanbot status`).
 - A health row per (wiki, stream): last attempt, last success, consecutive failures, last error.
 - Purge: decided items (confirmed, dismissed) whose last decision is older than the cutoff are
   deleted with their findings and decisions; one audit row per item keeps who decided what and
@@ -20,7 +19,6 @@ from datetime import datetime
 from sqlalchemy import (
     Column, Connection, Engine, Integer, String, Table, delete, func, insert, select, update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from bot.storage import audit as _audit
 from bot.storage.engine import storage_errors
@@ -90,39 +88,7 @@ class Ops:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    # -- leases ------------------------------------------------------------------------------
-    def acquire_lease(self, wiki: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Take or renew the lease on `wiki` until `until`; False when another holds it."""
-        check_lengths("leases", {"wiki": wiki, "holder": holder}, f"lease {wiki[:64]}")
-        c = leases.c
-        values = {"holder": holder, "expires_at": to_db_time(until)}
-        with storage_errors(self.engine, f"taking the lease on {wiki}"):
-            with self.engine.begin() as conn:
-                mine = conn.execute(update(leases).where(
-                    c.wiki == wiki, c.holder == holder).values(values)).rowcount
-                if mine:
-                    return True
-                taken = conn.execute(update(leases).where(
-                    c.wiki == wiki, c.expires_at < to_db_time(now)).values(
-                    acquired_at=to_db_time(now), **values)).rowcount
-                if taken:
-                    return True
-                if conn.execute(select(c.wiki).where(c.wiki == wiki)).first():
-                    return False
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(leases).values(wiki=wiki, acquired_at=to_db_time(now),
-                                                       **values))
-                return True
-            except IntegrityError:  # another process inserted it first
-                return False
-
-    def release_lease(self, wiki: str, holder: str) -> None:
-        c = leases.c
-        with storage_errors(self.engine, f"releasing the lease on {wiki}"), \
-                self.engine.begin() as conn:
-            conn.execute(delete(leases).where(c.wiki == wiki, c.holder == holder))
-
+    # -- leases (taken and renewed by bot.storage.locks) ---------------------------------
     def leases(self) -> list[Lease]:
         with storage_errors(self.engine, "reading leases"), self.engine.connect() as conn:
             rows = conn.execute(select(leases).order_by(leases.c.wiki)).mappings().all()

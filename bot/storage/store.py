@@ -5,7 +5,7 @@ NotFound; a bad decision or reviewer as UsageError. Datetimes in and out are awa
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import URL, Engine
@@ -13,6 +13,7 @@ from sqlalchemy import URL, Engine
 from bot.errors import UsageError
 from bot.storage import audit as _audit
 from bot.storage import cursors as _cursors
+from bot.storage import locks as _locks
 from bot.storage import migrate
 from bot.storage import ops as _ops  # its tables join schema.metadata (migration 0003_ops)
 from bot.storage import queue as _queue
@@ -25,17 +26,33 @@ from detectors.model import Detection, Kind
 class Store:
     def __init__(self, url: str | URL) -> None:
         self.engine: Engine = make_engine(url)
+        self._locks: _locks.Locks | None = None
 
     def __repr__(self) -> str:
         return f"Store({safe_url(self.engine.url)!r})"
 
     def close(self) -> None:
+        if self._locks is not None:  # its dedicated connection too (the session's locks go)
+            self._locks.release_all()
         self.engine.dispose()
 
     @property
     def ops(self) -> _ops.Ops:
         """Poll leases, poll health and the retention purge (bot.storage.ops)."""
         return _ops.Ops(self.engine)
+
+    def poll_locks(self, holder: str, lease_seconds: int,
+                   now: Callable[[], datetime]) -> _locks.Locks:
+        """This process's polling locks (bot.storage.locks). From now on every save that moves
+        a cursor is fenced: it fails with LockLost, saving nothing, unless this process still
+        holds the lock of each wiki (or of `*eventstreams`) whose cursor it moves."""
+        self._locks = _locks.Locks(self.engine, holder, lease_seconds, now)
+        return self._locks
+
+    def _fence(self, conn, names) -> None:
+        if self._locks is not None:
+            for name in sorted(set(names)):
+                self._locks.fence(conn, name)
 
     def __enter__(self) -> Store:
         return self
@@ -77,6 +94,8 @@ class Store:
         new: list[int] = []
         with storage_errors(self.engine, f"saving a batch for {wiki}/{stream}"), \
                 self.engine.begin() as conn:
+            if cursor is not None:
+                self._fence(conn, (wiki,))
             for d in detections:
                 item_id = _queue.insert_detection(conn, d, detected_at)
                 if item_id is not None:
@@ -90,6 +109,7 @@ class Store:
         """Like save_batch, but moves several (wiki, stream) cursors in the same transaction."""
         new: list[int] = []
         with storage_errors(self.engine, "saving a stream batch"), self.engine.begin() as conn:
+            self._fence(conn, (wiki for wiki, _ in cursors))
             for d in detections:
                 item_id = _queue.insert_detection(conn, d, detected_at)
                 if item_id is not None:
