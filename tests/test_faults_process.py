@@ -146,6 +146,7 @@ def test_sigterm_is_honoured_within_seconds_even_when_a_job_is_stuck(tmp_path, l
     assert code == 0, run.output
     assert took < 20, took  # a hang guard: stop_seconds is 2
     assert "abandoned" in run.output
+    write_settings(bot, local_wiki.api_url)  # in-process: pywikibot keeps a site per wiki name
     assert bot.cli("run", "--once").code == 0
     assert revid in revids(bot)
 
