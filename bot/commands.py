@@ -25,8 +25,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     app = App.load(args.config)
-    app.prepare()
-    app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
+    if app.settings.streams.source == "eventstreams":
+        app.prepare()  # every wiki's identities first
+        app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
+        app.ready.update(app.gateways)
+    else:
+        app.ensure_schema()  # each wiki is prepared at its first poll (bot.supervisor)
     if app.settings.streams.source == "eventstreams" and args.once:
         result = app.stream_runner().run(once=True)
         log.info("eventstreams: read %d events, polled %d", result.events, result.polled)
@@ -34,10 +38,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             app.process_reports(wiki)  # community report pages (report_page set)
         return 0
     if args.once:
-        code = opscommands.run_once(app)  # under the polling lease, with poll health
+        failed = opscommands.run_once(app)  # under the polling lease, with poll health
         for wiki in app.gateways:
-            app.process_reports(wiki)  # community report pages (report_page set)
-        return code
+            if wiki not in failed:
+                app.process_reports(wiki)  # community report pages (report_page set)
+        if failed:
+            raise opscommands.polls_failed(failed)  # exit 1 (2: a wrong `api`)
+        return 0
     from bot.scheduler import run_forever  # noqa: PLC0415
     return run_forever(app)
 
@@ -70,7 +77,7 @@ def _ban_line(ban) -> str:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)  # reviewers' tools work with a bad bans file
     app.store.check_schema()
     if args.queue_command == "list":
         backfillcommands.print_warnings_above_queue(app)  # stderr: the JSON stays an array
@@ -106,7 +113,7 @@ def _show(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.store.upgrade()
     print(f"database at revision {app.store.current_revision()}")
     return 0

@@ -84,7 +84,13 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    supervisor = Supervisor(app)
+    fatal: list[IbanbotError] = []
+
+    def on_fatal(exc: IbanbotError) -> None:  # a wrong `api` URL: exit 2 (bot.supervisor)
+        fatal.append(exc)
+        stop.set()
+
+    supervisor = Supervisor(app, on_fatal=on_fatal)
     streaming = app.settings.streams.source == "eventstreams"
     scheduler = build_scheduler(app, supervisor, polls=not streaming)
     scheduler.start()
@@ -95,11 +101,14 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     log.info("%s %d wiki(s); SIGTERM to stop",
              "reading EventStreams for" if streaming else "polling", len(app.settings.wikis))
     stop.wait()
-    log.info("stopping: finishing the current polls")
+    if not fatal:
+        log.info("stopping: finishing the current polls")
     if streaming:
         runner.close()  # ends the blocked read; the current batch is saved
         reader.join(60)
     scheduler.shutdown(wait=True)
     supervisor.release()
+    if fatal:
+        raise fatal[0]  # one `Error:` line from the CLI, exit 2
     log.info("stopped")
     return 0

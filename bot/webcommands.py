@@ -53,7 +53,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1 to 65535, not {args.port}")
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.ensure_schema()
     local = _is_loopback(args.host)
     if not local:
@@ -84,7 +84,7 @@ def read_password(name: str) -> str:
 def cmd_reviewers(args: argparse.Namespace) -> int:
     from bot.web import accounts  # noqa: PLC0415
 
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.ensure_schema()
     command, now = args.reviewers_command, utcnow()
     if command == "list":

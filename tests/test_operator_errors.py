@@ -22,7 +22,7 @@ class _NotAWiki(BaseHTTPRequestHandler):
     """A web server that is not MediaWiki: an HTML page for every path, or a JSON object."""
 
     def do_GET(self) -> None:  # noqa: N802
-        json_answer = "json" in self.path
+        json_answer = self.path.startswith("/json/")
         body = b'{"hello": "world"}' if json_answer else b"<html><body>Welcome</body></html>"
         self.send_response(200)
         self.send_header("Content-Type", "application/json" if json_answer else "text/html")

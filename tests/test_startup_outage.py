@@ -95,7 +95,7 @@ def test_run_polls_at_once_and_catches_up_the_wiki_that_was_down(tmp_path, local
     print(f"\nrun with one wiki down at start-up: healthy wiki queued {healthy:.1f} s after "
           f"the start; the other caught up {caught_up:.1f} s after it answered")
     log = run.output
-    assert log.count("poll failed, retrying with backoff") == 1, log
-    assert log.count("recovered after") == 1, log
+    assert log.count(f"wiki {dead}: poll failed, retrying with backoff") == 1, log
+    assert log.count(f"wiki {dead}: recovered after") == 1, log
     assert "Traceback" not in log and "ApiTimeoutError" not in log, log
     assert items(bot, local_wiki.name) == [revid] and items(bot, dead) == [revid]

@@ -7,13 +7,18 @@ pings connections before use. Messages never contain a password.
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from bot.errors import StorageError
+from bot.errors import StorageConfigError, StorageError
+
+FORMS = ("sqlite:///PATH, postgresql://USER@HOST/DB or mysql+pymysql://USER@HOST/DB")
+WHERE = "([database] url or $IBANBOT_DATABASE_URL)"
 
 
 def safe_url(url: str | URL) -> str:
@@ -42,13 +47,45 @@ def make_engine(url: str | URL) -> Engine:
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         kwargs["pool_recycle"] = 3600
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        check_sqlite_folder(safe_url(url), Path(parsed.database))
     try:
         engine = create_engine(parsed, **kwargs)
-    except (ArgumentError, ImportError) as exc:
+    except NoSuchModuleError as exc:
+        raise StorageConfigError(
+            f"database URL {safe_url(url)} {WHERE}: unknown database driver {parsed.drivername!r}; use "
+            f"{FORMS}") from exc
+    except ImportError as exc:
+        raise StorageConfigError(
+            f"database URL {safe_url(url)} {WHERE}: its driver is not installed ({one_line(exc)}); install "
+            f"the package with its `postgresql` or `mysql` extra") from exc
+    except ArgumentError as exc:
         raise StorageError(f"cannot use database {safe_url(parsed)}: {one_line(exc)}") from exc
     if backend == "sqlite":
         _configure_sqlite(engine, memory=parsed.database in (None, "", ":memory:"))
     return engine
+
+
+def check_sqlite_folder(url: str, path: Path) -> None:
+    """SQLite writes the file and its -wal and -shm files beside it: the folder must exist
+    and be writable by the bot's user (checked with a temporary file, so root sees /proc)."""
+    folder = path.parent
+    where = f"database URL {url} {WHERE}"
+    if not folder.exists():
+        raise StorageConfigError(f"{where}: folder {folder} does not exist; create it or fix "
+                                 "the URL")
+    if not folder.is_dir():
+        raise StorageConfigError(f"{where}: {folder} is not a folder; fix the URL")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ibanbot-write-test-"):
+            pass
+    except OSError as exc:
+        raise StorageConfigError(
+            f"{where}: the bot cannot write in folder {folder} ({exc.strerror}); give its user "
+            "write access to the folder (SQLite writes -wal and -shm files there) or fix the "
+            "URL") from None
+    if path.exists() and not path.is_file():
+        raise StorageConfigError(f"{where}: {path} is not a file; fix the URL")
 
 
 def _configure_sqlite(engine: Engine, memory: bool) -> None:

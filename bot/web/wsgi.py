@@ -10,6 +10,6 @@ import os
 from bot.app import App
 from bot.web import create_app
 
-_ibanbot = App.load(os.environ.get("IBANBOT_CONFIG", "settings.toml"))
+_ibanbot = App.load(os.environ.get("IBANBOT_CONFIG", "settings.toml"), need_bans=False)
 _ibanbot.store.check_schema()
 app = create_app(_ibanbot)

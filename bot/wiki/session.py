@@ -15,10 +15,13 @@ from types import ModuleType
 from typing import Any, Iterator
 
 from bot.errors import WikiError
-from bot.wiki import credentials
+from bot.wiki import credentials, probe
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
+_APIS: dict[str, str] = {}  # wiki name -> its api.php, to explain a failed request
+UNCLEAR = {"ApiTimeoutError", "SiteDefinitionError", "ServerError", "Server504Error",
+           "FatalServerError", "ConnectionError", "Unreachable", "ReadTimeout"}
 
 
 def load_pywikibot(base_dir: Path | None = None) -> ModuleType:
@@ -40,6 +43,7 @@ def _quiet(pwb: ModuleType) -> None:
     which becomes one WikiError line.
     """
     credentials.install_redaction()  # its debug log shows request bodies (lgpassword=...)
+    probe.install(pwb.comms.http.session)  # connection refused: no waits, one plain line
     pwb.bot.init_handlers()
     own = logging.getLogger("pywiki")
     for handler in list(own.handlers):
@@ -67,13 +71,31 @@ def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
     """A site from the API URL alone (pywikibot's AutoFamily), logged in when `user` is set."""
     if user:
         credentials.warn_about_password_file(_password_file(pwb))
+    _APIS[name] = api
+    probe.check(name, api, _user_agent(pwb), pwb.config.socket_timeout)  # a plain line, fast
     try:
         site = pwb.Site(url=api, fam=name, user=user) if user else pwb.Site(url=api, fam=name)
         if user:
             site.login()
         return site
     except Exception as exc:  # pywikibot raises many unrelated types here
-        raise WikiError(f"wiki {name}: cannot open {api}: {_short(exc)}") from None
+        raise WikiError(_plain(exc, name) or f"wiki {name}: cannot open {api}: {_short(exc)}"
+                        ) from None
+
+
+def _user_agent(pwb: ModuleType) -> str:
+    return str(pwb.config.user_agent_description or f"ibanbot/{VERSION}")
+
+
+def _plain(exc: BaseException, wiki: str) -> str | None:
+    """pywikibot's unclear errors (retries used up, "Invalid AutoFamily", ...) as one plain
+    line, from one fresh look at the wiki's api.php; None when it looks fine."""
+    if type(exc).__name__ not in UNCLEAR or wiki not in _APIS:
+        return None
+    pwb = sys.modules.get("pywikibot")
+    timeout = getattr(getattr(pwb, "config", None), "socket_timeout", (6.05, 30))
+    return probe.explain(exc, wiki, _APIS[wiki], _user_agent(pwb) if pwb else VERSION,
+                         timeout)
 
 
 def _password_file(pwb: ModuleType) -> Path | None:
@@ -95,9 +117,11 @@ def call(site: Any, wiki: str, params: dict[str, Any]) -> dict[str, Any]:
     try:
         answer = site.simple_request(**params).submit()
     except Exception as exc:
-        raise WikiError(f"wiki {wiki}: {params.get('action')} "
-                        f"{params.get('list') or params.get('prop') or params.get('meta') or ''}"
-                        f" failed: {_short(exc)}") from None
+        what = (f"{params.get('action')} "
+                f"{params.get('list') or params.get('prop') or params.get('meta') or ''}")
+        plain = _plain(exc, wiki)
+        raise WikiError(f"{plain} ({what.strip()} failed)" if plain else
+                        f"wiki {wiki}: {what} failed: {_short(exc)}") from None
     if not isinstance(answer, dict):
         raise WikiError(f"wiki {wiki}: the API answered something that is not JSON object")
     return answer
