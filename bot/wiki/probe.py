@@ -65,7 +65,7 @@ def install(session: requests.Session) -> None:
 
 def check(name: str, api: str, user_agent: str, timeout: tuple[float, float]) -> None:
     """Raise WikiError (WikiConfigError when `api` cannot be right) unless api.php answers."""
-    where = f"wiki {name}: {api}"
+    where = f"wiki {name}: cannot open {api}"
     try:
         answer = requests.get(api, params={"action": "query", "meta": "siteinfo",
                                            "format": "json"},
@@ -103,7 +103,7 @@ def explain(exc: BaseException, name: str, api: str, user_agent: str,
             timeout: tuple[float, float]) -> str | None:
     """A plain line for a failed pywikibot request, or None when the API itself looks fine."""
     if isinstance(exc, Unreachable):
-        return f"wiki {name}: {api}: {exc}"
+        return f"wiki {name}: cannot open {api}: {exc}"
     try:
         check(name, api, user_agent, timeout)
     except WikiError as found:
