@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.errors import StorageConfigError, StorageError
 
-FORMS = ("sqlite:///PATH, postgresql://USER@HOST/DB or mysql+pymysql://USER@HOST/DB")
+FORMS = "sqlite:///PATH, postgresql://USER@HOST/DB or mysql+pymysql://USER@HOST/DB"
 WHERE = "([database] url or $IBANBOT_DATABASE_URL)"
 
 
@@ -40,7 +40,8 @@ def make_engine(url: str | URL) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StorageError(f"invalid database URL {safe_url(url)!r}") from exc
+        raise StorageConfigError(f"invalid database URL {safe_url(url)!r} {WHERE}; use "
+                                 f"{FORMS}") from exc
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if backend in ("mysql", "mariadb"):
@@ -53,12 +54,13 @@ def make_engine(url: str | URL) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError as exc:
         raise StorageConfigError(
-            f"database URL {safe_url(url)} {WHERE}: unknown database driver {parsed.drivername!r}; use "
-            f"{FORMS}") from exc
+            f"database URL {safe_url(url)} {WHERE}: unknown database driver "
+            f"{parsed.drivername!r}; use {FORMS}") from exc
     except ImportError as exc:
         raise StorageConfigError(
-            f"database URL {safe_url(url)} {WHERE}: its driver is not installed ({one_line(exc)}); install "
-            f"the package with its `postgresql` or `mysql` extra") from exc
+            f"database URL {safe_url(url)} {WHERE}: its driver is not installed "
+            f"({one_line(exc)}); install the package with its `postgresql` or `mysql` extra"
+        ) from exc
     except ArgumentError as exc:
         raise StorageError(f"cannot use database {safe_url(parsed)}: {one_line(exc)}") from exc
     if backend == "sqlite":
