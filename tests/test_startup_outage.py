@@ -15,8 +15,18 @@ import pytest
 from tests.botprocess import BotProcess, wait_for
 from tests.faultproxy import FaultProxy
 from tests.harness import Bot, _ban_toml, ban, people, unique
+from tests.storage_fixtures import _server_database, selected_backends
 
 pytestmark = pytest.mark.wiki
+
+
+@pytest.fixture(params=selected_backends())
+def database(request):
+    """"" (the harness's SQLite file) or a fresh database on the PostgreSQL or MariaDB server."""
+    if request.param == "sqlite":
+        yield ""
+    else:
+        yield from _server_database(request.param)
 
 
 def two_wikis(bot: Bot, dead_api: str, dead: str) -> None:
@@ -37,9 +47,9 @@ def items(bot: Bot, wiki: str) -> list[int]:
     return sorted(i["revid"] for i in bot.queue("--wiki", wiki))
 
 
-def test_run_once_polls_the_healthy_wiki_and_names_the_dead_one(tmp_path, local_wiki):
+def test_run_once_polls_the_healthy_wiki_and_names_the_dead_one(tmp_path, local_wiki, database):
     (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
-    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
+    bot = Bot(tmp_path / "bot", local_wiki, db_url=database, bans=[ban(alice, bob)])
     dead = unique("deadwiki")
     proxy = FaultProxy(local_wiki.server_url)  # never started: its port refuses connections
     two_wikis(bot, proxy.api_url, dead)
@@ -63,9 +73,10 @@ def test_run_once_polls_the_healthy_wiki_and_names_the_dead_one(tmp_path, local_
     assert rows[(local_wiki.name, "recentchanges")]["failures"] == 0
 
 
-def test_run_polls_at_once_and_catches_up_the_wiki_that_was_down(tmp_path, local_wiki):
+def test_run_polls_at_once_and_catches_up_the_wiki_that_was_down(tmp_path, local_wiki,
+                                                                 database):
     (alice, a), (bob, _) = people(local_wiki, "Alice", "Bob")
-    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
+    bot = Bot(tmp_path / "bot", local_wiki, db_url=database, bans=[ban(alice, bob)])
     dead = unique("deadwiki")
     proxy = FaultProxy(local_wiki.server_url)
     two_wikis(bot, proxy.api_url, dead)

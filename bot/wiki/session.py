@@ -20,6 +20,7 @@ from bot.wiki import credentials, probe
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
 _APIS: dict[str, str] = {}  # wiki name -> its api.php, to explain a failed request
+_ANSWERED: set[str] = set()  # wikis whose API answered in this process (a later 404: outage)
 UNCLEAR = {"ApiTimeoutError", "SiteDefinitionError", "ServerError", "Server504Error",
            "FatalServerError", "ConnectionError", "Unreachable", "ReadTimeout"}
 
@@ -72,15 +73,26 @@ def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
     if user:
         credentials.warn_about_password_file(_password_file(pwb))
     _APIS[name] = api
-    probe.check(name, api, _user_agent(pwb), pwb.config.socket_timeout)  # a plain line, fast
     try:
         site = pwb.Site(url=api, fam=name, user=user) if user else pwb.Site(url=api, fam=name)
         if user:
             site.login()
         return site
     except Exception as exc:  # pywikibot raises many unrelated types here
-        raise WikiError(_plain(exc, name) or f"wiki {name}: cannot open {api}: {_short(exc)}"
-                        ) from None
+        plain = None if _first_contact(exc, name) else _plain(exc, name)
+        raise WikiError(plain or f"wiki {name}: cannot open {api}: {_short(exc)}") from None
+
+
+def _first_contact(exc: BaseException, wiki: str) -> bool:
+    """A failure before the wiki ever answered in this process: one plain look at its api.php
+    raises WikiConfigError (exit 2) if the URL cannot be right, WikiError with a plain line if
+    it is in trouble; True when it looks fine (pywikibot's own error then stands)."""
+    if wiki in _ANSWERED or wiki not in _APIS or isinstance(exc, probe.Unreachable):
+        return False
+    pwb = sys.modules.get("pywikibot")
+    timeout = getattr(getattr(pwb, "config", None), "socket_timeout", (6.05, 30))
+    probe.check(wiki, _APIS[wiki], _user_agent(pwb) if pwb else VERSION, timeout)
+    return True
 
 
 def _user_agent(pwb: ModuleType) -> str:
@@ -119,9 +131,10 @@ def call(site: Any, wiki: str, params: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:
         what = (f"{params.get('action')} "
                 f"{params.get('list') or params.get('prop') or params.get('meta') or ''}")
-        plain = _plain(exc, wiki)
+        plain = None if _first_contact(exc, wiki) else _plain(exc, wiki)
         raise WikiError(f"{plain} ({what.strip()} failed)" if plain else
                         f"wiki {wiki}: {what} failed: {_short(exc)}") from None
+    _ANSWERED.add(wiki)
     if not isinstance(answer, dict):
         raise WikiError(f"wiki {wiki}: the API answered something that is not JSON object")
     return answer
