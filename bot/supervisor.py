@@ -167,7 +167,8 @@ class Supervisor:
         if self._fatal(wiki, exc):
             return
         if outage is None and self.once:  # `run --once` names every failed wiki at its end
-            log.debug("wiki %s: poll failed: %s", wiki, error)
+            log.debug("wiki %s: poll failed: %s", wiki, error,
+                      exc_info=not isinstance(exc, IbanbotError))
             self.outages[wiki] = Outage(self.clock(), 1, error)
             return
         if outage is None:
