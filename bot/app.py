@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,13 +41,27 @@ class App:
         self._lock = threading.RLock()  # bans and registry swap on reload, polls read them
         self._backfills: Backfills | None = None
         self.metrics: metrics.NoMetrics = metrics.NoMetrics()  # `serve_metrics` for real ones
+        self.ready: set[str] = set()  # wikis prepared (identities, late bans) in this process
+        self.bans_error: str | None = None  # App.load(need_bans=False): why the file is invalid
 
     @classmethod
-    def load(cls, config: str | Path, now: Callable[[], datetime] = utcnow) -> "App":
+    def load(cls, config: str | Path, now: Callable[[], datetime] = utcnow,
+             need_bans: bool = True) -> "App":
+        """The app; with `need_bans=False` (commands that only read the queue or the health)
+        an invalid bans file is said once on stderr and kept in `bans_error`."""
         settings = load_settings(config)
-        bans = load_bans(settings.bans.file, [w.name for w in settings.wikis])
+        error = None
+        try:
+            bans = load_bans(settings.bans.file, [w.name for w in settings.wikis])
+        except ConfigError as exc:
+            if need_bans:
+                raise
+            bans, error = (), bans_problem(settings.bans.file, exc)
+            print(f"warning: {error}", file=sys.stderr)
         store = Store(settings.database.url)
-        return cls(settings, bans, store, make_gateways(settings), now)
+        app = cls(settings, bans, store, make_gateways(settings), now)
+        app.bans_error = error
+        return app
 
     def serve_metrics(self) -> None:
         """The Prometheus endpoint `[metrics]` asks for (none when its port is 0)."""
@@ -178,16 +193,36 @@ class App:
                             fill, alive, self.metrics, holding)
 
     def prepare(self) -> None:
-        """Before polling: a database at the current schema and resolved identities."""
+        """A database at the current schema and every wiki's identities resolved (polls
+        prepare each wiki at its first successful contact instead: `prepare_wiki`)."""
         self.ensure_schema()
         self.warn_about_names(self.resolve_identities())
 
+    def prepare_wiki(self, wiki: str) -> None:
+        """Before a wiki's first poll in this process (and again after a reload of the bans):
+        its ban identities resolved and stored, late bans backfilled from their start."""
+        with self._lock:
+            self.ready.discard(wiki)  # until done: a failure leaves it for the next poll
+        self.warn_about_names(self.resolve_identities(wiki))
+        for name, counts in self.backfills.sync_bans(self.bans, wikis=[wiki]).items():
+            log.info("wiki %s: backfill of late bans: %s", name, counts.text(),
+                     extra=counts.fields(name))
+        with self._lock:
+            self.ready.add(wiki)
 
     def ensure_schema(self) -> None:
         """A new, empty database is created; an older schema needs `ibanbot db upgrade`."""
         if self.store.current_revision() is None:
             self.store.upgrade()
         self.store.check_schema()
+
+
+def bans_problem(path: Path, exc: ConfigError) -> str:
+    """One line saying the bans file is invalid, with no confidential ban's id in it."""
+    from bot.reload import confidential_ids, mask_confidential  # noqa: PLC0415 (a cycle)
+    reason = mask_confidential(str(exc), confidential_ids(path, ()))
+    return (f"bans file {path} is invalid ({reason}); reading the queue works, `run` does "
+            "not: run `ibanbot bans check` after fixing it")
 
 
 def make_gateways(settings: Settings) -> dict[str, WikiGateway]:

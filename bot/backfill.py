@@ -88,11 +88,14 @@ class Backfills:
                 and (wanted is None or w in wanted)]
 
     # -- bans registered late ---------------------------------------------------------------
-    def sync_bans(self, bans: Iterable[Ban]) -> dict[str, Counts]:
-        """Backfill every ban (or changed ban) whose start lies before its wiki's cursor."""
+    def sync_bans(self, bans: Iterable[Ban], wikis: Iterable[str] | None = None
+                  ) -> dict[str, Counts]:
+        """Backfill every ban (or changed ban) whose start lies before its wiki's cursor
+        (on `wikis`, default every wiki)."""
         totals: dict[str, Counts] = {}
+        only = list(wikis) if wikis is not None else None
         for ban in bans:
-            for wiki in self._wikis(ban, None):
+            for wiki in self._wikis(ban, only):
                 counts = self._sync_one(ban, wiki)
                 if counts is not None:
                     total = totals.setdefault(wiki, Counts())

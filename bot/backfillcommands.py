@@ -64,7 +64,7 @@ def _bar(ban: Ban, wiki: str) -> Progress:
 
 
 def cmd_warnings(args: argparse.Namespace) -> int:
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.store.check_schema()
     ledger = Ledger(app.store)
     if args.warnings_command == "ack":

@@ -28,8 +28,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.once:  # first: a bad [metrics] is said within seconds
         app.serve_metrics()
     try:
-        app.prepare()
-        app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
+        if app.settings.streams.source == "eventstreams":
+            app.prepare()  # every wiki's identities first
+            app.backfills.sync_bans(app.bans)  # bans registered late: checked from their start
+            app.ready.update(app.gateways)
+        else:
+            app.ensure_schema()  # each wiki is prepared at its first poll (bot.supervisor)
         if args.once:
             return _run_once(app)
         from bot.scheduler import run_forever  # noqa: PLC0415
@@ -39,6 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_once(app: App) -> int:
+    failed: dict[str, Exception] = {}
     if app.settings.streams.source == "eventstreams":
         result = opscommands.stream_once(app)  # under the stream's lock; None: skipped
         events = result.events + result.polled if result else 0
@@ -47,14 +52,17 @@ def _run_once(app: App) -> int:
             log.info("eventstreams: read %d events, polled %d", result.events, result.polled,
                      extra={"events": result.events, "polled": result.polled})
     else:
-        results = opscommands.run_once(app)  # under the polling locks, with poll health
+        results, failed = opscommands.run_once(app)  # under the polling locks, with health
         events = sum(r.events for r in results)
         queued = sum(len(r.new_items) for r in results)
     for wiki in app.gateways:
-        app.process_reports(wiki)  # community report pages (report_page set)
+        if wiki not in failed:
+            app.process_reports(wiki)  # community report pages (report_page set)
     log.info("run --once: %d wiki(s), %d events read, %d item(s) queued", len(app.gateways),
              events, queued, extra={"wikis": len(app.gateways), "events": events,
                                     "queued": queued})
+    if failed:
+        raise opscommands.polls_failed(failed)  # exit 1 (2: a wrong `api`)
     return 0
 
 
@@ -86,7 +94,7 @@ def _ban_line(ban) -> str:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)  # reviewers' tools work with a bad bans file
     app.store.check_schema()
     if args.queue_command == "list":
         backfillcommands.print_warnings_above_queue(app)  # stderr: the JSON stays an array
@@ -122,7 +130,7 @@ def _show(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.store.upgrade()
     print(f"database at revision {app.store.current_revision()}")
     return 0

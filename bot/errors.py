@@ -27,12 +27,36 @@ class WikiError(IbanbotError):
     """The wiki was unreachable or answered something we cannot use."""
 
 
+class WikiConfigError(WikiError):
+    """The configured `api` URL is not a MediaWiki api.php (404, HTML, not an API answer).
+
+    Only fatal at a wiki's first contact in a process: a wiki that answered before and answers
+    so now is having an outage like any other."""
+
+    exit_code = 2
+
+
+class PollsFailed(IbanbotError):
+    """`run --once`: some wikis failed (the others were polled); 2 when a restart cannot help."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class EditConflict(WikiError):
     """Someone else edited the page since the bot read it (re-read and try again)."""
 
 
 class StorageError(IbanbotError):
     """The database failed or is not at the schema this version needs."""
+
+
+class StorageConfigError(StorageError):
+    """A database URL that cannot work as written (driver unknown or not installed, SQLite
+    folder missing or not writable): a restart cannot help."""
+
+    exit_code = 2
 
 
 class NotFound(IbanbotError):

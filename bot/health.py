@@ -87,7 +87,7 @@ def render(rows: list[StreamStatus]) -> str:
     lines = [f"{'wiki':<16} {'stream':<14} {'last success':<21} {'lag':>8}  state"]
     for r in rows:
         lag = _span(r.lag_seconds) if r.lag_seconds is not None else "-"
-        state = "STALE" if r.stale else ("FAILING" if r.failures else "ok")
+        state = "FAILING" if r.failures else ("STALE" if r.stale else "ok")  # failing: now
         lines.append(f"{r.wiki:<16} {r.stream:<14} {_iso(r.last_success) or 'never':<21} "
                      f"{lag:>8}  {state}")
         for warning in r.warnings:

@@ -6,29 +6,31 @@ import argparse
 from bot import health
 from bot.app import App
 from bot.review import print_json
-from bot.errors import UsageError
+from bot.errors import PollsFailed, UsageError
 from bot.pipeline import PollResult
-from bot.supervisor import STREAM_LOCK, Supervisor, short_holder
+from bot.supervisor import STREAM_LOCK, Supervisor, describe, short_holder
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Exit 0 when every wiki was polled recently, 1 when one is stale (for monitoring)."""
     if args.max_age is not None and args.max_age <= 0:
         raise UsageError("ibanbot status: --max-age must be a positive number of seconds")
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)  # an invalid bans file is a problem (exit 1)
     app.store.check_schema()
     rows = health.status(app, args.max_age)
     if args.format == "json":
-        print_json([r.to_json() for r in rows])
+        print_json([r.to_json() for r in rows])  # the file's problem: on stderr (App.load)
     else:
         print(health.render(rows))
-    return 1 if any(r.stale for r in rows) else 0
+        if app.bans_error:
+            print(f"problem: {app.bans_error}")
+    return 1 if any(r.stale for r in rows) or app.bans_error else 0
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
     if args.days is not None and args.days < 1:
         raise UsageError("ibanbot purge: --days must be at least 1")
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.store.check_schema()
     result = health.purge_decided(app, args.days)
     print(f"purged {result.items} decided item(s) decided before "
@@ -38,23 +40,28 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_once(app: App) -> list[PollResult]:
-    """One pass over every wiki under its polling lock; a wiki that another live process
-    polls is skipped (one line on stdout); a failed wiki fails the command (its error is
-    raised: exit 1)."""
-    supervisor = Supervisor(app, greedy=True)
-    results = []
+def run_once(app: App) -> tuple[list[PollResult], dict[str, Exception]]:
+    """One pass over every wiki under its polling lock: what was polled, and the wikis that
+    failed with their errors (the others are polled all the same). A wiki that another live
+    process polls is skipped (one line on stdout)."""
+    supervisor = Supervisor(app, greedy=True, once=True)
+    results: list[PollResult] = []
+    failed: dict[str, Exception] = {}
     try:
         for wiki in app.gateways:
-            if not supervisor.claim(wiki):
-                print(f"wiki {wiki}: skipped, polled by {supervisor.polled_by(wiki)}")
+            try:
+                if not supervisor.claim(wiki):
+                    print(f"wiki {wiki}: skipped, polled by {supervisor.polled_by(wiki)}")
+                    continue
+                result = supervisor.poll(wiki, raise_errors=True)
+            except Exception as exc:  # noqa: BLE001 (named at the end: polls_failed)
+                failed[wiki] = exc
                 continue
-            result = supervisor.poll(wiki, raise_errors=True)
             if result is not None:
                 results.append(result)
     finally:
         supervisor.release()
-    return results
+    return results, failed
 
 
 def stream_once(app: App):  # -> StreamResult | None
@@ -70,3 +77,14 @@ def stream_once(app: App):  # -> StreamResult | None
         return app.stream_runner(fill=fill).run(once=True)
     finally:
         supervisor.release()
+
+
+def polls_failed(failed: dict[str, Exception]) -> PollsFailed:
+    """One line naming every failed wiki; exit 2 when one is a configuration error."""
+    parts = []
+    for wiki, exc in failed.items():
+        text = describe(exc)
+        parts.append(text if text.startswith(f"wiki {wiki}") else f"wiki {wiki}: {text}")
+    code = 2 if any(getattr(e, "exit_code", 1) == 2 for e in failed.values()) else 1
+    head = f"{len(failed)} wikis not polled: " if len(failed) > 1 else ""
+    return PollsFailed(head + "; ".join(parts), code)

@@ -86,11 +86,12 @@ class BansWatcher:
         changed = [b for b in bans if before.get(b.id) != b]
         log.info("bans file %s reloaded: %d ban(s), %d new or changed", self.path.name,
                  len(bans), len(changed), extra={"bans": len(bans), "changed": len(changed)})
-        self.app.warn_about_names(self.app.resolve_identities())
-        totals = self.app.backfills.sync_bans(bans)  # done ones are skipped (ledger)
-        for wiki, counts in totals.items():
-            log.info("wiki %s: backfill of late bans: %s", wiki, counts.text(),
-                     extra=counts.fields(wiki))
+        for wiki in sorted(self.app.ready):  # the others are prepared at their next poll
+            try:  # identities again; late bans backfilled (done ones skipped: the ledger)
+                self.app.prepare_wiki(wiki)
+            except IbanbotError as exc:  # that wiki is down: done at its next good poll
+                log.debug("wiki %s: identities after the reload wait for the next poll: %s",
+                          wiki, exc)
 
     def _log_invalid(self, exc: ConfigError) -> None:
         message = mask_confidential(str(exc), self._confidential_ids())
@@ -99,15 +100,20 @@ class BansWatcher:
                   kept, message)
 
     def _confidential_ids(self) -> set[str]:
-        ids = {b.id for b in self.app.bans if b.confidential}
-        try:
-            raw = read_toml(self.path)
-        except ConfigError:
-            return ids
-        for entry in raw.get("ban") or () if isinstance(raw, dict) else ():
-            if isinstance(entry, dict) and entry.get("confidential") is True:
-                ids.add(str(entry.get("id")))
+        return confidential_ids(self.path, self.app.bans)
+
+
+def confidential_ids(path: Path, bans: Any) -> set[str]:
+    """Ids of the confidential bans loaded before and of those the file (as TOML) marks so."""
+    ids = {b.id for b in bans if b.confidential}
+    try:
+        raw = read_toml(path)
+    except ConfigError:
         return ids
+    for entry in raw.get("ban") or () if isinstance(raw, dict) else ():
+        if isinstance(entry, dict) and entry.get("confidential") is True:
+            ids.add(str(entry.get("id")))
+    return ids
 
 
 def mask_confidential(message: str, ids: set[str]) -> str:

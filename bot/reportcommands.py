@@ -20,7 +20,7 @@ from bot.storage.records import NO_BAN_NOTE
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=args.report_command == "add")  # add checks bans
     app.store.check_schema()
     store = ReportStore(app.store.engine)
     if args.report_command == "add":

@@ -107,8 +107,14 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+    fatal: list[IbanbotError] = []
+
+    def on_fatal(exc: IbanbotError) -> None:  # a wrong `api` URL: exit 2 (bot.supervisor)
+        fatal.append(exc)
+        stop.set()
+
     streaming = app.settings.streams.source == "eventstreams"
-    supervisor = Supervisor(app, greedy=False, streaming=streaming)
+    supervisor = Supervisor(app, greedy=False, streaming=streaming, on_fatal=on_fatal)
     scheduler = build_scheduler(app, supervisor, polls=not streaming)
     scheduler.start()
     if streaming:  # one EventStreams connection; gaps filled by the supervisor's polls
@@ -120,12 +126,15 @@ def run_forever(app: App, stop: threading.Event | None = None) -> int:
     log.info("%s %d wiki(s); SIGTERM to stop",
              "reading EventStreams for" if streaming else "polling", len(app.settings.wikis))
     stop.wait()
-    log.info("stopping: finishing the current polls")
+    if not fatal:
+        log.info("stopping: finishing the current polls")
     if streaming:
         runner.close()  # ends the blocked read; the current batch is saved
         reader.join(60)
     finished = _shutdown(scheduler, app.settings.operations.stop_seconds)
     supervisor.release()
+    if fatal:
+        raise fatal[0]  # one `Error:` line from the CLI, exit 2
     if not finished:  # a job is stuck (a hung request): nothing it did is half-saved
         log.warning("stopped with a job still running after %d s; it was abandoned (its "
                     "poll is read again on the next start)", app.settings.operations.stop_seconds)

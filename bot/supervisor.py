@@ -15,6 +15,10 @@
   next successful poll catches up with nothing missed. Tries are spaced by a doubling backoff
   bounded by `max_backoff_seconds`; an outage is logged once when it starts and once when it
   ends, never once per try.
+- **Start-up.** A wiki is prepared (ban identities resolved, late bans backfilled) at its first
+  poll, under its lease: a wiki down at start-up is an outage like any other, the others are
+  polled at once. Only an `api` URL that is no MediaWiki API at a wiki's first contact is
+  fatal (`on_fatal`: `run` exits 2; a restart cannot help).
 - **Health.** Every stream's attempt is recorded (last success, consecutive failures, last
   error) for `ibanbot status`. Recording is best effort: with the database down, it is skipped.
 """
@@ -72,8 +76,12 @@ class Supervisor:
 
     def __init__(self, app: App, holder: str | None = None,
                  clock: Callable[[], float] = time.monotonic, greedy: bool = True,
-                 streaming: bool = False) -> None:
+                 streaming: bool = False,
+                 on_fatal: Callable[[IbanbotError], None] | None = None,
+                 once: bool = False) -> None:
         self.app, self.holder, self.clock = app, holder or default_holder(), clock
+        self.on_fatal, self.once = on_fatal, once  # once: the caller reports each failure
+        self.contacted: set[str] = set()  # wikis polled successfully in this process
         self.ops = app.settings.operations
         self.greedy, self.streaming = greedy, streaming
         self.locks = app.store.poll_locks(self.holder, self.ops.lease_seconds, app.now)
@@ -114,7 +122,14 @@ class Supervisor:
 
     def _poll_streams(self, wiki: str) -> PollResult:
         pipeline = self.app.pipeline(wiki)
-        self.app.backfills.check_gap(wiki)  # recent changes expired past the cursor?
+        try:
+            if wiki not in self.app.ready:  # first contact, or identities lost to an outage
+                self.app.prepare_wiki(wiki)
+            self.app.backfills.check_gap(wiki)  # recent changes expired past the cursor?
+        except Exception as exc:
+            for stream in STREAMS:  # `status` shows FAILING from the first try
+                self._record(wiki, stream, describe(exc))
+            raise
         total = PollResult(wiki)
         for stream in STREAMS:
             self.locks.check(wiki)  # LockLost, or StorageError: the database is down
@@ -260,6 +275,13 @@ class Supervisor:
     def _failed(self, wiki: str, exc: Exception, reported: bool = False) -> None:
         error = describe(exc)
         outage = self.outages.get(wiki)
+        if self._fatal(wiki, exc):
+            return
+        if outage is None and self.once:  # `run --once` names every failed wiki at its end
+            log.debug("wiki %s: poll failed: %s", wiki, error,
+                      exc_info=not isinstance(exc, IbanbotError))
+            self.outages[wiki] = Outage(self.clock(), 1, error)
+            return
         if outage is None:
             outage = self.outages[wiki] = Outage(self.clock(), 0, error)
             log.log(logging.DEBUG if reported else logging.WARNING,
@@ -273,7 +295,18 @@ class Supervisor:
         outage.error = error
         self.next_try[wiki] = self.clock() + self.backoff(outage.tries, wiki)
 
+    def _fatal(self, wiki: str, exc: Exception) -> bool:
+        """A configuration error at a wiki's first contact (its `api` is no MediaWiki API):
+        retrying cannot help; `on_fatal` stops the process (exit 2)."""
+        if not (isinstance(exc, IbanbotError) and exc.exit_code == 2) or wiki in self.contacted:
+            return False
+        if self.on_fatal is None:
+            return False
+        self.on_fatal(exc)
+        return True
+
     def _recovered(self, wiki: str) -> None:
+        self.contacted.add(wiki)
         self.next_try.pop(wiki, None)
         outage = self.outages.pop(wiki, None)
         if outage is not None:

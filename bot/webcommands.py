@@ -59,7 +59,7 @@ def cmd_web(args: argparse.Namespace) -> int:
         raise UsageError(f"--port must be 1 to 65535, not {args.port}")
     from bot.app import App  # noqa: PLC0415
 
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.ensure_schema()
     local = _is_loopback(args.host)
     if not local:
@@ -92,7 +92,7 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
 
     from bot.app import App, utcnow  # noqa: PLC0415
 
-    app = App.load(args.config)
+    app = App.load(args.config, need_bans=False)
     app.ensure_schema()
     command, now = args.reviewers_command, utcnow()
     if command == "list":

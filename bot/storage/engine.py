@@ -14,14 +14,18 @@ import logging
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from bot.errors import StorageError
+from bot.errors import StorageConfigError, StorageError
+
+FORMS = "sqlite:///PATH, postgresql://USER@HOST/DB or mysql+pymysql://USER@HOST/DB"
+WHERE = "([database] url or $IBANBOT_DATABASE_URL)"
 
 log = logging.getLogger(__name__)
 # scheme://user:PASSWORD@ up to the LAST @: a password may hold an unencoded @ (or /)
@@ -54,19 +58,31 @@ def make_engine(url: str | URL) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StorageError(f"invalid database URL {safe_url(url)!r}") from exc
+        raise StorageConfigError(f"invalid database URL {safe_url(url)!r} {WHERE}; use "
+                                 f"{FORMS}") from exc
     if "@" in (parsed.host or "") or "@" in (parsed.username or ""):
-        raise StorageError(f"invalid database URL {safe_url(url)!r}: the password (or user) "
-                           "has an unencoded '@'; write it as %40")
+        raise StorageConfigError(f"invalid database URL {safe_url(url)!r}: the password (or "
+                                 "user) has an unencoded '@'; write it as %40")
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if backend in ("mysql", "mariadb"):
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         kwargs["pool_recycle"] = 3600
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        check_sqlite_folder(safe_url(url), Path(parsed.database))
     try:
         engine = create_engine(parsed, **kwargs)
-    except (ArgumentError, ImportError) as exc:
+    except NoSuchModuleError as exc:
+        raise StorageConfigError(
+            f"database URL {safe_url(url)} {WHERE}: unknown database driver "
+            f"{parsed.drivername!r}; use {FORMS}") from exc
+    except ImportError as exc:
+        raise StorageConfigError(
+            f"database URL {safe_url(url)} {WHERE}: its driver is not installed "
+            f"({one_line(exc)}); install the package with its `postgresql` or `mysql` extra"
+        ) from exc
+    except ArgumentError as exc:
         raise StorageError(f"cannot use database {safe_url(parsed)}: {one_line(exc)}") from exc
     if backend == "sqlite":
         memory = parsed.database in (None, "", ":memory:") or \
@@ -78,12 +94,9 @@ def make_engine(url: str | URL) -> Engine:
 
 
 def _private_file(path: Path) -> None:
-    """Create the database file (mode 600), and its folder (700) when only that one is
-    missing, before SQLite does. Anything else (a path of missing folders, no permission)
-    is left to SQLite, whose error every later use reports."""
+    """Create the database file (mode 600) before SQLite does (its folder was checked, and
+    made 700 when only it was missing, by check_sqlite_folder)."""
     try:
-        if not path.parent.exists() and path.parent.parent.is_dir():
-            path.parent.mkdir(mode=0o700)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
@@ -93,6 +106,28 @@ def _private_file(path: Path) -> None:
                         "run: chmod 600 %s", path, mode, path)
     except OSError:
         pass
+def check_sqlite_folder(url: str, path: Path) -> None:
+    """SQLite writes the file and its -wal and -shm files beside it: the folder must exist
+    and be writable by the bot's user (checked with a temporary file, so root sees /proc)."""
+    folder = path.parent
+    where = f"database URL {url} {WHERE}"
+    if not folder.exists() and folder.parent.is_dir():
+        folder.mkdir(mode=0o700, exist_ok=True)  # only the last folder missing: made private
+    if not folder.exists():
+        raise StorageConfigError(f"{where}: folder {folder} does not exist; create it or fix "
+                                 "the URL")
+    if not folder.is_dir():
+        raise StorageConfigError(f"{where}: {folder} is not a folder; fix the URL")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ibanbot-write-test-"):
+            pass
+    except OSError as exc:
+        raise StorageConfigError(
+            f"{where}: the bot cannot write in folder {folder} ({exc.strerror}); give its user "
+            "write access to the folder (SQLite writes -wal and -shm files there) or fix the "
+            "URL") from None
+    if path.exists() and not path.is_file():
+        raise StorageConfigError(f"{where}: {path} is not a file; fix the URL")
 
 
 def _configure_sqlite(engine: Engine, memory: bool) -> None:

@@ -11,6 +11,6 @@ from bot.app import App
 from bot.web import create_app
 
 os.umask(0o077)  # whatever the server's umask: the files this process creates are private
-_ibanbot = App.load(os.environ.get("IBANBOT_CONFIG", "settings.toml"))
+_ibanbot = App.load(os.environ.get("IBANBOT_CONFIG", "settings.toml"), need_bans=False)
 _ibanbot.store.check_schema()
 app = create_app(_ibanbot)

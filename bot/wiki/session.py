@@ -16,10 +16,14 @@ from typing import Any, Iterator
 
 from bot import __version__
 from bot.errors import WikiError
-from bot.wiki import credentials
+from bot.wiki import credentials, probe
 
 log = logging.getLogger(__name__)
 VERSION = __version__
+_APIS: dict[str, str] = {}  # wiki name -> its api.php, to explain a failed request
+_ANSWERED: set[str] = set()  # wikis whose API answered in this process (a later 404: outage)
+UNCLEAR = {"ApiTimeoutError", "SiteDefinitionError", "ServerError", "Server504Error",
+           "FatalServerError", "ConnectionError", "Unreachable", "ReadTimeout"}
 
 
 def load_pywikibot(base_dir: Path | None = None) -> ModuleType:
@@ -41,6 +45,7 @@ def _quiet(pwb: ModuleType) -> None:
     which becomes one WikiError line.
     """
     credentials.install_redaction()  # its debug log shows request bodies (lgpassword=...)
+    probe.install(pwb.comms.http.session)  # connection refused: no waits, one plain line
     pwb.bot.init_handlers()
     own = logging.getLogger("pywiki")
     for handler in list(own.handlers):
@@ -78,13 +83,42 @@ def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
     """A site from the API URL alone (pywikibot's AutoFamily), logged in when `user` is set."""
     if user:
         credentials.warn_about_password_file(_password_file(pwb))
+    _APIS[name] = api
     try:
         site = pwb.Site(url=api, fam=name, user=user) if user else pwb.Site(url=api, fam=name)
         if user:
             site.login()
         return site
     except Exception as exc:  # pywikibot raises many unrelated types here
-        raise WikiError(f"wiki {name}: cannot open {api}: {_short(exc)}") from None
+        plain = None if _first_contact(exc, name) else _plain(exc, name)
+        raise WikiError(plain or f"wiki {name}: cannot open {api}: {_short(exc)}") from None
+
+
+def _first_contact(exc: BaseException, wiki: str) -> bool:
+    """A failure before the wiki ever answered in this process: one plain look at its api.php
+    raises WikiConfigError (exit 2) if the URL cannot be right, WikiError with a plain line if
+    it is in trouble; True when it looks fine (pywikibot's own error then stands)."""
+    if wiki in _ANSWERED or wiki not in _APIS or isinstance(exc, probe.Unreachable):
+        return False
+    pwb = sys.modules.get("pywikibot")
+    timeout = getattr(getattr(pwb, "config", None), "socket_timeout", (6.05, 30))
+    probe.check(wiki, _APIS[wiki], _user_agent(pwb) if pwb else VERSION, timeout)
+    return True
+
+
+def _user_agent(pwb: ModuleType) -> str:
+    return str(pwb.config.user_agent_description or f"ibanbot/{VERSION}")
+
+
+def _plain(exc: BaseException, wiki: str) -> str | None:
+    """pywikibot's unclear errors (retries used up, "Invalid AutoFamily", ...) as one plain
+    line, from one fresh look at the wiki's api.php; None when it looks fine."""
+    if type(exc).__name__ not in UNCLEAR or wiki not in _APIS:
+        return None
+    pwb = sys.modules.get("pywikibot")
+    timeout = getattr(getattr(pwb, "config", None), "socket_timeout", (6.05, 30))
+    return probe.explain(exc, wiki, _APIS[wiki], _user_agent(pwb) if pwb else VERSION,
+                         timeout)
 
 
 def _password_file(pwb: ModuleType) -> Path | None:
@@ -106,9 +140,12 @@ def call(site: Any, wiki: str, params: dict[str, Any]) -> dict[str, Any]:
     try:
         answer = site.simple_request(**params).submit()
     except Exception as exc:
-        raise WikiError(f"wiki {wiki}: {params.get('action')} "
-                        f"{params.get('list') or params.get('prop') or params.get('meta') or ''}"
-                        f" failed: {_short(exc)}") from None
+        what = (f"{params.get('action')} "
+                f"{params.get('list') or params.get('prop') or params.get('meta') or ''}")
+        plain = None if _first_contact(exc, wiki) else _plain(exc, wiki)
+        raise WikiError(f"{plain} ({what.strip()} failed)" if plain else
+                        f"wiki {wiki}: {what} failed: {_short(exc)}") from None
+    _ANSWERED.add(wiki)
     if not isinstance(answer, dict):
         raise WikiError(f"wiki {wiki}: the API answered something that is not JSON object")
     return answer
