@@ -40,7 +40,7 @@ reports = Table(
     Column("page", String(TITLE), nullable=False),
     Column("section", long_text(), nullable=False),
     Column("added_revid", BigInteger, nullable=False),
-    Column("reporter", String(NAME), nullable=False),  # 255: migration 0013_report_intake
+    Column("reporter", String(NAME), nullable=False),  # 255: migration 0009_report_intake
     Column("reporter_id", BigInteger, nullable=False),
     Column("text", long_text(), nullable=False),
     Column("diffs", long_text(), nullable=False),  # revision ids, space separated
@@ -65,7 +65,7 @@ report_items = Table(
 )
 
 
-# Migration 0013_report_intake: where intake began on each wiki's report page (sections added
+# Migration 0009_report_intake: where intake began on each wiki's report page (sections added
 # before are never touched), and every version of a report's text, with who wrote it.
 report_pages = Table(
     "report_pages", metadata,

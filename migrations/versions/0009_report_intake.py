@@ -4,7 +4,7 @@ reporter names up to MediaWiki's 255 characters.
 Pages that already have reports begin just before the oldest of them, so nothing already
 taken in is treated as older than intake.
 
-Revision ID: 0013_report_intake
+Revision ID: 0009_report_intake
 Revises: 0008_report_retention
 Create Date: 2026-12-02
 """
@@ -19,7 +19,7 @@ from migrations.coltypes import MYSQL_TABLE
 from migrations.coltypes import datetime_type as _dt
 from migrations.coltypes import text_type as _text
 
-revision: str = "0013_report_intake"
+revision: str = "0009_report_intake"
 down_revision: str | None = "0008_report_retention"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -60,11 +60,11 @@ def upgrade() -> None:
         "INSERT INTO report_pages (wiki, page, began_revid, began_at) "
         "SELECT wiki, MIN(page), MIN(added_revid) - 1, MIN(received_at) FROM reports "
         "WHERE origin = 'wiki' AND added_revid > 0 GROUP BY wiki")
-    op.execute(
-        "INSERT INTO report_versions (report_id, revid, editor, editor_id, by_other, text, "
-        "seen_at) SELECT id, added_revid, reporter, reporter_id, "
-        f"{'false' if op.get_context().dialect.name == 'postgresql' else '0'}, text, received_at "
-        "FROM reports WHERE purged_at IS NULL")
+    op.get_bind().execute(
+        sa.text("INSERT INTO report_versions (report_id, revid, editor, editor_id, by_other, "
+                "text, seen_at) SELECT id, added_revid, reporter, reporter_id, :by_other, text, "
+                "received_at FROM reports WHERE purged_at IS NULL"),
+        {"by_other": False})
 
 
 def downgrade() -> None:
