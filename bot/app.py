@@ -200,15 +200,24 @@ class App:
 
     def prepare_wiki(self, wiki: str) -> None:
         """Before a wiki's first poll in this process (and again after a reload of the bans):
-        its ban identities resolved and stored, late bans backfilled from their start."""
+        its ban identities resolved and stored, late bans backfilled from their start, and
+        every span a ban was not watched over since then (bot.coverage)."""
         with self._lock:
             self.ready.discard(wiki)  # until done: a failure leaves it for the next poll
         self.warn_about_names(self.resolve_identities(wiki))
         for name, counts in self.backfills.sync_bans(self.bans, wikis=[wiki]).items():
             log.info("wiki %s: backfill of late bans: %s", name, counts.text(),
                      extra=counts.fields(name))
+        self.fill_holes(wiki)
         with self._lock:
             self.ready.add(wiki)
+
+    def fill_holes(self, wiki: str) -> None:
+        """Backfill the spans a ban in force was not watched over (bot.coverage)."""
+        counts = self.backfills.fill_holes(wiki)
+        if counts is not None:
+            log.info("wiki %s: backfill of coverage holes: %s", wiki, counts.text(),
+                     extra=counts.fields(wiki))
 
     def ensure_schema(self) -> None:
         """A new, empty database is created; an older schema needs `ibanbot db upgrade`."""

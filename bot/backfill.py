@@ -24,9 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator
 
-from bot.pipeline import RECENT_CHANGES, queued_kinds
+from bot import coverage
+from bot.coverage import Span
+from bot.pipeline import RECENT_CHANGES, STREAMS, queued_kinds
 from bot.progress import Counts
 from bot.storage.backfill import Ledger
+from bot.storage.coverage import Covered
 from bot.wiki.cursor import Position, format_ts
 from bot.wiki.gateway import Page
 from bot.wiki.history import UserHistory
@@ -77,8 +80,10 @@ class Backfills:
         now = self.app.now()
         out: dict[str, Counts] = {}
         for wiki in self._wikis(ban, wikis):
+            cursors = self._cursors(wiki)
             window = Window(ban, wiki, since or ban.start, now, resume=since is None)
             out[wiki] = self.run_window(window, on_progress)
+            self._cover(ban, wiki, since or ban.start, cursors)
             self._mark_done(ban, wiki, now)
         return out
 
@@ -115,9 +120,64 @@ class Backfills:
             return None
         log.info("wiki %s: %s starts before the bot's cursor; backfilling from its start",
                  wiki, ban_label(ban), extra={"wiki": wiki})
+        cursors = self._cursors(wiki)
         counts = self.run_window(Window(ban, wiki, ban.start, now, resume=True), _log_progress)
+        self._cover(ban, wiki, ban.start, cursors)
         self._mark_done(ban, wiki, now)
         return counts
+
+    def _cursors(self, wiki: str) -> dict[str, Position]:
+        """Each stream's cursor now: what live polling has read (coverage reaches there)."""
+        out = {}
+        for stream in STREAMS:
+            saved = self.app.store.get_cursor(wiki, stream)
+            if saved:
+                out[stream] = Position.parse(saved)
+        return out
+
+    def _cover(self, ban: Ban, wiki: str, since: datetime, cursors: dict[str, Position]
+               ) -> None:
+        """A backfill of `ban` from `since` that finished covers it up to the cursors read
+        before it began (live polling had the ban loaded from then on)."""
+        for stream, cursor in cursors.items():
+            start = Position(since)
+            if start < cursor:
+                self.app.store.record_coverage(wiki, stream, Covered(
+                    frozenset({ban.id}), (start.timestamp, 0),
+                    (cursor.timestamp, cursor.last_id)), self.app.now())
+
+    # -- holes in coverage (bot.coverage) -----------------------------------------------------
+    def fill_holes(self, wiki: str) -> Counts | None:
+        """Backfill every span of `wiki` a ban in force was not watched over since its start
+        (a bans file read half-written, a ban removed and added back, ...). Each span done
+        records its coverage; a failure raises and leaves the rest open for the next try."""
+        found: dict[str, list[tuple[str, Span]]] = {}
+        bans = {b.id: b for b in self.app.bans}
+        for ban, stream, span in coverage.ban_holes(self.app.store, bans.values(), wiki):
+            found.setdefault(ban.id, []).append((stream, span))
+        if not found:
+            return None
+        total = Counts()
+        for ban_id, holes in found.items():
+            for span in coverage.time_spans(hole for _, hole in holes):
+                self._fill_span(bans[ban_id], wiki, span, holes, total)
+        return total
+
+    def _fill_span(self, ban: Ban, wiki: str, span: Span, holes: list[tuple[str, Span]],
+                   total: Counts) -> None:
+        log.info("wiki %s: %s was not watched from %s to %s; backfilling that span",
+                 wiki, ban_label(ban), format_ts(span.start), format_ts(span.end),
+                 extra={"wiki": wiki})
+        counts = self.run_window(Window(ban, wiki, span.start, span.end, resume=False),
+                                 _log_progress)
+        total.events += counts.events
+        total.analysed += counts.analysed
+        total.queued += counts.queued
+        for stream, hole in holes:
+            if span.start <= hole.start.timestamp and hole.end.timestamp <= span.end:
+                self.app.store.record_coverage(wiki, stream, Covered(
+                    frozenset({ban.id}), (hole.start.timestamp, hole.start.last_id),
+                    (hole.end.timestamp, hole.end.last_id)), self.app.now())
 
     def _mark_done(self, ban: Ban, wiki: str, at: datetime) -> None:
         self.ledger.save_state(wiki, ban.id, DONE, fingerprint(ban), Position(at).format(),

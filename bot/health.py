@@ -3,8 +3,10 @@
 Status, per configured wiki and stream: the last successful poll, the lag (time since it:
 events newer than that are not in the queue yet), consecutive failures with the last error,
 and warnings. A wiki is *stale* when any of its streams has had no successful poll for
-`stale_after_seconds` (or never): `ibanbot status` then exits 1, for a monitoring check.
-Nothing here names a ban, a user or a queue item.
+`stale_after_seconds` (or never): `ibanbot status` then exits 1, for a monitoring check. It
+exits 1 too while a coverage hole is open (a span a ban in force was not watched over:
+bot.coverage) or a reload that dropped most bans is not resolved (bot.reload.BanDrops).
+Nothing here names a user or a queue item; holes name their ban (staff only: status is a CLI).
 """
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.app import App
+from bot.coverage import Hole, open_holes
 from bot.pipeline import STREAMS
+from bot.reload import open_drop_warnings
 from bot.storage import ReportStore, ReviewerStore
 from bot.storage.ops import PURGE_ACTOR, Lease, PurgeResult, StreamHealth
 
@@ -30,12 +34,13 @@ class StreamStatus:
     last_error: str | None
     stale: bool
     warnings: tuple[str, ...]
+    holes: tuple[Hole, ...] = ()  # spans a ban in force was not watched over (bot.coverage)
 
     def to_json(self) -> dict[str, object]:
         return {"wiki": self.wiki, "stream": self.stream,
                 "last_success": _iso(self.last_success), "lag_seconds": self.lag_seconds,
                 "failures": self.failures, "last_error": self.last_error, "stale": self.stale,
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings), "holes": [h.to_json() for h in self.holes]}
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -48,9 +53,24 @@ def status(app: App, max_age: float | None = None) -> list[StreamStatus]:
     limit = float(max_age if max_age is not None else app.settings.operations.stale_after_seconds)
     health = {(h.wiki, h.stream): h for h in app.store.ops.health()}
     leases = {lease.wiki: lease for lease in app.store.ops.leases()}
-    return [_stream_status(wiki.name, stream, health.get((wiki.name, stream)),
-                           leases.get(wiki.name), now, limit)
+    holes = open_holes(app)
+    return [replace(_stream_status(wiki.name, stream, health.get((wiki.name, stream)),
+                                   leases.get(wiki.name), now, limit),
+                    holes=tuple(h for h in holes if (h.wiki, h.stream) == (wiki.name, stream)))
             for wiki in app.settings.wikis for stream in STREAMS]
+
+
+def problems(app: App, rows: list[StreamStatus]) -> list[str]:
+    """What makes `status` exit 1 beyond stale streams: holes still open, dropped bans."""
+    out = []
+    holes = sum(len(r.holes) for r in rows)
+    if holes:
+        out.append(f"{holes} coverage hole(s) still open: breaches made then may not be "
+                   "queued yet (backfilled at the next poll of the wiki)")
+    for warning in open_drop_warnings(app.store):
+        out.append(f"staff warning {warning.id}: {warning.message} (`ibanbot warnings ack "
+                   f"{warning.id}` once looked at)")
+    return out
 
 
 def _stream_status(wiki: str, stream: str, h: StreamHealth | None, lease: Lease | None,
@@ -92,6 +112,8 @@ def render(rows: list[StreamStatus]) -> str:
                      f"{lag:>8}  {state}")
         for warning in r.warnings:
             lines.append(f"    warning: {warning}")
+        for hole in r.holes:
+            lines.append(f"    hole: {hole.text()}")
         if r.failures and r.last_error:
             lines.append(f"    last error: {r.last_error}")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot import health
 from bot.app import App
@@ -18,13 +19,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     app = App.load(args.config, need_bans=False)  # an invalid bans file is a problem (exit 1)
     app.store.check_schema()
     rows = health.status(app, args.max_age)
+    problems = health.problems(app, rows)
     if args.format == "json":
         print_json([r.to_json() for r in rows])  # the file's problem: on stderr (App.load)
+        for problem in problems:
+            print(f"problem: {problem}", file=sys.stderr)
     else:
         print(health.render(rows))
-        if app.bans_error:
-            print(f"problem: {app.bans_error}")
-    return 1 if any(r.stale for r in rows) or app.bans_error else 0
+        for problem in ([app.bans_error] if app.bans_error else []) + problems:
+            print(f"problem: {problem}")
+    return 1 if any(r.stale for r in rows) or app.bans_error or problems else 0
 
 
 def cmd_purge(args: argparse.Namespace) -> int:

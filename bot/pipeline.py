@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from bot.guard import Guard
+from bot.storage.coverage import Covered
 from bot.wiki.cursor import Position
 from detectors.bans import BanRegistry, Person, Restriction
 from detectors.base import Context, Detector, DetectorLimits, Need
@@ -57,6 +58,14 @@ class PollResult:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """Pages read from `since` to `until` with the bans `loaded` all along (coverage)."""
+    since: Position
+    until: Position
+    loaded: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Work:
     event: Event
     restriction: Restriction
@@ -73,6 +82,7 @@ class Pipeline:
         self.on_rename, self.on_unanalysed = on_rename, on_unanalysed
         self.guard = guard or Guard()
         self.wiki = gateway.name
+        self._ids: tuple[object, frozenset[str]] = (None, frozenset())
 
     def poll(self, streams: Sequence[str] = STREAMS) -> PollResult:
         result = PollResult(self.wiki)
@@ -98,13 +108,17 @@ class Pipeline:
         pending: list[Event] = []  # watched events of pages read, not analysed yet
         unsaved, position = 0, None  # pages read since the cursor was last saved
         keep = Prefilter(self.registry, self.wiki)
-        for page in self._pages(stream, self.start_position(stream), keep):
+        since = self.start_position(stream)  # where the unsaved pages began
+        loaded: frozenset[str] | None = None  # bans loaded for every unsaved page
+        for page in self._pages(stream, since, keep):
             if page.unreadable:
                 log.warning("wiki %s: %s: skipped unreadable rows: %s", self.wiki, stream,
                             ", ".join(page.unreadable[:20]),
                             extra={"wiki": self.wiki, "stream": stream,
                                    "rows": len(page.unreadable)})
             result.renames += self._note_renames(page.events)
+            ids = self.ban_ids(keep.current)  # the registry that judged this page's rows
+            loaded = ids if loaded is None else loaded & ids
             keep.refresh()  # a reloaded bans file or a rename counts from the next page on
             watched = list(self._watched(page.events))
             result.events += len(page.events) + getattr(page, "dropped", 0)
@@ -112,21 +126,27 @@ class Pipeline:
             pending.extend(watched)
             position, unsaved = page.position, unsaved + 1
             if len(pending) >= self._batch_events() or unsaved >= SAVE_EVERY:
-                self._save(stream, position, pending, result)
-                pending, unsaved = [], 0
+                self._save(stream, Batch(since, position, loaded or frozenset()), pending,
+                           result)
+                pending, unsaved, since, loaded = [], 0, position, None
         if unsaved and position is not None:
-            self._save(stream, position, pending, result)
+            self._save(stream, Batch(since, position, loaded or frozenset()), pending, result)
 
     def _batch_events(self) -> int:
         """Watched events per analysis: an edit needs two revisions (new and parent)."""
         size = getattr(self.gateway, "batch_size", None)
         return max(1, (size() if callable(size) else 50) // 2)
 
-    def _save(self, stream: str, position: Position, events: list[Event],
+    def _save(self, stream: str, batch: "Batch", events: list[Event],
               result: PollResult) -> None:
-        detections = self.analyse(events) if events else []
-        new = self.store.save_batch(self.wiki, stream, position.format(), detections,
-                                    self.now())
+        """Findings, cursor and coverage (the bans loaded all along: bot.coverage) at once."""
+        registry = self.registry()
+        detections = self.analyse(events, registry) if events else []
+        loaded = batch.loaded & self.ban_ids(registry)
+        covered = Covered(loaded, (batch.since.timestamp, batch.since.last_id),
+                          (batch.until.timestamp, batch.until.last_id))
+        new = self.store.save_batch(self.wiki, stream, batch.until.format(), detections,
+                                    self.now(), covered=covered)
         result.new_items.extend(new)
         result.kinds.update(queued_kinds(self.store, detections, new))
 
@@ -137,14 +157,24 @@ class Pipeline:
             self.on_rename(renames[-1])
         return len(renames)
 
-    def _watched(self, events: Iterable[Event]) -> Iterator[Event]:
-        registry = self.registry()
+    def ban_ids(self, registry: BanRegistry) -> frozenset[str]:
+        """The ids of the registry's bans on this wiki (computed once per registry)."""
+        if self._ids[0] is not registry:
+            self._ids = (registry, frozenset(b.id for b in registry.bans
+                                             if b.covers_wiki(self.wiki)))
+        return self._ids[1]
+
+    def _watched(self, events: Iterable[Event], registry: BanRegistry | None = None
+                 ) -> Iterator[Event]:
+        registry = registry or self.registry()
         return (e for e in events if registry.is_watched(self.wiki, e.actor))
 
-    def analyse(self, events: Sequence[Event]) -> list[Detection]:
-        """Findings for these events (one Detection per event and ban with findings)."""
-        registry = self.registry()
-        work = [Work(e, r) for e in self._watched(events)
+    def analyse(self, events: Sequence[Event], registry: BanRegistry | None = None
+                ) -> list[Detection]:
+        """Findings for these events (one Detection per event and ban with findings), with
+        `registry` (default: the current one)."""
+        registry = registry or self.registry()
+        work = [Work(e, r) for e in self._watched(events, registry)
                 for r in registry.restrictions(self.wiki, e.actor, e.timestamp)]
         site = self.gateway.site_info() if work else None
         work = [w for w in work if not w.restriction.ban.is_exempt(w.event.title, site)]

@@ -4,11 +4,15 @@ A changed file is validated first. When it is invalid, the bans loaded before st
 one error is logged per bad version of the file (no names; a confidential ban's id is masked).
 When it is valid, the registry is swapped (thread-safe: polls read it at the start of each API
 page), identities are resolved again, and new or changed bans whose start lies before the
-cursor are backfilled from their start (`Backfills.sync_bans`).
+cursor are backfilled from their start (`Backfills.sync_bans`), and every span a ban was not
+watched over since its start (bot.coverage: a file read half-written, a ban removed and added
+back). A reload that drops more than half of the bans, or all of them, is an ERROR and a staff
+warning until a later reload brings them back or staff acknowledge it (`BanDrops`).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from pathlib import Path
@@ -17,8 +21,10 @@ from typing import Any
 from bot.errors import ConfigError, IbanbotError
 from bot.configfile import read_toml
 from bot.settings import load_bans
+from bot.storage.backfill import Ledger
 
 log = logging.getLogger(__name__)
+RESTORED_BY = "ibanbot (the bans came back)"
 
 
 def read_version(path: Path) -> tuple[str | None, bytes | None]:
@@ -86,12 +92,33 @@ class BansWatcher:
         changed = [b for b in bans if before.get(b.id) != b]
         log.info("bans file %s reloaded: %d ban(s), %d new or changed", self.path.name,
                  len(bans), len(changed), extra={"bans": len(bans), "changed": len(changed)})
+        try:
+            self._drops(before, bans)
+        except IbanbotError as exc:  # the database is down: the reload stands all the same
+            log.error("bans file %s: the dropped-bans warning could not be saved: %s",
+                      self.path.name, exc)
         for wiki in sorted(self.app.ready):  # the others are prepared at their next poll
             try:  # identities again; late bans backfilled (done ones skipped: the ledger)
                 self.app.prepare_wiki(wiki)
             except IbanbotError as exc:  # that wiki is down: done at its next good poll
                 log.debug("wiki %s: identities after the reload wait for the next poll: %s",
                           wiki, exc)
+
+    def _drops(self, before: dict, bans: tuple) -> None:
+        """A reload that drops more than half of the bans, or all: an ERROR and a staff
+        warning, until a later reload brings them back (or staff acknowledge it)."""
+        loaded = {b.id for b in bans}
+        drops = BanDrops(self.app.store)
+        drops.restored(loaded, self.app.now())
+        dropped = sorted(set(before) - loaded)
+        if not before or not (not bans or 2 * len(dropped) > len(before)):
+            return
+        message = (f"bans file {self.path.name} reloaded with {len(bans)} ban(s): it dropped "
+                   f"{len(dropped)} of {len(before)} ban(s) (a file read half-written? write it "
+                   "atomically: a temporary file, then a rename). The dropped bans are not "
+                   "watched until the file has them again; then what they missed is backfilled")
+        log.error("%s", message, extra={"bans": len(bans), "dropped": len(dropped)})
+        drops.add(dropped, message, self.app.now())
 
     def _log_invalid(self, exc: ConfigError) -> None:
         message = mask_confidential(str(exc), self._confidential_ids())
@@ -101,6 +128,55 @@ class BansWatcher:
 
     def _confidential_ids(self) -> set[str]:
         return confidential_ids(self.path, self.app.bans)
+
+
+class BanDrops:
+    """Open warnings of dropped bans: a staff warning each (kind `bans-dropped`, wiki `*`),
+    with the dropped ids kept in the settings table until a reload brings them all back."""
+
+    KEY = "bans_dropped"
+    KIND = "bans-dropped"
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.ledger = store, Ledger(store)
+
+    def add(self, dropped: list[str], message: str, at: Any) -> int:
+        warning = self.ledger.add_warning("*", self.KIND, message, at)
+        self._save([*self._open(), {"warning": warning, "ids": dropped}])
+        return warning
+
+    def restored(self, loaded: set[str], at: Any) -> None:
+        """Acknowledge (as `ibanbot`) each warning whose bans are all loaded again."""
+        entries, keep = self._open(), []
+        if not entries:
+            return
+        waiting = {w.id for w in self.ledger.warnings() if w.kind == self.KIND}
+        for entry in entries:
+            if entry["warning"] not in waiting:
+                continue  # acknowledged by staff
+            if set(entry["ids"]) <= loaded:
+                self.ledger.acknowledge(entry["warning"], RESTORED_BY, at)
+                log.info("bans file: the bans dropped by an earlier reload are back "
+                         "(staff warning %d acknowledged)", entry["warning"])
+            else:
+                keep.append(entry)
+        self._save(keep)
+
+    def _open(self) -> list[dict]:
+        try:
+            entries = json.loads(self.store.get_setting(self.KEY) or "[]")
+        except ValueError:
+            return []
+        return [e for e in entries if isinstance(e, dict) and isinstance(e.get("warning"), int)
+                and isinstance(e.get("ids"), list)] if isinstance(entries, list) else []
+
+    def _save(self, entries: list[dict]) -> None:
+        self.store.set_setting(self.KEY, json.dumps(entries))
+
+
+def open_drop_warnings(store: Any) -> list:
+    """The dropped-bans staff warnings nobody has acknowledged (`status` exits 1)."""
+    return [w for w in Ledger(store).warnings() if w.kind == BanDrops.KIND]
 
 
 def confidential_ids(path: Path, bans: Any) -> set[str]:

@@ -26,6 +26,7 @@ from typing import Callable, Mapping, Sequence
 from bot.errors import IbanbotError
 from bot.metrics import NoMetrics
 from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline, PollResult
+from bot.storage.coverage import Covered
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
 from detectors.model import Detection, Event, EventType, UserRef
@@ -55,6 +56,8 @@ class _Batch:
     watched: dict[str, list[Event]] = field(default_factory=lambda: defaultdict(list))
     size: int = 0
     opened: float = field(default_factory=time.monotonic)
+    loaded: dict[str, frozenset[str]] = field(default_factory=dict)  # wiki -> bans loaded for
+    # every event of it in the batch (coverage)
 
 
 class StreamRunner:
@@ -79,6 +82,7 @@ class StreamRunner:
         self.result = StreamResult()
         self._positions: dict[tuple[str, str], Position | None] = {}
         self._dirty: set[tuple[str, str]] = set()
+        self._since: dict[tuple[str, str], Position] = {}
         self._batch = _Batch()
         self._filled_at = now()
 
@@ -126,6 +130,7 @@ class StreamRunner:
             self._fill_one(wiki, raise_errors)
         self._positions.clear()
         self._dirty.clear()
+        self._since.clear()
 
     def _fill_one(self, wiki: str, raise_errors: bool) -> None:
         try:
@@ -196,7 +201,10 @@ class StreamRunner:
         if event.type is EventType.LOG and event.log_type == "renameuser" and pipeline.on_rename:
             self.flush()
             pipeline.on_rename(event)
-        watched = pipeline.registry().is_watched(event.wiki, event.actor)
+        registry = pipeline.registry()
+        ids = pipeline.ban_ids(registry)
+        batch.loaded[event.wiki] = batch.loaded.get(event.wiki, ids) & ids
+        watched = registry.is_watched(event.wiki, event.actor)
         if watched:
             self.result.watched += 1
             batch.watched[event.wiki].append(event)
@@ -213,6 +221,8 @@ class StreamRunner:
         position = self._position(*key)
         if position is not None and not position.is_after(event.timestamp, row_id):
             return False
+        if key not in self._dirty:  # where this batch began reading the key's stream
+            self._since[key] = position or Position(event.timestamp, row_id)
         self._positions[key] = position.advance(event.timestamp, row_id) if position \
             else Position(event.timestamp, row_id)
         self._dirty.add(key)
@@ -237,19 +247,35 @@ class StreamRunner:
         cursors = {k: p.format() for k in self._dirty if (p := self._positions.get(k))}
         if batch.last_id:
             cursors[STREAM_KEY] = batch.last_id
-        new = self.store.save_batch_cursors(cursors, detections, self.now())
+        new = self.store.save_batch_cursors(cursors, detections, self.now(),
+                                            covered=self._covered(batch))
         self.result.new_items.extend(new)
         if new:
             self._count_queued(detections, new)
         log.debug("eventstreams: saved %d events, %d watched, %d detections", batch.size,
                   sum(len(v) for v in batch.watched.values()), len(detections))
         self._dirty.clear()
+        self._since.clear()
         self._batch = _Batch()
         self._refill()
         if self.alive is not None and time.monotonic() - self._alive_at >= ALIVE_SECONDS:
             self._alive_at = time.monotonic()
             self.alive()
 
+
+    def _covered(self, batch: _Batch) -> dict[tuple[str, str], Covered]:
+        """The coverage each moved polling cursor claims: the bans loaded for every event of
+        its wiki in the batch and still loaded now (the analysis used the current ones)."""
+        out = {}
+        for key in self._dirty:
+            until, since = self._positions.get(key), self._since.get(key)
+            if until is None or since is None:
+                continue
+            pipeline = self.pipelines[key[0]]
+            loaded = batch.loaded.get(key[0], frozenset()) & pipeline.ban_ids(pipeline.registry())
+            out[key] = Covered(loaded, (since.timestamp, since.last_id),
+                               (until.timestamp, until.last_id))
+        return out
 
     def _count_queued(self, detections: list[Detection], new: list[int]) -> None:
         """New items per wiki and finding kind, for the metrics."""

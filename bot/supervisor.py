@@ -126,6 +126,7 @@ class Supervisor:
             if wiki not in self.app.ready:  # first contact, or identities lost to an outage
                 self.app.prepare_wiki(wiki)
             self.app.backfills.check_gap(wiki)  # recent changes expired past the cursor?
+            self.app.fill_holes(wiki)  # a span a ban was not watched over (a reload's race)
         except Exception as exc:
             for stream in STREAMS:  # `status` shows FAILING from the first try
                 self._record(wiki, stream, describe(exc))

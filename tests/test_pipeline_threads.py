@@ -50,7 +50,7 @@ class MemoryStore:
     def get_cursor(self, wiki, stream):
         return None
 
-    def save_batch(self, wiki, stream, cursor, detections, now):
+    def save_batch(self, wiki, stream, cursor, detections, now, covered=None):
         self.saved.append((stream, cursor))
         return []
 
@@ -164,7 +164,7 @@ def test_the_eventstreams_reader_survives_an_unexpected_error(caplog):
 
 
 class CursorStore(NoCursors):
-    def save_batch_cursors(self, cursors, detections, now):
+    def save_batch_cursors(self, cursors, detections, now, covered=None):
         return []
 
 

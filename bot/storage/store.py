@@ -5,13 +5,14 @@ NotFound; a bad decision or reviewer as UsageError. Datetimes in and out are awa
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import URL, Engine
 
 from bot.errors import UsageError
 from bot.storage import audit as _audit
+from bot.storage import coverage as _coverage  # its table joins schema.metadata (0010)
 from bot.storage import cursors as _cursors
 from bot.storage import locks as _locks
 from bot.storage import migrate
@@ -83,10 +84,13 @@ class Store:
             return _cursors.get_cursor(conn, wiki, stream)
 
     def save_batch(self, wiki: str, stream: str, cursor: str | None,
-                   detections: Sequence[Detection], detected_at: datetime) -> list[int]:
+                   detections: Sequence[Detection], detected_at: datetime,
+                   covered: _coverage.Covered | None = None) -> list[int]:
         """Queue the detections and move the cursor, all or nothing; ids of NEW items.
 
         Detections already queued (same wiki, event_key, ban_id) are left as they are.
+        `covered`: the bans loaded while the batch was read, recorded as coverage of the
+        stream in the same transaction (bot.coverage).
         """
         for d in detections:
             if d.source not in SOURCES:
@@ -102,11 +106,16 @@ class Store:
                     new.append(item_id)
             if cursor is not None:
                 _cursors.set_cursor(conn, wiki, stream, cursor, detected_at)
+                if covered is not None:
+                    _coverage.extend(conn, wiki, stream, covered, detected_at)
         return new
 
     def save_batch_cursors(self, cursors: Mapping[tuple[str, str], str],
-                           detections: Sequence[Detection], detected_at: datetime) -> list[int]:
-        """Like save_batch, but moves several (wiki, stream) cursors in the same transaction."""
+                           detections: Sequence[Detection], detected_at: datetime,
+                           covered: Mapping[tuple[str, str], _coverage.Covered] | None = None
+                           ) -> list[int]:
+        """Like save_batch, but moves several (wiki, stream) cursors in the same transaction
+        (and records the coverage of those in `covered`)."""
         new: list[int] = []
         with storage_errors(self.engine, "saving a stream batch"), self.engine.begin() as conn:
             self._fence(conn, (wiki for wiki, _ in cursors))
@@ -116,7 +125,22 @@ class Store:
                     new.append(item_id)
             for (wiki, stream), value in sorted(cursors.items()):
                 _cursors.set_cursor(conn, wiki, stream, value, detected_at)
+                if covered and (wiki, stream) in covered:
+                    _coverage.extend(conn, wiki, stream, covered[(wiki, stream)], detected_at)
         return new
+
+    # -- coverage (bot.coverage) -------------------------------------------------------------
+    def coverage(self, wiki: str, ban_ids: Iterable[str] | None = None
+                 ) -> dict[tuple[str, str], tuple[_coverage.StoredSpan, ...]]:
+        """(ban id, stream) -> the spans covered on `wiki`, in order (`*`: read at all)."""
+        with storage_errors(self.engine, "reading coverage"), self.engine.connect() as conn:
+            return _coverage.spans(conn, wiki, ban_ids)
+
+    def record_coverage(self, wiki: str, stream: str, covered: _coverage.Covered,
+                        at: datetime) -> None:
+        """A backfill of these bans over [start, end] of the stream finished."""
+        with storage_errors(self.engine, "saving coverage"), self.engine.begin() as conn:
+            _coverage.extend(conn, wiki, stream, covered, at, wiki_wide=False)
 
     def set_cursor(self, wiki: str, stream: str, value: str, at: datetime) -> None:
         with storage_errors(self.engine, "saving a cursor"), self.engine.begin() as conn:

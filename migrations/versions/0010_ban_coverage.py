@@ -1,0 +1,46 @@
+"""Coverage per wiki, stream and ban: the spans the bot read with the ban loaded (bot.coverage).
+
+Empty at first: holes are looked for only from when tracking began on each wiki's stream, so
+the upgrade backfills nothing.
+
+Revision ID: 0010_ban_coverage
+Revises: 0009_report_intake
+Create Date: 2026-12-03
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from migrations.coltypes import MYSQL_TABLE
+from migrations.coltypes import datetime_type as _dt
+
+revision: str = "0010_ban_coverage"
+down_revision: str | None = "0009_report_intake"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ban_coverage",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("wiki", sa.String(64), nullable=False),
+        sa.Column("stream", sa.String(64), nullable=False),
+        sa.Column("ban_id", sa.String(64), nullable=False),
+        sa.Column("start_at", _dt(), nullable=False),
+        sa.Column("start_id", sa.BigInteger(), nullable=False),
+        sa.Column("end_at", _dt(), nullable=False),
+        sa.Column("end_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", _dt(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_ban_coverage"),
+        **MYSQL_TABLE,
+    )
+    op.create_index("ix_ban_coverage_wiki_stream_ban_id_end_at", "ban_coverage",
+                    ["wiki", "stream", "ban_id", "end_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("ban_coverage")

@@ -1,0 +1,56 @@
+"""Coverage on the real wiki (issue 13.2): a bans file read half-written loses nothing.
+
+`ibanbot run` reloads a bans file overwritten in place and read with its comment header only
+(valid TOML, no ban): the reload is an ERROR and a staff warning, and when the full file is back
+the span during which the ban was not watched is backfilled: the breach made then is queued.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.botprocess import BotProcess, write_settings
+from tests.harness import Bot, ban, people
+from tests.test_backfill import stored, waiting
+
+pytestmark = pytest.mark.wiki
+
+HEADER = "# IBAN bans file: maintained by Trust & Safety\n# one [[ban]] table per ban\n"
+
+
+@pytest.fixture
+def bot(tmp_path, local_wiki):
+    return Bot(tmp_path / "bot", local_wiki)
+
+
+def test_a_half_written_bans_file_loses_no_breach(bot, local_wiki):
+    (alice, a), (bob, _), (erin, e) = people(local_wiki, "Alice", "Bob", "Erin")
+    bot.bans = [ban(alice, bob, id="IB-COV-1")]
+    settings = write_settings(bot, local_wiki.api_url, poll_seconds=1)
+    bans_file = bot.folder / "bans.toml"
+    full = HEADER + bans_file.read_text(encoding="utf-8")
+    bans_file.write_text(full, encoding="utf-8")
+    proc = BotProcess(settings)
+    try:
+        polled = lambda: proc.output.count(f"wiki {local_wiki.name}: polled")  # noqa: E731
+        e.edit("Sandbox", "the bot polls with the ban loaded")
+        waiting(proc, lambda: polled() >= 2, 60, "two polls")
+        with open(bans_file, "w", encoding="utf-8") as handle:  # in place, as editors do
+            handle.write(HEADER)  # ... and read before the rest is written
+        waiting(proc, lambda: "0 ban(s)" in proc.output, 30, "the reload of the header")
+        missed = a.edit(f"User talk:{bob}", "while the bans file was half-written")
+        seen = polled()
+        waiting(proc, lambda: polled() >= seen + 2, 30, "polls without the ban")
+        bans_file.write_text(full, encoding="utf-8")
+        waiting(proc, lambda: stored(bot, "IB-COV-1"), 60, "the breach backfilled")
+        assert proc.terminate() == 0
+    finally:
+        proc.cleanup()
+    assert [i.revid for i in stored(bot, "IB-COV-1")] == [missed]
+    errors = [line for line in proc.output.splitlines() if " ERROR " in line]
+    assert any("dropped 1 of 1 ban(s)" in line for line in errors), proc.output[-3000:]
+    warnings = json.loads(bot.cli("warnings", "list", "--format", "json").out)
+    assert [w["kind"] for w in warnings] == []  # brought back by the reload: acknowledged
+    status = bot.cli("status", "--format", "json")
+    assert all(row["holes"] == [] for row in json.loads(status.out)), status.out
