@@ -9,7 +9,7 @@ keep, a process stopped for a week. Holes are backfilled whenever a ban is (re)l
 
 The interval maths here is pure (merge, subtract, holes) and works on any ordered values.
 `open_holes(app)` is the one function here that reads the store: the holes still open, for
-`ibanbot status` and the web UI (staff only: a confidential ban's holes are named too).
+`ibanbot status` (a confidential ban written as such) and the web UI's staff pages.
 
 Holes are looked for only from when coverage tracking began on the wiki's stream (the first
 batch saved after migration 0010): before that, the ledger of late-ban backfills
@@ -98,7 +98,8 @@ def time_spans(spans: Iterable[Span[Position]]) -> tuple[Span[datetime], ...]:
 
 @dataclass(frozen=True)
 class Hole:
-    """An open hole, for `status` and the web UI (staff only)."""
+    """An open hole. `status` writes a confidential ban as such, without its id (its output
+    may go to monitoring); the web UI's staff pages may show it (`reveal=True`)."""
     wiki: str
     stream: str
     ban_id: str
@@ -106,15 +107,16 @@ class Hole:
     start: datetime
     end: datetime
 
-    def to_json(self) -> dict[str, object]:
-        return {"wiki": self.wiki, "stream": self.stream, "ban_id": self.ban_id,
+    def to_json(self, reveal: bool = False) -> dict[str, object]:
+        shown = self.ban_id if reveal or not self.confidential else None
+        return {"wiki": self.wiki, "stream": self.stream, "ban_id": shown,
                 "confidential": self.confidential, "from": format_ts(self.start),
                 "to": format_ts(self.end)}
 
-    def text(self) -> str:
-        secret = " (confidential)" if self.confidential else ""
-        return (f"ban {self.ban_id}{secret} not watched from {format_ts(self.start)} to "
-                f"{format_ts(self.end)}")
+    def text(self, reveal: bool = False) -> str:
+        who = f"ban {self.ban_id}" if reveal or not self.confidential else "a confidential ban"
+        secret = " (confidential)" if reveal and self.confidential else ""
+        return f"{who}{secret} not watched from {format_ts(self.start)} to {format_ts(self.end)}"
 
 
 def open_holes(app: Any, wiki: str | None = None) -> list[Hole]:

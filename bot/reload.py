@@ -111,7 +111,7 @@ class BansWatcher:
         drops = BanDrops(self.app.store)
         drops.restored(loaded, self.app.now())
         dropped = sorted(set(before) - loaded)
-        if not before or not (not bans or 2 * len(dropped) > len(before)):
+        if not drops_most(len(before), len(dropped), len(bans)):
             return
         message = (f"bans file {self.path.name} reloaded with {len(bans)} ban(s): it dropped "
                    f"{len(dropped)} of {len(before)} ban(s) (a file read half-written? write it "
@@ -128,6 +128,12 @@ class BansWatcher:
 
     def _confidential_ids(self) -> set[str]:
         return confidential_ids(self.path, self.app.bans)
+
+
+def drops_most(before: int, dropped: int, after: int) -> bool:
+    """Does a reload from `before` bans to `after`, `dropped` of them gone, need a warning?
+    More than half gone, or all of them."""
+    return before > 0 and (after == 0 or 2 * dropped > before)
 
 
 class BanDrops:

@@ -86,10 +86,15 @@ def test_holes_of_streams_become_time_spans_read_once():
                                        s(p(20).timestamp, p(21).timestamp))
 
 
-def test_a_hole_as_json_and_text():
+def test_a_hole_as_json_and_text_names_a_confidential_ban_only_when_revealed():
     hole = Hole("w", "recentchanges", "IB-1", True, T, T + timedelta(minutes=2))
-    assert hole.to_json() == {"wiki": "w", "stream": "recentchanges", "ban_id": "IB-1",
-                              "confidential": True, "from": "2026-12-01T12:00:00Z",
-                              "to": "2026-12-01T12:02:00Z"}
-    assert hole.text() == ("ban IB-1 (confidential) not watched from 2026-12-01T12:00:00Z to "
+    assert hole.to_json(reveal=True) == {
+        "wiki": "w", "stream": "recentchanges", "ban_id": "IB-1", "confidential": True,
+        "from": "2026-12-01T12:00:00Z", "to": "2026-12-01T12:02:00Z"}
+    assert hole.to_json()["ban_id"] is None
+    assert hole.text(reveal=True) == ("ban IB-1 (confidential) not watched from "
+                                      "2026-12-01T12:00:00Z to 2026-12-01T12:02:00Z")
+    assert hole.text() == ("a confidential ban not watched from 2026-12-01T12:00:00Z to "
                            "2026-12-01T12:02:00Z")
+    public = Hole("w", "log:thanks", "IB-2", False, T, T)
+    assert public.to_json()["ban_id"] == "IB-2" and public.text().startswith("ban IB-2 not")

@@ -54,3 +54,31 @@ def test_a_half_written_bans_file_loses_no_breach(bot, local_wiki):
     assert [w["kind"] for w in warnings] == []  # brought back by the reload: acknowledged
     status = bot.cli("status", "--format", "json")
     assert all(row["holes"] == [] for row in json.loads(status.out)), status.out
+
+
+def test_a_ban_removed_and_added_back_is_backfilled_over_its_hole(bot, local_wiki):
+    """`run --once` runs: the ban in force, then removed (a breach meanwhile), then back. In
+    between, `status` shows the hole (a confidential ban written as such) and exits 1."""
+    (alice, a), (bob, _), (erin, e) = people(local_wiki, "Alice", "Bob", "Erin")
+    secret = ban(alice, bob, id="IB-COV-SECRET", confidential=True)
+    bot.add_ban(**secret)
+    e.edit("Sandbox", "the bot polls with the ban loaded")
+    bot.run_once()
+    bot.bans = []
+    bot.write()
+    missed = a.edit(f"User talk:{bob}", "while the ban was out of the file")
+    bot.run_once()  # the cursor moves past the breach: nobody watched for it
+    bot.add_ban(**secret)
+    status = bot.cli("status", "--format", "json")
+    rows = {r["stream"]: r for r in json.loads(status.out)}
+    assert status.code == 1 and "1 coverage hole(s) still open" in status.err
+    (hole,) = rows["recentchanges"]["holes"]
+    assert (hole["ban_id"], hole["confidential"]) == (None, True)
+    table = bot.cli("status")
+    assert "hole: a confidential ban not watched from" in table.out
+    assert "IB-COV-SECRET" not in table.out + status.out
+    bot.run_once()
+    assert [i["revid"] for i in bot.queue("--ban", "IB-COV-SECRET")] == [missed]
+    again = bot.cli("status", "--format", "json")
+    assert again.code == 0, again.out + again.err
+    assert all(r["holes"] == [] for r in json.loads(again.out))

@@ -261,7 +261,7 @@ def test_thanks_rows_of_unrestricted_users_are_dropped_before_conversion(monkeyp
                         lambda wiki, row: converted.append(row["user"]) or real(wiki, row))
     pipeline = Pipeline(gateway, MemoryStore(), lambda: registry(ban()), (), DetectorLimits(),
                         lambda: at(11))
-    pipeline.analyse = lambda events: []
+    pipeline.analyse = lambda events, registry=None: []
     result = pipeline.poll(("log:thanks",))
     assert converted == ["Alice"] and result.events == 3 and result.watched == 1
 
