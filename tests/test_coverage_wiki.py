@@ -7,15 +7,19 @@ the span during which the ban was not watched is backfilled: the breach made the
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from bot.storage import Store
 from tests.botprocess import BotProcess, write_settings
 from tests.harness import Bot, ban, people
-from tests.test_backfill import stored, waiting
+from tests.storage_fixtures import _server_database, selected_backends
+from tests.test_backfill import waiting
 
 pytestmark = pytest.mark.wiki
 
+BACKEND = {"postgresql": "PostgreSQL", "mysql": "MariaDB"}
 HEADER = "# IBAN bans file: maintained by Trust & Safety\n# one [[ban]] table per ban\n"
 
 
@@ -24,7 +28,22 @@ def bot(tmp_path, local_wiki):
     return Bot(tmp_path / "bot", local_wiki)
 
 
-def test_a_half_written_bans_file_loses_no_breach(bot, local_wiki):
+@pytest.fixture(params=selected_backends())
+def database(request):
+    """"" (the harness's SQLite file) or a fresh database on the PostgreSQL or MariaDB server."""
+    if request.param == "sqlite":
+        yield ""
+    else:
+        yield from _server_database(request.param)
+
+
+def stored(bot: Bot, ban_id: str) -> list:
+    with Store(bot.db_url or f"sqlite:///{bot.folder / 'bot.sqlite3'}") as store:
+        return store.list_items(ban_id=ban_id)
+
+
+def test_a_half_written_bans_file_loses_no_breach(tmp_path, local_wiki, database):
+    bot = Bot(tmp_path / "bot", local_wiki, db_url=database)
     (alice, a), (bob, _), (erin, e) = people(local_wiki, "Alice", "Bob", "Erin")
     bot.bans = [ban(alice, bob, id="IB-COV-1")]
     settings = write_settings(bot, local_wiki.api_url, poll_seconds=1)
@@ -43,7 +62,11 @@ def test_a_half_written_bans_file_loses_no_breach(bot, local_wiki):
         seen = polled()
         waiting(proc, lambda: polled() >= seen + 2, 30, "polls without the ban")
         bans_file.write_text(full, encoding="utf-8")
+        restored = time.monotonic()
         waiting(proc, lambda: stored(bot, "IB-COV-1"), 60, "the breach backfilled")
+        backend = BACKEND.get(database.split("+")[0].split(":")[0], "SQLite")
+        print(f"\n{backend}: the breach made while the file was half-written was queued "
+              f"{time.monotonic() - restored:.1f} s after the full file was back")
         assert proc.terminate() == 0
     finally:
         proc.cleanup()
