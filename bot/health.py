@@ -69,7 +69,7 @@ def problems(app: App, rows: list[StreamStatus]) -> list[str]:
                    "queued yet (backfilled at the next poll of the wiki)")
     for warning in open_drop_warnings(app.store):
         out.append(f"staff warning {warning.id}: {warning.message} (`ibanbot warnings ack "
-                   f"{warning.id}` once looked at)")
+                   f"{warning.id} --reviewer NAME` once looked at)")
     return out
 
 

@@ -64,7 +64,8 @@ class StreamState:
 class StaffWarning:
     id: int
     wiki: str
-    kind: str  # "gap" (an outage longer than recent changes keep) or "backfill"
+    kind: str  # "gap" (an outage longer than recent changes keep), "backfill", "unanalysed",
+    # "bans-dropped" (a reload dropped most bans: bot.reload.BanDrops), ...
     ban_id: str | None
     message: str
     created_at: datetime

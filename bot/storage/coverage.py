@@ -73,25 +73,41 @@ def extend(conn: Connection, wiki: str, stream: str, covered: Covered, at: datet
     for r in rows:
         if _end(r) >= covered.start and _start(r) <= covered.end:
             touching.setdefault(r.ban_id, []).append(r)
+    grown, new = [], []  # the usual case, in one statement each: a row grows at its end; none
     for ban_id in sorted(ids):
-        _merge_one(conn, wiki, stream, ban_id, covered, touching.get(ban_id, []), at)
+        found = touching.get(ban_id, [])
+        if not found:
+            new.append(ban_id)
+        elif len(found) == 1 and _start(found[0]) <= covered.start and \
+                _end(found[0]) <= covered.end:
+            grown.append(found[0].id)
+        else:
+            _merge_one(conn, covered, found, at)
+    if grown:
+        conn.execute(update(ban_coverage).where(c.id.in_(grown)).values(
+            end_at=to_db_time(covered.end[0]), end_id=covered.end[1], updated_at=to_db_time(at)))
+    if new:
+        conn.execute(insert(ban_coverage), [
+            {"wiki": wiki, "stream": stream, "ban_id": ban_id, **_values(covered.start,
+                                                                         covered.end, at)}
+            for ban_id in new])
 
 
-def _merge_one(conn: Connection, wiki: str, stream: str, ban_id: str, covered: Covered,
-               rows: list, at: datetime) -> None:
+def _merge_one(conn: Connection, covered: Covered, rows: list, at: datetime) -> None:
+    """Rows the span overlaps or bridges become one."""
     start = min([covered.start, *(_start(r) for r in rows)])
     end = max([covered.end, *(_end(r) for r in rows)])
-    values = {"start_at": to_db_time(start[0]), "start_id": start[1],
-              "end_at": to_db_time(end[0]), "end_id": end[1], "updated_at": to_db_time(at)}
-    if not rows:
-        conn.execute(insert(ban_coverage).values(wiki=wiki, stream=stream, ban_id=ban_id,
-                                                 **values))
-        return
     c = ban_coverage.c
-    conn.execute(update(ban_coverage).where(c.id == rows[0].id).values(values))
+    conn.execute(update(ban_coverage).where(c.id == rows[0].id).values(
+        _values(start, end, at)))
     extra = [r.id for r in rows[1:]]
     if extra:
         conn.execute(delete(ban_coverage).where(c.id.in_(extra)))
+
+
+def _values(start: Point, end: Point, at: datetime) -> dict[str, object]:
+    return {"start_at": to_db_time(start[0]), "start_id": start[1],
+            "end_at": to_db_time(end[0]), "end_id": end[1], "updated_at": to_db_time(at)}
 
 
 def spans(conn: Connection, wiki: str, ban_ids: Iterable[str] | None = None
