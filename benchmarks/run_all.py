@@ -27,6 +27,7 @@ BENCHES = [
     ("detector: mention", ["bench_mentions.py"]),
     ("detector: edit-change", ["bench_edit_change.py"]),
     ("report page (nested templates, busy pages)", ["bench_reportpage.py"]),
+    ("coverage per saved batch", ["bench_coverage.py"]),
     ("3+4 API economy and latency (real local wiki)", ["bench_live.py", "both"]),
 ]
 

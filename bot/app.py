@@ -10,7 +10,7 @@ from typing import Callable
 
 from bot import identities, metrics
 from bot.backfill import Backfills
-from bot.errors import ConfigError
+from bot.errors import ConfigError, WikiError
 from bot.guard import Guard
 from bot.pipeline import STREAMS, Pipeline, PollResult
 from bot.reports import PageResult, ReportIntake, ReportPage
@@ -43,6 +43,7 @@ class App:
         self.metrics: metrics.NoMetrics = metrics.NoMetrics()  # `serve_metrics` for real ones
         self.ready: set[str] = set()  # wikis prepared (identities, late bans) in this process
         self.bans_error: str | None = None  # App.load(need_bans=False): why the file is invalid
+        self._holes_failing: set[str] = set()  # wikis whose last backfill of holes failed
 
     @classmethod
     def load(cls, config: str | Path, now: Callable[[], datetime] = utcnow,
@@ -213,8 +214,18 @@ class App:
             self.ready.add(wiki)
 
     def fill_holes(self, wiki: str) -> None:
-        """Backfill the spans a ban in force was not watched over (bot.coverage)."""
-        counts = self.backfills.fill_holes(wiki)
+        """Backfill the spans a ban in force was not watched over (bot.coverage). A wiki
+        failing meanwhile leaves the rest open for the next poll (`status` shows them) and
+        does not stop live polling: one warning, then DEBUG until a try succeeds."""
+        try:
+            counts = self.backfills.fill_holes(wiki)
+        except WikiError as exc:
+            level = logging.DEBUG if wiki in self._holes_failing else logging.WARNING
+            self._holes_failing.add(wiki)
+            log.log(level, "wiki %s: backfill of coverage holes interrupted, tried again at "
+                    "the next poll: %s", wiki, exc, extra={"wiki": wiki})
+            return
+        self._holes_failing.discard(wiki)
         if counts is not None:
             log.info("wiki %s: backfill of coverage holes: %s", wiki, counts.text(),
                      extra=counts.fields(wiki))

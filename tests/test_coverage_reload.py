@@ -90,3 +90,46 @@ def test_staff_acknowledge_a_drop(app, tmp_path, caplog):
     (done,) = Ledger(app.store).warnings(include_acknowledged=True)
     assert done.acknowledged_by == "Rita"  # never replaced by the bot's
     assert app.store.get_setting("bans_dropped") == "[]"
+
+
+def test_a_hole_is_closed_only_by_a_backfill_that_finished(app, caplog, monkeypatch):
+    from datetime import datetime, timezone  # noqa: PLC0415
+
+    from bot.coverage import open_holes  # noqa: PLC0415
+    from bot.errors import WikiError  # noqa: PLC0415
+    from bot.progress import Counts  # noqa: PLC0415
+    from bot.storage.coverage import Covered  # noqa: PLC0415
+    from bot.wiki.cursor import Position  # noqa: PLC0415
+
+    def pos(minute: int):
+        return Position(datetime(2026, 12, 1, 12, minute, tzinfo=timezone.utc), minute)
+
+    def batch(ids, a, b):
+        app.store.save_batch("w1", "recentchanges", pos(b).format(), [], app.now(),
+                             covered=Covered(frozenset(ids), (pos(a).timestamp, a),
+                                             (pos(b).timestamp, b)))
+
+    batch({"IB-1", "IB-2", "IB-SECRET"}, 0, 5)
+    batch({"IB-1", "IB-2"}, 5, 10)  # the confidential ban was out of the file meanwhile
+    (hole,) = open_holes(app)
+    assert (hole.ban_id, hole.stream, hole.start, hole.end) == (
+        "IB-SECRET", "recentchanges", pos(5).timestamp, pos(10).timestamp)
+    windows = []
+
+    def window(w, on_progress=None):
+        windows.append((w.ban.id, w.since, w.until))
+        if len(windows) == 1:
+            raise WikiError("wiki w1: cannot open http://127.0.0.1:9/api.php: connection refused")
+        return Counts()
+
+    monkeypatch.setattr(app.backfills, "run_window", window)
+    caplog.set_level(logging.DEBUG)
+    app.fill_holes("w1")  # the wiki fails: the hole stays, polling goes on
+    assert open_holes(app) == [hole]
+    assert "backfill of coverage holes interrupted" in caplog.text
+    assert "IB-SECRET" not in caplog.text
+    app.fill_holes("w1")
+    assert open_holes(app) == []
+    assert windows == [("IB-SECRET", pos(5).timestamp, pos(10).timestamp)] * 2
+    app.fill_holes("w1")  # nothing left to read
+    assert len(windows) == 2

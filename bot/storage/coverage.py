@@ -80,7 +80,8 @@ def extend(conn: Connection, wiki: str, stream: str, covered: Covered, at: datet
             new.append(ban_id)
         elif len(found) == 1 and _start(found[0]) <= covered.start and \
                 _end(found[0]) <= covered.end:
-            grown.append(found[0].id)
+            if _end(found[0]) < covered.end:  # an idle poll's batch ends where it began
+                grown.append(found[0].id)
         else:
             _merge_one(conn, covered, found, at)
     if grown:
