@@ -138,6 +138,9 @@ def _ops_parsers(sub: argparse._SubParsersAction) -> None:
                              "(default: operations.stale_after_seconds)")
     status.add_argument("--format", choices=["table", "json"], default="table",
                         help="output format")
+    status.add_argument("--show-confidential", action="store_true",
+                        help="name confidential bans in coverage holes (staff only; leave it "
+                             "out of a monitoring check)")
     purge = sub.add_parser("purge", help="delete decided items past the retention period")
     purge.add_argument("--days", type=int, metavar="N",
                        help="retention in days (default: operations.retention_days)")

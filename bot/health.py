@@ -36,11 +36,13 @@ class StreamStatus:
     warnings: tuple[str, ...]
     holes: tuple[Hole, ...] = ()  # spans a ban in force was not watched over (bot.coverage)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, reveal: bool = False) -> dict[str, object]:
+        """`reveal`: confidential bans' ids in the holes (staff asked for them)."""
         return {"wiki": self.wiki, "stream": self.stream,
                 "last_success": _iso(self.last_success), "lag_seconds": self.lag_seconds,
                 "failures": self.failures, "last_error": self.last_error, "stale": self.stale,
-                "warnings": list(self.warnings), "holes": [h.to_json() for h in self.holes]}
+                "warnings": list(self.warnings),
+                "holes": [h.to_json(reveal) for h in self.holes]}
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -103,7 +105,7 @@ def _span(seconds: float) -> str:
     return f"{seconds // 3600} h"
 
 
-def render(rows: list[StreamStatus]) -> str:
+def render(rows: list[StreamStatus], reveal: bool = False) -> str:
     lines = [f"{'wiki':<16} {'stream':<14} {'last success':<21} {'lag':>8}  state"]
     for r in rows:
         lag = _span(r.lag_seconds) if r.lag_seconds is not None else "-"
@@ -113,7 +115,7 @@ def render(rows: list[StreamStatus]) -> str:
         for warning in r.warnings:
             lines.append(f"    warning: {warning}")
         for hole in r.holes:
-            lines.append(f"    hole: {hole.text()}")
+            lines.append(f"    hole: {hole.text(reveal)}")
         if r.failures and r.last_error:
             lines.append(f"    last error: {r.last_error}")
     return "\n".join(lines)

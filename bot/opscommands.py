@@ -21,11 +21,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     rows = health.status(app, args.max_age)
     problems = health.problems(app, rows)
     if args.format == "json":
-        print_json([r.to_json() for r in rows])  # the file's problem: on stderr (App.load)
+        print_json([r.to_json(args.show_confidential) for r in rows])  # the file's problem:
+        # on stderr (App.load)
         for problem in problems:
             print(f"problem: {problem}", file=sys.stderr)
     else:
-        print(health.render(rows))
+        print(health.render(rows, args.show_confidential))
         for problem in ([app.bans_error] if app.bans_error else []) + problems:
             print(f"problem: {problem}")
     return 1 if any(r.stale for r in rows) or app.bans_error or problems else 0

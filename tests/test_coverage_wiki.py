@@ -100,6 +100,8 @@ def test_a_ban_removed_and_added_back_is_backfilled_over_its_hole(bot, local_wik
     table = bot.cli("status")
     assert "hole: a confidential ban not watched from" in table.out
     assert "IB-COV-SECRET" not in table.out + status.out
+    staff = bot.cli("status", "--show-confidential")
+    assert "hole: ban IB-COV-SECRET (confidential) not watched from" in staff.out
     bot.run_once()
     assert [i["revid"] for i in bot.queue("--ban", "IB-COV-SECRET")] == [missed]
     again = bot.cli("status", "--format", "json")
