@@ -13,7 +13,7 @@ from bot.app import App
 from bot.review import print_json
 from bot.errors import IbanbotError, UsageError
 from bot.reportreview import list_reports, show_report
-from bot.staffintake import add_staff_report
+from bot.staffintake import MAX_TEXT_BYTES, add_staff_report
 from bot.storage import Report, ReportStore, Version
 from bot.storage.records import NO_BAN_NOTE
 
@@ -48,7 +48,6 @@ def _add(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-MAX_TEXT_BYTES = 1024 * 1024  # a report's text from a file or stdin
 
 
 def private_texts(args: argparse.Namespace) -> tuple[str, str]:

@@ -16,12 +16,14 @@ from bot.reportpage import extract_diffs
 from bot.reports import MAX_DIFFS, staff_submission
 from bot.storage import Report
 
+MAX_TEXT_BYTES = 1024 * 1024  # a report's text (from a file, stdin or the web form)
 
 
 
 def add_staff_report(app: App, wiki: str, diffs: Sequence[str], reporter: str,
-                     note: str) -> Report:
-    """The report as stored (outcome `queued` or `rejected`); UsageError for bad input."""
+                     note: str, entered_by: str | None = None) -> Report:
+    """The report as stored (outcome `queued` or `rejected`); UsageError for bad input.
+    `entered_by` (the web UI's signed-in reviewer) gets an audit row naming the report."""
     if wiki not in app.settings.wiki_names:
         raise UsageError(f"--wiki must be one of {', '.join(app.settings.wiki_names)}, "
                          f"not {wiki!r}")
@@ -32,6 +34,8 @@ def add_staff_report(app: App, wiki: str, diffs: Sequence[str], reporter: str,
         raise UsageError("--reporter must name who reported it")
     if "\n" in reporter:
         raise UsageError("the reporter must be one line")
+    if len(note) > MAX_TEXT_BYTES:
+        raise UsageError(f"the report's text is longer than {MAX_TEXT_BYTES} characters")
     values = [d for d in (v.strip() for v in diffs) if d]
     if not values:
         raise UsageError("--diff: at least one revision id or diff link")
@@ -39,7 +43,13 @@ def add_staff_report(app: App, wiki: str, diffs: Sequence[str], reporter: str,
         raise UsageError(f"--diff: at most {MAX_DIFFS} diffs per report, not {len(values)}")
     api = app.settings.wiki(wiki).api
     revids = [parse_diff(value, api) for value in values]
-    return app.report_intake(wiki).submit(staff_submission(wiki, revids, reporter, note))
+    report = app.report_intake(wiki).submit(staff_submission(wiki, revids, reporter, note))
+    if entered_by:
+        items = " ".join(map(str, report.item_ids)) or "none"
+        app.store.record_audit(entered_by, "report-add", None,
+                               f"report {report.reference} entered ({report.outcome}; "
+                               f"queue items {items})", app.now())
+    return report
 
 
 def parse_diff(value: str, api: str) -> int:
