@@ -257,7 +257,7 @@ class WebSettings(_Frozen):
     # long a page waits for them before it renders without (saying what it could not fetch;
     # the read goes on, and a diff it brings is kept with its item)
     wiki_timeout_seconds: Annotated[float, Field(strict=True, gt=0, le=120)] = 5.0
-    page_wait_seconds: Annotated[float, Field(strict=True, gt=0, le=120)] = 0.8
+    page_wait_seconds: Annotated[float, Field(strict=True, gt=0, le=120)] = 0.5
 
     @field_validator("public_url")
     @classmethod
