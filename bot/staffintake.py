@@ -8,6 +8,7 @@ queued (with its queue items) or rejected (with its problems). No on-wiki edit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.app import App
@@ -20,10 +21,26 @@ MAX_TEXT_BYTES = 1024 * 1024  # a report's text (from a file, stdin or the web f
 
 
 
+@dataclass(frozen=True)
+class StaffReport:
+    """A staff report that passed the checks, ready to be taken in."""
+
+    wiki: str
+    revids: tuple[int, ...]
+    reporter: str
+    note: str
+
+
 def add_staff_report(app: App, wiki: str, diffs: Sequence[str], reporter: str,
                      note: str, entered_by: str | None = None) -> Report:
     """The report as stored (outcome `queued` or `rejected`); UsageError for bad input.
     `entered_by` (the web UI's signed-in reviewer) gets an audit row naming the report."""
+    return submit(app, check(app, wiki, diffs, reporter, note), entered_by)
+
+
+def check(app: App, wiki: str, diffs: Sequence[str], reporter: str, note: str
+          ) -> StaffReport:
+    """Every check that needs no wiki; UsageError naming what is wrong."""
     if wiki not in app.settings.wiki_names:
         raise UsageError(f"--wiki must be one of {', '.join(app.settings.wiki_names)}, "
                          f"not {wiki!r}")
@@ -42,14 +59,20 @@ def add_staff_report(app: App, wiki: str, diffs: Sequence[str], reporter: str,
     if len(values) > MAX_DIFFS:
         raise UsageError(f"--diff: at most {MAX_DIFFS} diffs per report, not {len(values)}")
     api = app.settings.wiki(wiki).api
-    revids = [parse_diff(value, api) for value in values]
-    report = app.report_intake(wiki).submit(staff_submission(wiki, revids, reporter, note))
+    return StaffReport(wiki, tuple(parse_diff(v, api) for v in values), reporter, note)
+
+
+def submit(app: App, report: StaffReport, entered_by: str | None = None) -> Report:
+    """Take the report in: each diff read from the wiki, checked against the bans and by the
+    detectors; kept whatever comes of it."""
+    stored = app.report_intake(report.wiki).submit(staff_submission(
+        report.wiki, list(report.revids), report.reporter, report.note))
     if entered_by:
-        items = " ".join(map(str, report.item_ids)) or "none"
+        items = " ".join(map(str, stored.item_ids)) or "none"
         app.store.record_audit(entered_by, "report-add", None,
-                               f"report {report.reference} entered ({report.outcome}; "
+                               f"report {stored.reference} entered ({stored.outcome}; "
                                f"queue items {items})", app.now())
-    return report
+    return stored
 
 
 def parse_diff(value: str, api: str) -> int:

@@ -77,7 +77,8 @@ def test_an_item_page_opens_within_a_second_with_the_wiki_down(review_env, down_
 
 def test_every_page_answers_within_a_second_with_the_wiki_down(review_env, down_settings):
     client = client_for(down_settings, review_env)
-    for path in ("/", "/audit", "/timeline"):
+    for path in ("/", "/audit", "/timeline", "/warnings", "/reports", "/reports/new", "/bans",
+                 "/status"):
         seconds, _, code = timed_get(client, path)
         assert code == 200 and seconds < FAST, path
     csrf = csrf_of(client.get("/timeline").get_data(as_text=True))
@@ -91,3 +92,21 @@ def test_every_page_answers_within_a_second_with_the_wiki_down(review_env, down_
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and seconds < FAST
     assert "could not fetch the contributions" in html
+
+
+def test_a_report_entered_while_the_wiki_is_down_is_refused_at_once(review_env,
+                                                                   down_settings):
+    client = client_for(down_settings, review_env)
+    before = len(client.get("/reports").get_data(as_text=True).split('href="/reports/R-'))
+    csrf = csrf_of(client.get("/reports/new").get_data(as_text=True))
+    started = time.monotonic()
+    response = client.post("/reports/new", data={
+        "csrf": csrf, "wiki": "testwiki", "diffs": "12345", "reporter": "someone@example.org",
+        "note": "typed by hand, not to be lost"})
+    seconds = time.monotonic() - started
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and seconds < FAST
+    assert "the report was not entered: wiki testwiki" in html
+    assert "typed by hand, not to be lost" in html and "someone@example.org" in html
+    after = len(client.get("/reports").get_data(as_text=True).split('href="/reports/R-'))
+    assert after == before

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
 
-from bot import banlist, health, staffwarnings
-from bot.errors import UsageError
+from bot import banlist, health, staffintake, staffwarnings
+from bot.errors import IbanbotError, UsageError
 from bot.reportreview import list_reports, show_report
-from bot.staffintake import add_staff_report
 from bot.storage.reports import OUTCOMES
-from bot.web.views import MAX_PAGE, bp, ibanbot
+from bot.web.views import MAX_PAGE, bp, ibanbot, readers
+from bot.web.wikiwait import StillReading
 
 @bp.app_context_processor
 def _warning_banner() -> dict[str, Any]:
@@ -77,13 +77,31 @@ def report_form() -> str:
 @bp.post("/reports/new")
 def report_add() -> Any:
     form = {k: request.form.get(k, "") for k in ("wiki", "diffs", "reporter", "note")}
+    app = ibanbot()
     try:
-        report = add_staff_report(ibanbot(), form["wiki"], form["diffs"].split(),
-                                  form["reporter"], form["note"].replace("\r\n", "\n"),
-                                  entered_by=g.session.reviewer)
+        checked = staffintake.check(app, form["wiki"], form["diffs"].split(), form["reporter"],
+                                    form["note"].replace("\r\n", "\n"))
     except UsageError as exc:
         return _report_form(form, str(exc), 400)  # what was typed stays in the form
+    down = _wiki_down(checked.wiki)
+    if down:
+        return _report_form(form, f"the report was not entered: {down}; what you typed is "
+                            "kept below: try again in a minute", 503)
+    report = staffintake.submit(app, checked, entered_by=g.session.reviewer)
     return redirect(url_for("web.report", reference=report.reference, added=1))
+
+
+def _wiki_down(wiki: str) -> str:
+    """Why the wiki cannot take a report in now ('' when it answers): the intake reads each
+    diff from it, so a wiki that does not answer within the page's wait is not waited on.
+    An answer is remembered for a while (bot.web.wikiwait)."""
+    reader = readers()[wiki]
+    try:
+        current_app.extensions["ibanbot.waits"].get(("ping", wiki), reader.ping)
+    except IbanbotError as exc:
+        return f"wiki {wiki} did not answer ({exc})" if not isinstance(exc, StillReading) \
+            else f"wiki {wiki}: {exc}"
+    return ""
 
 
 def _report_form(form: dict[str, str], error: str, code: int) -> tuple[str, int]:

@@ -52,6 +52,10 @@ class AnonymousReader:
             raise WikiError(f"{what} failed: {str(error.get('code', ''))[:80]}")
         return answer
 
+    def ping(self) -> None:
+        """One small read (siteinfo): WikiError unless the wiki answers."""
+        self.call({"action": "query", "meta": "siteinfo", "siprop": "general"})
+
     def compare(self, revid: int) -> diffs.Comparison:
         """The wiki's diff of a revision against its parent (untrusted HTML rows)."""
         return diffs.compare(self.call, self.name, revid)
