@@ -30,6 +30,8 @@ def test_the_purge_deletes_an_items_kept_diff(store: Store) -> None:
     now = T0 + timedelta(days=120)
     assert store.ops.purge_decided(now - timedelta(days=90), now).items == 1
     assert diffs.get(old) is None and diffs.get(kept) is not None
+    diffs.keep(KeptDiff(old, old, "<tr>came after the purge</tr>", "", now))
+    assert diffs.get(old) is None, "a diff read while its item was purged is not kept"
 
 
 def test_items_by_revision(store: Store) -> None:

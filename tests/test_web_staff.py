@@ -223,3 +223,15 @@ def test_natural_order_of_pages():
     assert sorted(titles, key=natural_key) == [
         "apple", "Archive", "Archive 1", "Archive 1a", "Banana", "Talk:Archive 2",
         "talk:archive 3", "Talk:Archive 10"]
+
+
+def test_every_form_needs_the_csrf_token(review_env):
+    client = signed_in(review_env)
+    flask = review_env.flask()
+    posts = [r for r in flask.url_map.iter_rules() if "POST" in (r.methods or ())]
+    assert {"web.acknowledge_warning", "web.report_add", "web.timeline", "web.decide"} <= {
+        r.endpoint for r in posts}
+    for rule in posts:
+        path = rule.rule.replace("<int:warning_id>", "1").replace("<int:item_id>", "1")
+        path = re.sub(r"<[^>]+>", "testwiki", path)
+        assert client.post(path, data={"wiki": "testwiki"}).status_code == 403, path

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Engine, ForeignKey, Integer, Table, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, to_db_time
-from bot.storage.schema import MYSQL_TABLE, long_text, metadata, utc_datetime
+from bot.storage.schema import MYSQL_TABLE, long_text, metadata, queue_items, utc_datetime
 
 item_diffs = Table(
     "item_diffs", metadata,
@@ -51,11 +52,17 @@ class ItemDiffStore:
                         from_db_time(row.fetched_at)) if row else None
 
     def keep(self, diff: KeptDiff) -> None:
-        with storage_errors(self.engine, f"keeping the diff of item {diff.item_id}"), \
-                self.engine.begin() as conn:
-            exists = conn.execute(select(item_diffs.c.item_id).where(
-                item_diffs.c.item_id == diff.item_id)).first()
-            if exists is None:
-                conn.execute(insert(item_diffs).values(
-                    item_id=diff.item_id, revid=diff.revid, html=diff.html,
-                    comment=diff.comment, fetched_at=to_db_time(diff.fetched_at)))
+        """Keep it, unless one is kept already (also by another process at the same time)."""
+        with storage_errors(self.engine, f"keeping the diff of item {diff.item_id}"):
+            try:
+                with self.engine.begin() as conn:
+                    kept = conn.execute(select(item_diffs.c.item_id).where(
+                        item_diffs.c.item_id == diff.item_id)).first()
+                    item = conn.execute(select(queue_items.c.id).where(
+                        queue_items.c.id == diff.item_id)).first()
+                    if kept is None and item is not None:  # none for a purged item
+                        conn.execute(insert(item_diffs).values(
+                            item_id=diff.item_id, revid=diff.revid, html=diff.html,
+                            comment=diff.comment, fetched_at=to_db_time(diff.fetched_at)))
+            except IntegrityError:
+                pass  # kept by another process meanwhile (or the item was purged): fine
