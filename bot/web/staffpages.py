@@ -20,7 +20,10 @@ def _warning_banner() -> dict[str, Any]:
     """The count of unacknowledged staff warnings, for the banner of every signed-in page."""
     if g.get("session") is None:
         return {"pending_warnings": 0}
-    return {"pending_warnings": staffwarnings.pending_count(ibanbot().store)}
+    try:
+        return {"pending_warnings": staffwarnings.pending_count(ibanbot().store)}
+    except IbanbotError:  # the database is down: the page (an error page, maybe) still shows
+        return {"pending_warnings": 0}
 
 
 # -- staff warnings ------------------------------------------------------------------------
