@@ -148,3 +148,20 @@ def ban_holes(store: Any, bans: Iterable[Any], wiki: str
             for span in holes(ban.start, ban.expires, since, cursor, covered):
                 out.append((ban, stream, span))
     return out
+
+
+def watched_at_last_save(store: Any, wikis: Iterable[str]) -> set[str]:
+    """The ids of the bans loaded when each stream's cursor was last saved: their coverage
+    reaches the cursor (what `run` watched before it stopped)."""
+    out: set[str] = set()
+    for wiki in wikis:
+        rows = store.coverage(wiki)
+        for stream in STREAMS:
+            cursor_text = store.get_cursor(wiki, stream)
+            if not cursor_text:
+                continue
+            cursor = Position.parse(cursor_text)
+            out.update(ban_id for (ban_id, s), spans in rows.items()
+                       if s == stream and ban_id != WIKI_WIDE and spans
+                       and Position(*spans[-1].end) == cursor)
+    return out

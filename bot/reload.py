@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from bot import coverage
 from bot.errors import ConfigError, IbanbotError
 from bot.configfile import read_toml
 from bot.settings import load_bans
@@ -104,7 +105,17 @@ class BansWatcher:
                 log.debug("wiki %s: identities after the reload wait for the next poll: %s",
                           wiki, exc)
 
-    def _drops(self, before: dict, bans: tuple) -> None:
+    def check_start(self) -> None:
+        """At start-up: the bans watched when the bot last saved a poll, compared with the file
+        loaded now (a file read half-written by a restart). Never raises."""
+        try:
+            before = coverage.watched_at_last_save(self.app.store, self.app.settings.wiki_names)
+            self._drops(dict.fromkeys(before), self.app.bans, "loaded at start-up")
+        except IbanbotError as exc:
+            log.warning("bans file %s: not compared with the bans watched before: %s",
+                        self.path.name, exc)
+
+    def _drops(self, before: dict, bans: tuple, how: str = "reloaded") -> None:
         """A reload that drops more than half of the bans, or all: an ERROR and a staff
         warning, until a later reload brings them back (or staff acknowledge it)."""
         loaded = {b.id for b in bans}
@@ -113,7 +124,7 @@ class BansWatcher:
         dropped = sorted(set(before) - loaded)
         if not drops_most(len(before), len(dropped), len(bans)):
             return
-        message = (f"bans file {self.path.name} reloaded with {len(bans)} ban(s): it dropped "
+        message = (f"bans file {self.path.name} {how} with {len(bans)} ban(s): it dropped "
                    f"{len(dropped)} of {len(before)} ban(s) (a file read half-written? write it "
                    "atomically: a temporary file, then a rename). The dropped bans are not "
                    "watched until the file has them again; then what they missed is backfilled")

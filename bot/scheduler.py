@@ -97,6 +97,7 @@ def build_scheduler(app: App, supervisor: Supervisor | None = None,
     scheduler.add_job(_purge_job, "interval", hours=24, args=(app,), id="purge",
                       next_run_time=datetime.now(timezone.utc) + timedelta(minutes=5))
     watcher = BansWatcher(app)  # re-reads the bans file when it changes (bot.reload)
+    watcher.check_start()  # most of the bans watched before missing? (a half-written file)
     scheduler.add_job(watcher.check_safely, "interval", seconds=watcher.interval,
                       id="bans:reload")
     return scheduler

@@ -133,3 +133,24 @@ def test_a_hole_is_closed_only_by_a_backfill_that_finished(app, caplog, monkeypa
     assert windows == [("IB-SECRET", pos(5).timestamp, pos(10).timestamp)] * 2
     app.fill_holes("w1")  # nothing left to read
     assert len(windows) == 2
+
+
+def test_a_start_up_with_most_bans_watched_before_missing_warns(app, tmp_path, caplog):
+    """`run` restarted while the file was half-written: the bans watched at the last saved
+    poll (their coverage reaches the cursor) are compared with the file read now."""
+    from bot.storage.coverage import Covered  # noqa: PLC0415
+    from bot.wiki.cursor import Position  # noqa: PLC0415
+
+    now = app.now().replace(microsecond=0)  # MediaWiki's timestamps have whole seconds
+    app.store.save_batch("w1", "recentchanges", Position(now, 9).format(), [], now,
+                         covered=Covered(frozenset({"IB-1", "IB-2", "IB-SECRET"}), (now, 1),
+                                         (now, 9)))
+    write(tmp_path / "bans.toml", "IB-1")
+    BansWatcher(App.load(app.settings.path)).check_start()
+    (warning,) = open_drop_warnings(app.store)
+    assert "loaded at start-up with 1 ban(s): it dropped 2 of 3 ban(s)" in warning.message
+    write(tmp_path / "bans.toml", "IB-1", "IB-2", "IB-SECRET")
+    restarted = App.load(app.settings.path)
+    BansWatcher(restarted).check_start()  # all back: acknowledged by the bot
+    assert open_drop_warnings(app.store) == []
+    restarted.store.close()
