@@ -1,12 +1,14 @@
 """Backfills: check bans against what recent changes no longer (or never) showed the bot.
 
-Three cases read the restricted users' own contributions and log actions (`bot.wiki.history`)
+Four cases read the restricted users' own contributions and log actions (`bot.wiki.history`)
 and run them through the pipeline's detection, saving with `Store.save_batch` (the queue's
 unique key makes any overlap with live polling harmless):
 
 - a ban registered late (its start before the wiki's cursor), found at start-up or on a reload
   of the bans file: checked from its start, once per version of the ban (`sync_bans`);
 - `ibanbot backfill --ban ID [--since DATE]` on demand (`backfill_ban`);
+- a hole in a ban's coverage (bot.coverage: a bans file read half-written, a ban removed and
+  added back), whenever bans are (re)loaded and before each poll (`fill_holes`);
 - an outage longer than recent changes keep (`check_gap`): the cursor is older than the oldest
   row recent changes still hold. Every ban in force during the gap is backfilled over it and
   staff get a warning in the queue.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator
@@ -71,6 +74,8 @@ class Backfills:
         self.app = app
         self.ledger = Ledger(app.store)
         self._spans: dict[str, timedelta] = {}  # wiki -> how far back recent changes reached
+        self._guard = threading.Lock()
+        self._filling: dict[str, threading.Lock] = {}  # wiki -> held while its holes are filled
 
     # -- on demand ------------------------------------------------------------------------
     def backfill_ban(self, ban: Ban, since: datetime | None = None,
@@ -150,7 +155,18 @@ class Backfills:
     def fill_holes(self, wiki: str) -> Counts | None:
         """Backfill every span of `wiki` a ban in force was not watched over since its start
         (a bans file read half-written, a ban removed and added back, ...). Each span done
-        records its coverage; a failure raises and leaves the rest open for the next try."""
+        records its coverage; a failure raises and leaves the rest open for the next try.
+        None when there was none, or another thread (a reload, a poll) is filling them."""
+        with self._guard:
+            busy = self._filling.setdefault(wiki, threading.Lock())
+        if not busy.acquire(blocking=False):
+            return None
+        try:
+            return self._fill_holes(wiki)
+        finally:
+            busy.release()
+
+    def _fill_holes(self, wiki: str) -> Counts | None:
         found: dict[str, list[tuple[str, Span]]] = {}
         bans = {b.id: b for b in self.app.bans}
         for ban, stream, span in coverage.ban_holes(self.app.store, bans.values(), wiki):

@@ -158,9 +158,10 @@ class BanDrops:
         self.store, self.ledger = store, Ledger(store)
 
     def add(self, dropped: list[str], message: str, at: Any) -> int:
-        warning = self.ledger.add_warning("*", self.KIND, message, at)
-        self._save([*self._open(), {"warning": warning, "ids": dropped}])
-        return warning
+        entries = self._open()
+        return self.ledger.add_noted_warning(
+            "*", self.KIND, message, at, self.KEY,
+            lambda warning: json.dumps([*entries, {"warning": warning, "ids": dropped}]))
 
     def restored(self, loaded: set[str], at: Any) -> None:
         """Acknowledge (as `ibanbot`) each warning whose bans are all loaded again."""

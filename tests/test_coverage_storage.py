@@ -74,3 +74,28 @@ def test_stream_batches_record_coverage_per_cursor(store: Store):
                              covered={("w", "recentchanges"): cov("IB-1", a=0, b=5)})
     assert spans(store, "IB-1") == [(pt(0), pt(5))]
     assert store.coverage("v") == {}  # moved, but claimed nothing
+
+
+def test_a_noted_warning_and_its_setting_are_saved_together(store: Store):
+    from bot.storage import Ledger  # noqa: PLC0415
+    ledger = Ledger(store)
+    first = ledger.add_noted_warning("*", "bans-dropped", "dropped", T0, "bans_dropped",
+                                     lambda wid: f"[{wid}]")
+    assert store.get_setting("bans_dropped") == f"[{first}]"
+
+    def broken(wid):
+        raise StorageError("the note could not be made")
+
+    with pytest.raises(StorageError):
+        ledger.add_noted_warning("*", "bans-dropped", "again", T0, "bans_dropped", broken)
+    assert [w.id for w in ledger.warnings()] == [first]  # nothing of the second one
+
+
+def test_a_backfill_records_coverage_bridging_rows(store: Store):
+    store.record_coverage("w", "recentchanges", cov("IB-1", "IB-2", a=0, b=5), T0)
+    store.record_coverage("w", "recentchanges", cov("IB-1", a=5, b=9), T0)
+    store.record_coverage("w", "recentchanges", cov("IB-1", a=20, b=30), T0)
+    store.record_coverage("w", "recentchanges", cov("IB-1", a=8, b=21), T0)
+    assert spans(store, "IB-1") == [(pt(0), pt(30))]
+    assert spans(store, "IB-2") == [(pt(0), pt(5))]
+    assert spans(store, "*") == []  # a backfill reads no stream

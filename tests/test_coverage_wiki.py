@@ -74,7 +74,8 @@ def test_a_half_written_bans_file_loses_no_breach(tmp_path, local_wiki, database
     errors = [line for line in proc.output.splitlines() if " ERROR " in line]
     assert any("dropped 1 of 1 ban(s)" in line for line in errors), proc.output[-3000:]
     warnings = json.loads(bot.cli("warnings", "list", "--format", "json").out)
-    assert [w["kind"] for w in warnings] == []  # brought back by the reload: acknowledged
+    assert [w["kind"] for w in warnings] == [], proc.output[-6000:]  # brought back by the
+    # reload: acknowledged
     status = bot.cli("status", "--format", "json")
     assert all(row["holes"] == [] for row in json.loads(status.out)), status.out
 

@@ -8,6 +8,7 @@ finished one is not read again. Staff warnings are shown above the queue and by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
 
 from bot.errors import NotFound
 from bot.storage.audit import record_audit
+from bot.storage.cursors import set_setting
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
@@ -116,6 +118,19 @@ class Ledger:
                 wiki=wiki, kind=kind, ban_id=ban_id, message=message,
                 created_at=to_db_time(at)))
             return int(result.inserted_primary_key[0])
+
+    def add_noted_warning(self, wiki: str, kind: str, message: str, at: datetime, key: str,
+                          note: Callable[[int], str]) -> int:
+        """A warning and the setting `key` = `note(its id)`, in one transaction (on SQLite the
+        insert comes first: the transaction writes from its start, so no other writer's commit
+        can make it fail as "database is locked")."""
+        check_lengths("staff_warnings", {"wiki": wiki, "kind": kind}, "staff warning")
+        with storage_errors(self.engine, "saving a staff warning"), self.engine.begin() as conn:
+            result = conn.execute(insert(staff_warnings).values(
+                wiki=wiki, kind=kind, ban_id=None, message=message, created_at=to_db_time(at)))
+            warning_id = int(result.inserted_primary_key[0])
+            set_setting(conn, key, note(warning_id))
+            return warning_id
 
     def warnings(self, include_acknowledged: bool = False) -> list[StaffWarning]:
         c = staff_warnings.c

@@ -52,15 +52,12 @@ class StoredSpan:
     end: Point
 
 
-def extend(conn: Connection, wiki: str, stream: str, covered: Covered, at: datetime,
-           wiki_wide: bool = True) -> None:
-    """Add [start, end] to each ban's coverage (and the stream's own, unless `wiki_wide` is
-    False: a backfill covers a ban, it reads no stream), merging with the rows it touches."""
+def extend(conn: Connection, wiki: str, stream: str, covered: Covered, at: datetime) -> None:
+    """A saved batch: add [start, end] to each ban's coverage and to the stream's own (`*`),
+    merging with the rows it touches (in the batch's transaction, which has written already)."""
     if covered.end < covered.start:
         return
-    ids = set(covered.ban_ids) | ({WIKI_WIDE} if wiki_wide else set())
-    if not ids:
-        return
+    ids = set(covered.ban_ids) | {WIKI_WIDE}
     for ban_id in ids:
         check_lengths("ban_coverage", {"wiki": wiki, "stream": stream, "ban_id": ban_id},
                       "coverage")
@@ -92,6 +89,30 @@ def extend(conn: Connection, wiki: str, stream: str, covered: Covered, at: datet
             {"wiki": wiki, "stream": stream, "ban_id": ban_id, **_values(covered.start,
                                                                          covered.end, at)}
             for ban_id in new])
+
+
+def add_span(conn: Connection, wiki: str, stream: str, ban_id: str, covered: Covered,
+             at: datetime) -> None:
+    """A backfill's coverage of one ban, merged with the rows it touches. The row is inserted
+    first: on SQLite the transaction then writes from its start, so another writer's commit
+    cannot make it fail ("database is locked") as a read followed by a write could."""
+    check_lengths("ban_coverage", {"wiki": wiki, "stream": stream, "ban_id": ban_id},
+                  "coverage")
+    if covered.end < covered.start:
+        return
+    new_id = conn.execute(insert(ban_coverage).values(
+        wiki=wiki, stream=stream, ban_id=ban_id, **_values(covered.start, covered.end, at))
+    ).inserted_primary_key[0]
+    c = ban_coverage.c
+    rows = [r for r in conn.execute(select(ban_coverage).where(
+        c.wiki == wiki, c.stream == stream, c.ban_id == ban_id, c.id != new_id,
+        c.end_at >= to_db_time(covered.start[0]), c.start_at <= to_db_time(covered.end[0])))
+        if _end(r) >= covered.start and _start(r) <= covered.end]
+    if rows:
+        start = min([covered.start, *(_start(r) for r in rows)])
+        end = max([covered.end, *(_end(r) for r in rows)])
+        conn.execute(update(ban_coverage).where(c.id == new_id).values(_values(start, end, at)))
+        conn.execute(delete(ban_coverage).where(c.id.in_([r.id for r in rows])))
 
 
 def _merge_one(conn: Connection, covered: Covered, rows: list, at: datetime) -> None:

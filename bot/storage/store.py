@@ -140,7 +140,8 @@ class Store:
                         at: datetime) -> None:
         """A backfill of these bans over [start, end] of the stream finished."""
         with storage_errors(self.engine, "saving coverage"), self.engine.begin() as conn:
-            _coverage.extend(conn, wiki, stream, covered, at, wiki_wide=False)
+            for ban_id in sorted(covered.ban_ids):
+                _coverage.add_span(conn, wiki, stream, ban_id, covered, at)
 
     def set_cursor(self, wiki: str, stream: str, value: str, at: datetime) -> None:
         with storage_errors(self.engine, "saving a cursor"), self.engine.begin() as conn:
