@@ -5,7 +5,9 @@ is restricted by no ban on this wiki; only the rest cost API calls, limited to w
 detectors declare they need and batched across API pages (one contents request per 25 watched
 edits, 250 with apihighlimits). Findings and the stream's new cursor are
 saved in one transaction after each batch (and every SAVE_EVERY pages, and at the end), so a crash
-re-reads at most a few pages and the queue's unique key makes that harmless.
+re-reads at most a few pages and the queue's unique key makes that harmless. The same
+transaction records the coverage of the bans loaded while the whole batch was read
+(bot.coverage).
 """
 from __future__ import annotations
 
