@@ -4,7 +4,8 @@ The words of the text before the edit are attributed to the revisions that intro
 walking the page history (detectors/wikitext/attribution.py), within `limits.history_revisions`
 revisions and `limits.history_bytes` bytes of text, so the cost of one edit does not grow
 with the page's history. Words from before that window, or added across a hidden revision, are
-of unknown origin and never reported. Whitespace and formatting (`''`, `'''`) are not words.
+of unknown origin and never reported. Whitespace and formatting (`''`, `'''`) are not words,
+nor are HTML tags (`<s>`, `<small>`, `<ref>`).
 
 A protected user's word counts as touched when the edit deletes or replaces it, or inserts
 words inside their sentence; adding text beside theirs does not count. Confidence grows with
@@ -20,8 +21,10 @@ from typing import Sequence
 
 from detectors.base import Context, DetectorLimits, Need
 from detectors.bans import Person
-from detectors.model import Event, EventType, Finding, Kind, Revision
+from detectors.model import Event, EventType, Finding, Kind, Revision, normalize_user_name
 from detectors.reverts import revert_findings, when
+from detectors.wikitext.appearance import HATTED, HOW, MOVED, MOVED_IN, QUOTED, REINDENTED, \
+    SMALL, STRUCK, AppearanceChange, appearance_changes
 from detectors.wikitext.attribution import SENTENCE_ENDS, UNKNOWN, Comparison, Line, Step, \
     attribute, compare
 
@@ -48,15 +51,19 @@ _CANONICAL = {n: c for c, names in MAINTENANCE_TAGS.items() for n in (c, *names)
 _NAMES = "|".join(re.escape(n).replace(r"\ ", "[ _]+")
                   for n in sorted(_CANONICAL, key=len, reverse=True))
 _TOKEN = re.compile(
+    r"(?P<html></?[a-zA-Z][^<>\n]*>)|"
     r"\{\{\s*(?:template\s*:\s*)?(?P<tag>" + _NAMES + r")\s*(?:\|[^{}]*)?\}\}|\w+|[.!?]",
     re.IGNORECASE)
 
 
 def tokenize(line: str) -> list[str]:
-    """Words, sentence ends, and maintenance tags as one token each (`{{citation needed}}`)."""
+    """Words, sentence ends, and maintenance tags as one token each (`{{citation needed}}`);
+    HTML tags (`<s>`, `<small>`, `<ref>`) are formatting, not words."""
     out = []
     for m in _TOKEN.finditer(line):
         tag = m.group("tag")
+        if m.group("html"):
+            continue
         if tag is None:
             out.append(m.group(0))
         else:
@@ -165,6 +172,63 @@ def _sources(tokens: list[tuple[str, int]], revs: list[Revision]) -> str:
     return ", ".join(parts) + (f" and {more} other revision(s)" if more > 0 else "")
 
 
+# form -> confidence of a change to how their comment appears (words unchanged)
+APPEARANCE_CONFIDENCE = {
+    STRUCK: 0.8, HATTED: 0.7, MOVED: 0.7, SMALL: 0.6, QUOTED: 0.6, REINDENTED: 0.6,
+    MOVED_IN: 0.3,
+}
+
+
+def appearance_findings(event: Event, context: Context) -> list[Finding]:
+    """Their signed comments struck, hatted, made small, quoted, moved or re-indented."""
+    if not event.is_edit or not isinstance(context.new_text, str):
+        return []
+    people = context.restriction.protected
+    if not people or (event.type is EventType.NEW or context.old_text is None):
+        return []
+    changes = appearance_changes(context.old_text, context.new_text, context.site,
+                                 context.limits.max_parse_bytes,
+                                 [n for p in people for n in p.names])
+    out = []
+    for person in people:
+        names = {normalize_user_name(n) for n in person.names}
+        theirs = [ch for ch in changes if ch.author in names]
+        if theirs:
+            out.append(_appearance_finding(person, theirs, context.new_text))
+    return out
+
+
+def _appearance_finding(person: Person, changes: list[AppearanceChange], text: str) -> Finding:
+    parts = list(dict.fromkeys(_describe(ch, text) for ch in changes))
+    confidence = max(APPEARANCE_CONFIDENCE[ch.form] for ch in changes)
+    evidence = "; ".join(parts)
+    if any(ch.form == MOVED_IN for ch in changes):
+        evidence += " (low confidence: moved or copied from another page, or a copied signature)"
+    return Finding(Kind.EDIT_CHANGE, confidence, evidence, person.name)
+
+
+def _describe(ch: AppearanceChange, text: str) -> str:
+    now = ch.after
+    sig = now.signature
+    when = sig.timestamp.strftime("%Y-%m-%d %H:%M") if sig.timestamp else \
+        (sig.timestamp_text or "unknown time")
+    whose = f"{ch.author}'s comment of {when}"
+    where = f'section "{now.comment.section}"' if now.comment.section else "the top of the page"
+    if ch.form == MOVED_IN:
+        return f"added {whose} to this page in {where}, not written in this edit"
+    assert ch.before is not None
+    if ch.form == MOVED:
+        was = ch.before.comment.section
+        return f'moved {whose} from section "{was}" to {where}' if was else \
+            f"moved {whose} from the top of the page to {where}"
+    if ch.form == REINDENTED:
+        answered = f"{ch.before.parent}'s comment" if ch.before.parent else "the section"
+        answers = f"{now.parent}'s comment" if now.parent else "the section"
+        return (f"re-indented {whose} in {where}: it answered {answered}, now {answers}"
+                if answered != answers else f"re-indented {whose} in {where}")
+    return f"{HOW[ch.form]} {whose} in {where}"
+
+
 class EditChangeDetector:
     name = "edit-change"
     kinds = frozenset({Kind.EDIT_CHANGE})
@@ -172,9 +236,17 @@ class EditChangeDetector:
 
     def detect(self, event: Event, context: Context) -> Sequence[Finding]:
         try:
-            return edit_change_findings(event, context)
+            found = edit_change_findings(event, context)
         except (TypeError, ValueError, AttributeError, IndexError):  # malformed input
-            return []
+            found = []
+        try:
+            look = appearance_findings(event, context)
+        except (TypeError, ValueError, AttributeError, IndexError, RecursionError):
+            look = []
+        if look:  # edits the revert detector reports for a person are left to it
+            flagged = {f.target for f in revert_findings(event, context)}
+            look = [f for f in look if f.target not in flagged]
+        return found + look
 
 
 DETECTOR = EditChangeDetector()

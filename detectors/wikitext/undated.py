@@ -11,7 +11,8 @@ covers, each a comment of its own whose author is the user its trailing link nam
 (`~~~`); an unsigned line by an unknown author is a parent nobody can be accused of replying to.
 
 The cost is that of `added_comments`: the changed middle of the two texts is line-diffed, and
-only the section before each undated comment is scanned (at most `max_bytes` of it).
+only the section before each undated comment is scanned (at most `max_bytes` of it), for the
+first MAX_UNDATED undated comments of the edit.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ _LINK = re.compile(r"\[\[[^\[\]]*\]\]")
 _WORD = re.compile(r"\w+")
 _SIMILAR = 0.5  # a line sharing this share of its words with a replaced line is an edit of it
 _MAX_COMPARED = 50  # replaced lines a new line is compared with, at most
+MAX_UNDATED = 100  # undated comments looked at in one edit (a page of them is no reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +127,13 @@ def undated_comments(old: str | None, new: str | None, site: SiteInfo | None = N
     diff, _, starts = changes
     moved = Counter(k for line in diff.removed_lines() if (k := line_key(line)))
     names = {normalize_user_name(n) for n in editor}
-    out = []
-    for hunk in diff.hunks:
-        for lo, hi in _runs(diff, hunk, moved, site):
-            end = starts[hi - 1] + len(diff.new_lines[hi - 1])
-            found = _comment(new, starts[lo], end, site, names, max_bytes)
-            if found is not None:
-                out.append(found)
+    out: list[UndatedComment] = []
+    runs = [run for hunk in diff.hunks for run in _runs(diff, hunk, moved, site)]
+    for lo, hi in runs[:MAX_UNDATED]:
+        end = starts[hi - 1] + len(diff.new_lines[hi - 1])
+        found = _comment(new, starts[lo], end, site, names, max_bytes)
+        if found is not None:
+            out.append(found)
     return out
 
 
