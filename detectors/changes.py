@@ -103,7 +103,10 @@ def _attributed(revs: list[Revision], old: str) -> list[Line]:
     return attribute(steps, tokenize, first_is_creation=bool(revs) and revs[0].parentid == 0)
 
 
-def edit_change_findings(event: Event, context: Context) -> list[Finding]:
+def edit_change_findings(event: Event, context: Context,
+                         moved: frozenset[str] = frozenset()) -> list[Finding]:
+    """`moved`: protected users (names) whose comments the edit moved to another section;
+    their words removed in one place and inserted in another are moved, not removed."""
     if event.type is not EventType.EDIT or not isinstance(context.new_text, str):
         return []
     history = tuple(r for r in context.history if isinstance(r, Revision))
@@ -124,15 +127,17 @@ def edit_change_findings(event: Event, context: Context) -> list[Finding]:
                    counts=lambda t: is_word(t))
     out = []
     for person, theirs in people:
-        out.extend(_person_findings(person, theirs, revs, lines, diff))
+        out.extend(_person_findings(person, theirs, revs, lines, diff, person.name in moved))
     return out
 
 
 def _person_findings(person: Person, theirs: set[int], revs: list[Revision],
-                     lines: list[Line], diff: Comparison) -> list[Finding]:
+                     lines: list[Line], diff: Comparison, moved: bool = False) -> list[Finding]:
     out = []
     total = sum(1 for ln in lines for t, o in ln if o in theirs and is_word(t))
     removed = [(t, o) for t, o in diff.removed if o in theirs and is_word(t)]
+    if moved:
+        removed = _not_reinserted(removed, diff.inserted)
     inserted = [(t, o) for t, o in diff.interrupted if o in theirs and is_word(t)]
     touched = removed + inserted
     if touched and total:
@@ -154,6 +159,18 @@ def _person_findings(person: Person, theirs: set[int], revs: list[Revision],
             verbs.append(f"{'moved' if moved else 'removed'} {t} added in {_sources([(t, o)], revs)}")
         evidence = "; ".join(verbs) + " (contested: maintenance tag, low confidence)"
         out.append(Finding(Kind.EDIT_CHANGE, TAG_CONFIDENCE, evidence, person.name))
+    return out
+
+
+def _not_reinserted(removed: list[tuple[str, int]], inserted: Sequence[str]
+                    ) -> list[tuple[str, int]]:
+    left = Counter(inserted)
+    out = []
+    for t, o in removed:
+        if left[t] > 0:
+            left[t] -= 1
+        else:
+            out.append((t, o))
     return out
 
 
@@ -179,23 +196,26 @@ APPEARANCE_CONFIDENCE = {
 }
 
 
-def appearance_findings(event: Event, context: Context) -> list[Finding]:
-    """Their signed comments struck, hatted, made small, quoted, moved or re-indented."""
+def appearance_findings(event: Event, context: Context) -> tuple[list[Finding], frozenset[str]]:
+    """Their signed comments struck, hatted, made small, quoted, moved or re-indented; and
+    the protected users whose comments were moved to another section."""
     if not event.is_edit or not isinstance(context.new_text, str):
-        return []
+        return [], frozenset()
     people = context.restriction.protected
     if not people or (event.type is EventType.NEW or context.old_text is None):
-        return []
+        return [], frozenset()
     changes = appearance_changes(context.old_text, context.new_text, context.site,
                                  context.limits.max_parse_bytes,
                                  [n for p in people for n in p.names])
-    out = []
+    out, moved = [], set()
     for person in people:
         names = {normalize_user_name(n) for n in person.names}
         theirs = [ch for ch in changes if ch.author in names]
         if theirs:
             out.append(_appearance_finding(person, theirs, context.new_text))
-    return out
+        if any(ch.form == MOVED for ch in theirs):
+            moved.add(person.name)
+    return out, frozenset(moved)
 
 
 def _appearance_finding(person: Person, changes: list[AppearanceChange], text: str) -> Finding:
@@ -236,13 +256,13 @@ class EditChangeDetector:
 
     def detect(self, event: Event, context: Context) -> Sequence[Finding]:
         try:
-            found = edit_change_findings(event, context)
+            look, moved = appearance_findings(event, context)
+        except (TypeError, ValueError, AttributeError, IndexError, RecursionError):
+            look, moved = [], frozenset()
+        try:
+            found = edit_change_findings(event, context, moved)
         except (TypeError, ValueError, AttributeError, IndexError):  # malformed input
             found = []
-        try:
-            look = appearance_findings(event, context)
-        except (TypeError, ValueError, AttributeError, IndexError, RecursionError):
-            look = []
         if look:  # edits the revert detector reports for a person are left to it
             flagged = {f.target for f in revert_findings(event, context)}
             look = [f for f in look if f.target not in flagged]

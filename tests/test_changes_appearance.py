@@ -138,3 +138,24 @@ def test_a_partial_strike_is_not_words_inserted_into_their_sentence():
     (f,) = DETECTOR.detect(event, Context(restriction(), old_text=PAGE, new_text=new,
                                           history=history))
     assert f.evidence == 'struck Bob\'s comment of 2026-11-20 10:01 in section "Sources"'
+
+
+def test_a_comment_moved_to_another_section_is_not_words_removed():
+    from datetime import timedelta  # noqa: PLC0415
+
+    from detectors.model import Event, EventType, Revision  # noqa: PLC0415
+    from tests.test_changes import T0, USERS, restriction, sha  # noqa: PLC0415
+    first = PAGE.replace(BOB2 + "\n", "")
+    history = (Revision(2, 1, USERS["B"], T0 + timedelta(hours=1), sha1=sha(PAGE), text=PAGE),
+               Revision(1, 0, USERS["C"], T0, sha1=sha(first), text=first))
+    event = Event("devwiki", EventType.EDIT, T0 + timedelta(days=1), USERS["A"],
+                  title="Talk:Foo", revid=100, old_revid=2)
+    new = PAGE.replace(f"{BOB2}\n", "").replace(EVE, f"{EVE}\n{BOB2}")
+    (f,) = DETECTOR.detect(event, Context(restriction(), old_text=PAGE, new_text=new,
+                                          history=history))
+    assert f.evidence.startswith("moved Bob's comment of 2026-11-20 10:03"), f.evidence
+    # moved and reworded: the rewording is still words changed
+    reworded = new.replace("It is peer reviewed.", "It is not peer reviewed at all.")
+    evidence = [f.evidence for f in DETECTOR.detect(
+        event, Context(restriction(), old_text=PAGE, new_text=reworded, history=history))]
+    assert any(e.startswith("moved Bob's") for e in evidence), evidence

@@ -54,3 +54,50 @@ def test_undated_replies_are_found_and_a_later_signature_adds_no_item(bot, local
         assert (kind, confidence) == ("reply", 0.8), (title, finding)
         assert f"replied to {bob}'s comment of " in evidence and form in evidence, evidence
     assert len([i for i in bot.queue() if i["page"] == signed_later]) == 1
+
+
+def test_changes_to_how_their_comment_appears(bot, local_wiki):
+    (alice, a), (bob, b), (carol, c) = people(local_wiki, "Alice", "Bob", "Carol")
+    bot.add_ban(**ban(alice, bob))
+    pages = {form: f"Talk:{unique('Look')}" for form in
+             ("struck", "hatted", "small", "moved", "re-indented", "own", "other thread")}
+    for form, title in pages.items():
+        c.edit(title, "== Sources ==\nIs the source reliable? ~~~~")
+        b.append_reply(title, ": It is peer reviewed. ~~~~")
+        c.append_reply(title, ":: Which journal? ~~~~")
+        if form == "moved":
+            c.append(title, "\n\n== Other ==\nSomething else. ~~~~")
+        if form == "own":
+            a.append_reply(title, "::: I doubt it. ~~~~")
+        if form == "other thread":
+            c.append(title, "\n\n== Other ==\nSomething else. ~~~~")
+            a.append_reply(title, ": Not here. ~~~~")
+
+    def change(form: str, how) -> None:
+        title = pages[form]
+        a.edit(title, how(a.page_text(title)), form)
+
+    def line_of(text: str, who: str) -> str:
+        return next(line for line in text.split("\n") if f"[[User:{who}|" in line)
+
+    change("struck", lambda t: t.replace(": It is", ": <s>It is").replace(
+        line_of(t, bob), line_of(t, bob).replace(": It is", ": <s>It is") + "</s>"))
+    change("hatted", lambda t: t.replace("== Sources ==\n", "== Sources ==\n{{hat|Off topic}}\n")
+           + "\n{{hab}}")
+    change("small", lambda t: t.replace(line_of(t, bob), ": <small>" + line_of(t, bob)[2:]
+                                        + "</small>"))
+    change("moved", lambda t: t.replace(line_of(t, bob) + "\n", "") + "\n" + line_of(t, bob))
+    change("re-indented", lambda t: t.replace(line_of(t, bob), ":" + line_of(t, bob)))
+    change("own", lambda t: t.replace("::: I doubt it.", "::: <s>I doubt it.</s>"))
+    change("other thread", lambda t: t.replace("== Other ==\n", "== Other ==\n{{hat}}\n")
+           + "\n{{hab}}")
+    bot.run_once()
+    found = items(bot)
+    expected = {"struck": ("struck", 0.8), "hatted": ("hatted", 0.7), "small": ("made small", 0.6),
+                "moved": ('to section "Other"', 0.7), "re-indented": ("re-indented", 0.6)}
+    for form, (words, confidence) in expected.items():
+        changes = [(conf, e) for k, conf, e in found.get(pages[form], []) if k == "edit-change"]
+        assert len(changes) == 1, (form, found.get(pages[form]))
+        assert changes[0][0] == confidence and words in changes[0][1], (form, changes)
+        assert f"{bob}'s comment of " in changes[0][1], changes
+    assert pages["own"] not in found and pages["other thread"] not in found, found
