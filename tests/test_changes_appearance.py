@@ -1,15 +1,18 @@
 """`edit-change`, issue 17 class 2: changing how their comment appears, words unchanged."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from detectors.base import Context
 from detectors.bans import Person, Restriction
 from detectors.changes import APPEARANCE_CONFIDENCE, DETECTOR
-from detectors.model import Kind, SiteInfo
+from detectors.model import Event, EventType, Kind, Revision, SiteInfo
 from detectors.wikitext.appearance import HATTED, MOVED, MOVED_IN, QUOTED, REINDENTED, SMALL, \
     STRUCK
 from tests.core_helpers import ban, edit
+from tests.test_changes import T0, USERS, restriction, sha
 from tests.test_replies import WHEN, sig
 
 BOB = f"The source is reliable. {sig('Bob', 1)}"
@@ -125,10 +128,6 @@ def test_confidence_values():
 
 def test_a_partial_strike_is_not_words_inserted_into_their_sentence():
     # with the page history, the word attribution sees Bob's words; <s> is not a word
-    from datetime import timedelta  # noqa: PLC0415
-
-    from detectors.model import Event, EventType, Revision  # noqa: PLC0415
-    from tests.test_changes import T0, USERS, restriction, sha  # noqa: PLC0415
     first = f"== Sources ==\n{BOB}"
     history = (Revision(2, 1, USERS["C"], T0 + timedelta(hours=1), sha1=sha(PAGE), text=PAGE),
                Revision(1, 0, USERS["B"], T0, sha1=sha(first), text=first))
@@ -141,10 +140,6 @@ def test_a_partial_strike_is_not_words_inserted_into_their_sentence():
 
 
 def test_a_comment_moved_to_another_section_is_not_words_removed():
-    from datetime import timedelta  # noqa: PLC0415
-
-    from detectors.model import Event, EventType, Revision  # noqa: PLC0415
-    from tests.test_changes import T0, USERS, restriction, sha  # noqa: PLC0415
     first = PAGE.replace(BOB2 + "\n", "")
     history = (Revision(2, 1, USERS["B"], T0 + timedelta(hours=1), sha1=sha(PAGE), text=PAGE),
                Revision(1, 0, USERS["C"], T0, sha1=sha(first), text=first))

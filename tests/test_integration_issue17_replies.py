@@ -28,7 +28,7 @@ def thread(b: WikiClient, title: str, words: str = "I think the source is reliab
 
 
 def test_undated_replies_are_found_and_a_later_signature_adds_no_item(bot, local_wiki):
-    (alice, a), (bob, b), (carol, c) = people(local_wiki, "Alice", "Bob", "Carol")
+    (alice, a), (bob, b), (_, c) = people(local_wiki, "Alice", "Bob", "Carol")
     bot.add_ban(**ban(alice, bob))
     unsigned, tilde3, bare, signed_later, to_carol = (f"Talk:{unique('Undated')}"
                                                       for _ in range(5))
@@ -57,7 +57,7 @@ def test_undated_replies_are_found_and_a_later_signature_adds_no_item(bot, local
 
 
 def test_changes_to_how_their_comment_appears(bot, local_wiki):
-    (alice, a), (bob, b), (carol, c) = people(local_wiki, "Alice", "Bob", "Carol")
+    (alice, a), (bob, b), (_, c) = people(local_wiki, "Alice", "Bob", "Carol")
     bot.add_ban(**ban(alice, bob))
     pages = {form: f"Talk:{unique('Look')}" for form in
              ("struck", "hatted", "small", "moved", "re-indented", "own", "other thread")}

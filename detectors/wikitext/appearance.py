@@ -9,13 +9,13 @@ holding it (at most `max_bytes` of each), so the cost follows the size of the ch
 
 What wraps a comment is counted, in each text, from that section start to the end of the
 comment's signature: an inline wrapper (`<s>`, `<strike>`, `<del>`, `<small>`, `{{small}}`,
-`{{tq}}`, ...) counts when it is open where the comment starts or opens inside it; a block
-wrapper (`{{hat}}`/`{{hab}}`, `{{collapse top}}`/`{{collapse bottom}}`, `{{archive top}}`/
-`{{archive bottom}}`, `{{quote box}}`, `<blockquote>`) when it is open where the comment's
-signature starts (an unclosed one runs to the end of the text parsed). A comment more wrapped after the
-edit than before was changed. A comment is re-indented when the indentation of its signature's
-line changed within its section; an edit that only puts a new comment between it and its
-parent does not re-indent it.
+`{{tq}}`, ...) counts when it is open where the signature's line starts or opens on that
+line; a block wrapper (`{{hat}}`/`{{hab}}`, `{{collapse top}}`/`{{collapse bottom}}`,
+`{{archive top}}`/`{{archive bottom}}`, `{{quote box}}`, `<blockquote>`) when it is open where
+the comment's signature starts (an unclosed one runs to the end of the section). A comment
+more wrapped after the edit than before was changed. A comment is re-indented when the
+indentation of its signature's line changed within its section; an edit that only puts a new
+comment between it and its parent does not re-indent it.
 """
 from __future__ import annotations
 
@@ -117,11 +117,14 @@ class _Marks:
         i = bisect.bisect_left(marks[0], pos)
         return marks[1][i - 1] if i else 0
 
-    def wrapped(self, c: Comment, sig: Signature) -> tuple[tuple[str, int], ...]:
+    def wrapped(self, line: int, sig: Signature) -> tuple[tuple[str, int], ...]:
+        """The wrappers of the comment whose signature `sig` is on the line starting at
+        `line` (the line, not the comment's first: what a comment spans changes when an
+        undated comment is added before it)."""
         found: Counter[str] = Counter()
         for form, (opens, *depths) in self.inline.items():
-            inside = bisect.bisect_left(opens, sig.end) - bisect.bisect_left(opens, c.start)
-            found[form] += inside + self._at((depths[0], depths[1]), c.start)
+            inside = bisect.bisect_left(opens, sig.end) - bisect.bisect_left(opens, line)
+            found[form] += inside + self._at((depths[0], depths[1]), line)
         for form, marks in self.block.items():
             found[form] += self._at(marks, sig.start)
         return tuple(sorted((f, n) for f, n in found.items() if n))
@@ -135,7 +138,7 @@ def _placed(text: str, site: SiteInfo, lo: int, hi: int) -> dict[tuple[str, str]
     for c, sig in zip(comments, sigs):
         line = text.rfind("\n", 0, sig.start) + 1
         parent = sigs[c.parent].author if c.parent is not None else ""
-        out[sig.key].append(Placed(c, sig, line, marks.wrapped(c, sig), parent))
+        out[sig.key].append(Placed(c, sig, line, marks.wrapped(line, sig), parent))
     return out
 
 

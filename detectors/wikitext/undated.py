@@ -90,7 +90,8 @@ def _runs(diff: LineDiff, hunk: Hunk, moved: Counter[str], site: SiteInfo
           ) -> list[tuple[int, int]]:
     """[lo, hi) indexes of new lines forming undated comments in `hunk`."""
     replaced = [diff.old_lines[i] for i in range(hunk.old_start, hunk.old_end)]
-    runs, lo = [], None
+    runs: list[tuple[int, int]] = []
+    lo: int | None = None
 
     def flush(hi: int) -> None:
         if lo is not None and any(has_words(diff.new_lines[i]) for i in range(lo, hi)):
