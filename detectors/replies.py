@@ -27,7 +27,8 @@ import mwparserfromhell
 from detectors.base import Context, Need
 from detectors.bans import Person
 from detectors.model import NS_PROJECT, Event, Finding, Kind, SiteInfo, normalize_user_name
-from detectors.wikitext.comments import COPIED_AFTER, AddedComment, added_comments
+from detectors.wikitext.comments import COPIED_AFTER, AddedComment, Changes, added_comments, \
+    line_changes
 from detectors.wikitext.signatures import Signature
 from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
 from detectors.wikitext.undated import BARE_NAME, NO_DATE, UNSIGNED, UndatedComment, \
@@ -124,10 +125,14 @@ class ReplyDetector:
         if not event.is_edit or not context.restriction.protected:
             return []
         try:
-            added = added_comments(context.old_text, context.new_text, context.site,
+            changes = line_changes(context.old_text, context.new_text,
                                    context.limits.max_parse_bytes)
+            if changes is None:
+                return []
+            added = added_comments(context.old_text, context.new_text, context.site,
+                                   context.limits.max_parse_bytes, changes)
             replies = _replies(added, context.new_text or "", context.site)
-            undated = _undated(event, context)
+            undated = _undated(event, context, changes)
         except (RecursionError, MemoryError):  # a bound we did not foresee: no finding
             return []
         findings = []
@@ -185,11 +190,12 @@ def _discussion(event: Event, site: SiteInfo) -> bool:
     return ns % 2 == 1 or ns == NS_PROJECT
 
 
-def _undated(event: Event, context: Context) -> list[UndatedComment]:
+def _undated(event: Event, context: Context, changes: Changes) -> list[UndatedComment]:
     if not _discussion(event, context.site):
         return []
     return undated_comments(context.old_text, context.new_text, context.site,
-                            context.restriction.actor.names, context.limits.max_parse_bytes)
+                            context.restriction.actor.names, context.limits.max_parse_bytes,
+                            changes)
 
 
 _FORMS = {UNSIGNED: "unsigned", NO_DATE: "signed without a date",

@@ -152,6 +152,24 @@ def _span(text: str, lo: int, hi: int, max_bytes: int) -> tuple[int, int]:
     return start, max(end, min(hi, limit))
 
 
+def _only_lines(old: str, new: str) -> str | None:
+    """The lines added or removed when the change (two whole-line regions) only adds lines
+    or only removes them; None when it changes a line."""
+    short, long = (old, new) if len(old) <= len(new) else (new, old)
+    if long.endswith(short) and long[:len(long) - len(short)].endswith("\n"):
+        return long[:len(long) - len(short)]
+    if long.startswith(short) and (not short or short.endswith("\n")):
+        return long[len(short):]
+    return None
+
+
+_MARKS = [p for pair in (*_INLINE.values(), *_BLOCK.values()) for p in pair if p is not None]
+
+
+def _marked(text: str) -> bool:
+    return any(p.search(text) for p in _MARKS)
+
+
 def _mentions(text: str, lo: int, hi: int, names: Collection[str]) -> bool:
     region = text[lo:hi].casefold()
     return any(n.casefold() in region or n.replace(" ", "_").casefold() in region
@@ -168,6 +186,10 @@ def appearance_changes(old: str | None, new: str | None, site: SiteInfo | None =
     a_lo, a_hi, b_lo, b_hi = changed_region(old, new)
     if a_lo == a_hi and b_lo == b_hi:
         return []
+    piece = _only_lines(old[a_lo:a_hi], new[b_lo:b_hi])
+    if piece is not None and not _marked(piece) and not (
+            len(new) > len(old) and authors and _mentions(piece, 0, len(piece), authors)):
+        return []  # lines only added or only removed, none of them a wrapper or theirs
     old_span, new_span = _span(old, a_lo, a_hi, max_bytes), _span(new, b_lo, b_hi, max_bytes)
     if authors and not (_mentions(old, *old_span, authors) or _mentions(new, *new_span, authors)):
         return []

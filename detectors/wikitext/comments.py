@@ -170,6 +170,7 @@ def _pick_added(old: str, new: str, diff: LineDiff, starts: tuple[list[int], lis
     return sorted(picked, key=lambda f: f[0])
 
 
+Changes = tuple[LineDiff, list[int], list[int]]  # see line_changes
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _SIG_GAP = " \t-\u2014\u2013~"
 
@@ -196,7 +197,7 @@ def _signs(new: str, line_start: int, sig: Signature, unsigned: set[str]) -> boo
 
 
 def line_changes(old: str | None, new: str | None, max_bytes: int = DEFAULT_MAX_BYTES
-                 ) -> tuple[LineDiff, list[int], list[int]] | None:
+                 ) -> Changes | None:
     """The line diff of the changed middle of `old` -> `new` (at most `max_bytes` of it), with
     the offset of each of its old and new lines; None when nothing was added or changed."""
     old, new = old or "", new or ""
@@ -209,15 +210,16 @@ def line_changes(old: str | None, new: str | None, max_bytes: int = DEFAULT_MAX_
 
 
 def added_comments(old: str | None, new: str | None, site: SiteInfo | None = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> list[AddedComment]:
+                   max_bytes: int = DEFAULT_MAX_BYTES,
+                   changes: Changes | None = None) -> list[AddedComment]:
     """The comments `new` adds to `old` (None: an empty page), in page order.
 
     At most `max_bytes` of the change and of each section are looked at. Never raises on
-    odd wikitext.
+    odd wikitext. `changes`: `line_changes(old, new, max_bytes)`, when already computed.
     """
     site = site or SiteInfo()
     old, new = old or "", new or ""
-    changes = line_changes(old, new, max_bytes)
+    changes = changes or line_changes(old, new, max_bytes)
     if changes is None:
         return []
     diff, *starts = changes

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Collection
 
 from detectors.model import SiteInfo, normalize_user_name
-from detectors.wikitext.comments import DEFAULT_MAX_BYTES, line_changes
+from detectors.wikitext.comments import DEFAULT_MAX_BYTES, Changes, line_changes
 from detectors.wikitext.diff import Hunk, LineDiff, line_key
 from detectors.wikitext.signatures import Signature, find_signatures, user_link_pattern
 from detectors.wikitext.threads import HEADING, OUTDENT, VIA_OUTDENT, attach, \
@@ -116,13 +116,14 @@ def _runs(diff: LineDiff, hunk: Hunk, moved: Counter[str], site: SiteInfo
 
 
 def undated_comments(old: str | None, new: str | None, site: SiteInfo | None = None,
-                     editor: Collection[str] = (), max_bytes: int = DEFAULT_MAX_BYTES
-                     ) -> list[UndatedComment]:
+                     editor: Collection[str] = (), max_bytes: int = DEFAULT_MAX_BYTES,
+                     changes: Changes | None = None) -> list[UndatedComment]:
     """The undated comments `new` adds to `old`, in page order. `editor`: the names of the
-    edit's author, to recognize a bare-name signature. Never raises on odd wikitext."""
+    edit's author, to recognize a bare-name signature; `changes`: `line_changes(old, new,
+    max_bytes)` when already computed. Never raises on odd wikitext."""
     site = site or SiteInfo()
     new = new or ""
-    changes = line_changes(old, new, max_bytes)
+    changes = changes or line_changes(old, new, max_bytes)
     if changes is None:
         return []
     diff, _, starts = changes
