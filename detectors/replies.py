@@ -31,8 +31,8 @@ from detectors.wikitext.comments import COPIED_AFTER, AddedComment, Changes, add
     line_changes
 from detectors.wikitext.signatures import Signature
 from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
-from detectors.wikitext.undated import BARE_NAME, NO_DATE, UNSIGNED, UndatedComment, \
-    undated_comments
+from detectors.wikitext.undated import BARE_NAME, DATED, MAX_UNDATED, NO_DATE, UNSIGNED, \
+    UndatedComment, below_undated, undated_comments
 
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
 AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
@@ -133,6 +133,7 @@ class ReplyDetector:
                                    context.limits.max_parse_bytes, changes)
             replies = _replies(added, context.new_text or "", context.site)
             undated = _undated(event, context, changes)
+            undated += _below_undated(added, event, context)
         except (RecursionError, MemoryError):  # a bound we did not foresee: no finding
             return []
         findings = []
@@ -198,6 +199,19 @@ def _undated(event: Event, context: Context, changes: Changes) -> list[UndatedCo
                             changes)
 
 
+def _below_undated(added: list[AddedComment], event: Event, context: Context
+                   ) -> list[UndatedComment]:
+    """Dated comments added without a DiscussionTools parent whose parent is a comment
+    signed without a date (`~~~`)."""
+    if not _discussion(event, context.site):
+        return []
+    text = context.new_text or ""
+    found = (below_undated(text, a.comment.signature, context.site,
+                           context.limits.max_parse_bytes)
+             for a in added[:MAX_UNDATED] if a.parent is None)
+    return [f for f in found if f is not None]
+
+
 _FORMS = {UNSIGNED: "unsigned", NO_DATE: "signed without a date",
           BARE_NAME: "signed with a bare name"}
 
@@ -217,11 +231,12 @@ def _undated_finding(person: Person, replies: list[UndatedComment], context: Con
     confidence = UNDATED if first.via == VIA_INDENT and dated else UNDATED_AMBIGUOUS
     if first.via != VIA_INDENT:
         evidence += f" (parent found through {first.via})"
-    form = _FORMS[first.form]
-    if first.form == NO_DATE and first.signer not in _names(context.restriction.actor):
-        form = f"signed {first.signer} without a date"
+    form = _FORMS.get(first.form, "")
+    if first.form in (NO_DATE, DATED) and first.signer not in _names(context.restriction.actor):
+        form = f"signed {first.signer}" + (" without a date" if first.form == NO_DATE else "")
         confidence = min(confidence, SIGNED_BY_OTHER)
-    evidence += f"; the reply is {form} (the edit's author wrote it)"
+    if form:
+        evidence += f"; the reply is {form} (the edit's author wrote it)"
     if len(replies) > 1:
         evidence += f"; {len(replies)} replies to {person.name} in this edit"
     return Finding(Kind.REPLY, confidence, evidence, person.name)

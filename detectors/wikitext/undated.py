@@ -31,6 +31,7 @@ from detectors.wikitext.threads import HEADING, OUTDENT, VIA_OUTDENT, attach, \
 UNSIGNED = "unsigned"  # nothing after the words
 NO_DATE = "no date"  # user links and no timestamp: `~~~`, or a signature typed by hand
 BARE_NAME = "bare name"  # the editor's name as plain text at the end
+DATED = "dated"  # a dated signature (`below_undated`: the parent is the undated one)
 
 _STRUCTURAL = re.compile(  # templates that are layout, not words
     r"\{\{\s*(?:outdent|od\d?|out|unindent|deindent|unsigned\w*|hat|hab|hidden archive \w+|"
@@ -64,7 +65,7 @@ class UndatedComment:
     end: int
     level: int
     section: str
-    form: str  # UNSIGNED, NO_DATE or BARE_NAME
+    form: str  # UNSIGNED, NO_DATE, BARE_NAME (or DATED, see `below_undated`)
     signer: str  # the user its trailing link names (NO_DATE), the editor (BARE_NAME), or ""
     parent: Prior | None
     via: str
@@ -140,7 +141,7 @@ def undated_comments(old: str | None, new: str | None, site: SiteInfo | None = N
 
 
 def _comment(text: str, start: int, end: int, site: SiteInfo, editor: set[str],
-             max_bytes: int) -> UndatedComment | None:
+             max_bytes: int, signature: Signature | None = None) -> UndatedComment | None:
     last = text.rfind("\n", start, end) + 1 or start
     level = min(indent(text, start), indent(text, last)) + 1
     outdent = bool(OUTDENT.match(text, start))
@@ -153,9 +154,26 @@ def _comment(text: str, start: int, end: int, site: SiteInfo, editor: set[str],
     for i, prior in enumerate(priors):
         _, _, stack = attach(stack, prior.level, i, prior.outdent)
     parent, via, _ = attach(stack, level, len(priors), outdent)
-    form, signer = _signed(text[last:end], site, editor)
+    form, signer = (DATED, signature.author) if signature else \
+        _signed(text[last:end], site, editor)
     return UndatedComment(start, end, level, heading[2].strip(" \t=") if heading else "",
                           form, signer, priors[parent] if parent is not None else None, via)
+
+
+def below_undated(text: str, signature: Signature, site: SiteInfo | None = None,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> UndatedComment | None:
+    """A dated comment added on the line of `signature` (offsets in `text`), with its parent
+    found as for undated comments: for a reply to a comment signed `~~~`, which
+    DiscussionTools merges into the reply (it has no timestamp). Its `parent` is an undated
+    comment with a known author, or the result is None."""
+    start = text.rfind("\n", 0, signature.start) + 1
+    end = text.find("\n", signature.end)
+    found = _comment(text, start, len(text) if end < 0 else end, site or SiteInfo(), set(),
+                     max_bytes, signature)
+    if found is None or found.parent is None or found.parent.signature is not None \
+            or not found.parent.author:
+        return None
+    return found
 
 
 def _priors(text: str, site: SiteInfo, sec: int, end: int) -> list[Prior]:
