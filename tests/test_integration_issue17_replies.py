@@ -56,6 +56,18 @@ def test_undated_replies_are_found_and_a_later_signature_adds_no_item(bot, local
     assert len([i for i in bot.queue() if i["page"] == signed_later]) == 1
 
 
+def test_a_dated_reply_to_a_comment_signed_without_a_date(bot, local_wiki):
+    (alice, a), (bob, b) = people(local_wiki, "Alice", "Bob")
+    bot.add_ban(**ban(alice, bob))
+    title = f"Talk:{unique('UndatedParent')}"
+    b.edit(title, "== Sources ==\nI think the source is reliable. ~~~")  # name, no date
+    a.append_reply(title, ": No, it is not. ~~~~")
+    bot.run_once()
+    ((kind, confidence, evidence),) = items(bot)[title]
+    assert (kind, confidence) == ("reply", 0.5)
+    assert evidence.startswith(f"replied to {bob}'s undated comment"), evidence
+
+
 def test_changes_to_how_their_comment_appears(bot, local_wiki):
     (alice, a), (bob, b), (_, c) = people(local_wiki, "Alice", "Bob", "Carol")
     bot.add_ban(**ban(alice, bob))
