@@ -234,15 +234,15 @@ def _describe(ch: AppearanceChange, text: str) -> str:
         (sig.timestamp_text or "unknown time")
     whose = f"{ch.author}'s comment of {when}"
     where = f'section "{now.comment.section}"' if now.comment.section else "the top of the page"
-    if ch.form == MOVED_IN:
+    before = ch.before
+    if ch.form == MOVED_IN or before is None:
         return f"added {whose} to this page in {where}, not written in this edit"
-    assert ch.before is not None
     if ch.form == MOVED:
-        was = ch.before.comment.section
+        was = before.comment.section
         return f'moved {whose} from section "{was}" to {where}' if was else \
             f"moved {whose} from the top of the page to {where}"
     if ch.form == REINDENTED:
-        answered = f"{ch.before.parent}'s comment" if ch.before.parent else "the section"
+        answered = f"{before.parent}'s comment" if before.parent else "the section"
         answers = f"{now.parent}'s comment" if now.parent else "the section"
         return (f"re-indented {whose} in {where}: it answered {answered}, now {answers}"
                 if answered != answers else f"re-indented {whose} in {where}")

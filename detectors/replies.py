@@ -32,7 +32,7 @@ from detectors.wikitext.comments import COPIED_AFTER, AddedComment, Changes, add
 from detectors.wikitext.signatures import Signature
 from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
 from detectors.wikitext.undated import BARE_NAME, DATED, MAX_UNDATED, NO_DATE, UNSIGNED, \
-    UndatedComment, below_undated, undated_comments
+    Prior, UndatedComment, below_undated, undated_comments
 
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
 AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
@@ -139,7 +139,8 @@ class ReplyDetector:
         findings = []
         for person in context.restriction.protected:
             theirs = self._theirs(replies, person, event, context)
-            loose = [u for u in undated if u.parent and u.parent.author in _names(person)]
+            loose = [(u, u.parent) for u in undated
+                     if u.parent is not None and u.parent.author in _names(person)]
             if theirs:
                 findings.append(self._finding(person, theirs, event, context, len(loose)))
             elif loose:
@@ -216,11 +217,10 @@ _FORMS = {UNSIGNED: "unsigned", NO_DATE: "signed without a date",
           BARE_NAME: "signed with a bare name"}
 
 
-def _undated_finding(person: Person, replies: list[UndatedComment], context: Context
-                     ) -> Finding:
-    first = replies[0]
-    parent = first.parent
-    assert parent is not None
+def _undated_finding(person: Person, replies: list[tuple[UndatedComment, Prior]],
+                     context: Context) -> Finding:
+    """`replies`: the undated replies to `person`, each with its parent."""
+    first, parent = replies[0]
     text = context.new_text or ""
     words = _words(text, parent.start, parent.words_end)
     dated = parent.signature is not None and bool(parent.signature.timestamp_text)
