@@ -24,7 +24,7 @@ from detectors.bans import Person
 from detectors.model import Event, EventType, Finding, Kind, Revision, normalize_user_name
 from detectors.reverts import revert_findings, when
 from detectors.wikitext.appearance import HATTED, HOW, MOVED, MOVED_IN, QUOTED, REINDENTED, \
-    SMALL, STRUCK, AppearanceChange, appearance_changes
+    REMOVED, SMALL, STRUCK, AppearanceChange, appearance_changes
 from detectors.wikitext.attribution import SENTENCE_ENDS, UNKNOWN, Comparison, Line, Step, \
     attribute, compare
 
@@ -192,34 +192,32 @@ def _sources(tokens: list[tuple[str, int]], revs: list[Revision]) -> str:
 # form -> confidence of a change to how their comment appears (words unchanged)
 APPEARANCE_CONFIDENCE = {
     STRUCK: 0.8, HATTED: 0.7, MOVED: 0.7, SMALL: 0.6, QUOTED: 0.6, REINDENTED: 0.6,
-    MOVED_IN: 0.3,
+    REMOVED: 0.6, MOVED_IN: 0.3,
 }
 
 
-def appearance_findings(event: Event, context: Context) -> tuple[list[Finding], frozenset[str]]:
-    """Their signed comments struck, hatted, made small, quoted, moved or re-indented; and
-    the protected users whose comments were moved to another section."""
+def appearance_by_person(event: Event, context: Context
+                         ) -> list[tuple[Person, list[AppearanceChange]]]:
+    """What the edit did to how each protected user's signed comments appear."""
     if not event.is_edit or not isinstance(context.new_text, str):
-        return [], frozenset()
+        return []
     people = context.restriction.protected
     if not people or (event.type is EventType.NEW or context.old_text is None):
-        return [], frozenset()
+        return []
     changes = appearance_changes(context.old_text, context.new_text, context.site,
                                  context.limits.max_parse_bytes,
                                  [n for p in people for n in p.names])
-    out, moved = [], set()
+    out = []
     for person in people:
         names = {normalize_user_name(n) for n in person.names}
         theirs = [ch for ch in changes if ch.author in names]
         if theirs:
-            out.append(_appearance_finding(person, theirs, context.new_text))
-        if any(ch.form == MOVED for ch in theirs):
-            moved.add(person.name)
-    return out, frozenset(moved)
+            out.append((person, theirs))
+    return out
 
 
-def _appearance_finding(person: Person, changes: list[AppearanceChange], text: str) -> Finding:
-    parts = list(dict.fromkeys(_describe(ch, text) for ch in changes))
+def _appearance_finding(person: Person, changes: list[AppearanceChange]) -> Finding:
+    parts = list(dict.fromkeys(_describe(ch) for ch in changes))
     confidence = max(APPEARANCE_CONFIDENCE[ch.form] for ch in changes)
     evidence = "; ".join(parts)
     if any(ch.form == MOVED_IN for ch in changes):
@@ -227,23 +225,26 @@ def _appearance_finding(person: Person, changes: list[AppearanceChange], text: s
     return Finding(Kind.EDIT_CHANGE, confidence, evidence, person.name)
 
 
-def _describe(ch: AppearanceChange, text: str) -> str:
-    now = ch.after
+def _describe(ch: AppearanceChange) -> str:
+    now = ch.placed
     sig = now.signature
     when = sig.timestamp.strftime("%Y-%m-%d %H:%M") if sig.timestamp else \
         (sig.timestamp_text or "unknown time")
     whose = f"{ch.author}'s comment of {when}"
     where = f'section "{now.comment.section}"' if now.comment.section else "the top of the page"
-    before = ch.before
-    if ch.form == MOVED_IN or before is None:
+    before, after = ch.before, ch.after
+    if before is None:
         return f"added {whose} to this page in {where}, not written in this edit"
+    if after is None:
+        return (f"removed {whose} from {where} (deleted, or moved to another page: that page's "
+                "edit shows it added)")
     if ch.form == MOVED:
         was = before.comment.section
         return f'moved {whose} from section "{was}" to {where}' if was else \
             f"moved {whose} from the top of the page to {where}"
     if ch.form == REINDENTED:
         answered = f"{before.parent}'s comment" if before.parent else "the section"
-        answers = f"{now.parent}'s comment" if now.parent else "the section"
+        answers = f"{after.parent}'s comment" if after.parent else "the section"
         return (f"re-indented {whose} in {where}: it answered {answered}, now {answers}"
                 if answered != answers else f"re-indented {whose} in {where}")
     return f"{HOW[ch.form]} {whose} in {where}"
@@ -256,13 +257,20 @@ class EditChangeDetector:
 
     def detect(self, event: Event, context: Context) -> Sequence[Finding]:
         try:
-            look, moved = appearance_findings(event, context)
+            looks = appearance_by_person(event, context)
         except (TypeError, ValueError, AttributeError, IndexError, RecursionError):
-            look, moved = [], frozenset()
+            looks = []
+        moved = frozenset(p.name for p, chs in looks if any(ch.form == MOVED for ch in chs))
         try:
             found = edit_change_findings(event, context, moved)
         except (TypeError, ValueError, AttributeError, IndexError):  # malformed input
             found = []
+        worded = {f.target for f in found if f.confidence != TAG_CONFIDENCE}
+        look = []
+        for person, changes in looks:  # their words removed: already said by `found`
+            kept = [ch for ch in changes if ch.form != REMOVED or person.name not in worded]
+            if kept:
+                look.append(_appearance_finding(person, kept))
         if look:  # edits the revert detector reports for a person are left to it
             flagged = {f.target for f in revert_findings(event, context)}
             look = [f for f in look if f.target not in flagged]

@@ -9,8 +9,8 @@ from detectors.base import Context
 from detectors.bans import Person, Restriction
 from detectors.changes import APPEARANCE_CONFIDENCE, DETECTOR
 from detectors.model import Event, EventType, Kind, Revision, SiteInfo
-from detectors.wikitext.appearance import HATTED, MOVED, MOVED_IN, QUOTED, REINDENTED, SMALL, \
-    STRUCK
+from detectors.wikitext.appearance import HATTED, MOVED, MOVED_IN, QUOTED, REINDENTED, REMOVED, \
+    SMALL, STRUCK
 from tests.core_helpers import ban, edit
 from tests.test_changes import T0, USERS, restriction, sha
 from tests.test_replies import WHEN, sig
@@ -68,7 +68,12 @@ CASES = [
      "comment, now Bob's"),
     ("moved-in", PAGE + "\n== Moved ==\nCopied here. " + sig("Bob", 0).replace("10:00", "09:00"),
      "Bob", MOVED_IN, "added Bob's comment of 2026-11-20 09:00 to this page"),
+    ("removed", PAGE.replace(BOB2 + "\n", ""), "Bob", REMOVED,
+     "removed Bob's comment of 2026-11-20 10:03 from section \"Sources\" (deleted, or moved to "
+     "another page"),
     # near misses: nothing
+    ("removes-own-comment", PAGE.replace(ALICE + "\n", ""), "Bob", None, None),
+    ("removes-carols-comment", PAGE.replace(CAROL + "\n", ""), "Bob", None, None),
     ("strikes-own-comment", PAGE.replace(ALICE, strike(ALICE)), "Bob", None, None),
     ("strikes-carols-comment", PAGE.replace(CAROL, strike(CAROL)), "Bob", None, None),
     ("hats-thread-without-bob", PAGE.replace(f"{DAVE}\n{EVE}\n", f"{HAT}{DAVE}\n{EVE}{HAB}\n"),
@@ -123,7 +128,7 @@ def test_a_page_creation_and_an_unchanged_text_give_nothing():
 
 def test_confidence_values():
     assert APPEARANCE_CONFIDENCE == {STRUCK: 0.8, HATTED: 0.7, MOVED: 0.7, SMALL: 0.6,
-                                     QUOTED: 0.6, REINDENTED: 0.6, MOVED_IN: 0.3}
+                                     QUOTED: 0.6, REINDENTED: 0.6, REMOVED: 0.6, MOVED_IN: 0.3}
 
 
 def test_a_partial_strike_is_not_words_inserted_into_their_sentence():
@@ -154,3 +159,14 @@ def test_a_comment_moved_to_another_section_is_not_words_removed():
     evidence = [f.evidence for f in DETECTOR.detect(
         event, Context(restriction(), old_text=PAGE, new_text=reworded, history=history))]
     assert any(e.startswith("moved Bob's") for e in evidence), evidence
+
+
+def test_their_comment_removed_with_its_words_known_is_one_finding():
+    first = f"== Sources ==\n{BOB}"
+    history = (Revision(2, 1, USERS["C"], T0 + timedelta(hours=1), sha1=sha(PAGE), text=PAGE),
+               Revision(1, 0, USERS["B"], T0, sha1=sha(first), text=first))
+    event = Event("devwiki", EventType.EDIT, T0 + timedelta(days=1), USERS["A"],
+                  title="Talk:Foo", revid=100, old_revid=2)
+    (f,) = DETECTOR.detect(event, Context(restriction(), old_text=PAGE,
+                                          new_text=PAGE.replace(BOB + "\n", ""), history=history))
+    assert f.evidence.startswith("removed or changed"), f.evidence  # the words, said once

@@ -1,6 +1,7 @@
 """Changes to how signed comments appear, their words unchanged: struck, hatted or collapsed,
-made small, put in a quote box, moved to another section, re-indented, or added to this page
-from elsewhere (moved or copied from another page).
+made small, put in a quote box, moved to another section, re-indented, added to this page
+from elsewhere (moved or copied from another page), or removed from it (deleted, or moved to
+another page).
 
 A comment is followed from the old text to the new by its closing signature (author and
 timestamp); one whose signature occurs more than once on either side is ambiguous and left
@@ -38,6 +39,7 @@ QUOTED = "quoted"
 MOVED = "moved"
 REINDENTED = "re-indented"
 MOVED_IN = "moved-in"
+REMOVED = "removed"
 
 _T = r"\{\{\s*(?:template\s*:\s*)?"
 # form -> (opening pattern, closing pattern or None for an inline template that closes itself)
@@ -75,12 +77,20 @@ class Placed:
 
 @dataclass(frozen=True, slots=True)
 class AppearanceChange:
-    """What an edit did to one comment (`before` is None for MOVED_IN)."""
+    """What an edit did to one comment (`before` is None for MOVED_IN, `after` for REMOVED)."""
 
     form: str
     author: str
     before: Placed | None
-    after: Placed
+    after: Placed | None
+
+    @property
+    def placed(self) -> Placed:
+        """The comment as the edit left it (as it was, when removed)."""
+        shown = self.after or self.before
+        if shown is None:
+            raise ValueError("an appearance change without its comment")
+        return shown
 
 
 class _Marks:
@@ -188,7 +198,7 @@ def appearance_changes(old: str | None, new: str | None, site: SiteInfo | None =
         return []
     piece = _only_lines(old[a_lo:a_hi], new[b_lo:b_hi])
     if piece is not None and not _marked(piece) and not (
-            len(new) > len(old) and authors and _mentions(piece, 0, len(piece), authors)):
+            authors and _mentions(piece, 0, len(piece), authors)):
         return []  # lines only added or only removed, none of them a wrapper or theirs
     old_span, new_span = _span(old, a_lo, a_hi, max_bytes), _span(new, b_lo, b_hi, max_bytes)
     if authors and not (_mentions(old, *old_span, authors) or _mentions(new, *new_span, authors)):
@@ -202,7 +212,9 @@ def appearance_changes(old: str | None, new: str | None, site: SiteInfo | None =
             out.append(AppearanceChange(MOVED_IN, now[0].signature.author, None, now[0]))
         if len(was) == 1 and len(now) == 1:
             out.extend(_compared(old, new, was[0], now[0]))
-    return sorted(out, key=lambda ch: ch.after.comment.start)
+    out += [AppearanceChange(REMOVED, was[0].signature.author, was[0], None)
+            for key, was in before.items() if len(was) == 1 and key not in after]
+    return sorted(out, key=lambda ch: ch.placed.comment.start)
 
 
 def _compared(old: str, new: str, was: Placed, now: Placed) -> list[AppearanceChange]:
