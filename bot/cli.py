@@ -165,6 +165,8 @@ def _queue_parsers(sub: argparse._SubParsersAction) -> None:
     dec.add_argument("--reviewer", required=True, metavar="NAME",
                      help="who decides (kept in the audit log)")
     dec.add_argument("--note", default="", help="why (kept with the decision)")
+    dec.add_argument("--force", action="store_true",
+                     help="change an item already confirmed or dismissed")
 
 
 def setup_logging(level: str, debug: bool, log_format: str = "text") -> None:

@@ -69,3 +69,16 @@ class IdentityError(IbanbotError):
 
 class LockLost(IbanbotError):
     """This process no longer holds a wiki's polling lock: the poll stops before it saves."""
+
+
+class DecisionConflict(IbanbotError):
+    """A queue item was decided already (or since the reviewer looked at it): nothing recorded.
+
+    Carries the item's status now and its last decision (who, when) for the reviewer."""
+
+    def __init__(self, item_id: int, status: str, reviewer: str | None, at: object,
+                 hint: str = "") -> None:
+        by = f" (by {reviewer} at {at:%Y-%m-%d %H:%M} UTC)" if reviewer and at else ""
+        super().__init__(f"queue item {item_id} is already {status}{by}"
+                         + (f"; {hint}" if hint else ""))
+        self.item_id, self.status, self.reviewer, self.at = item_id, status, reviewer, at

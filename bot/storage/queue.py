@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, ColumnElement, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.errors import NotFound
+from bot.errors import DecisionConflict, IbanbotError, NotFound
 from bot.storage.records import Decision, QueueItem, STATUSES, from_db_time, to_db_time
 from bot.storage.schema import check_lengths, decisions, findings, queue_items
 from detectors.model import Detection, Finding, Kind
@@ -158,15 +158,42 @@ def _with_children(conn: Connection, rows: Sequence[Any]) -> list[QueueItem]:
     ) for r in rows]
 
 
+FREE = ("new", "needs-info")  # decided without force; confirmed and dismissed need it
+
+
 def record_decision(conn: Connection, item_id: int, decision: str, reviewer: str,
-                    note: str, at: datetime) -> str:
-    """Set the item's status and add the decision row; returns the previous status."""
+                    note: str, at: datetime, *, seen: str | None = None,
+                    force: bool = False) -> str:
+    """Set the item's status and add the decision row; returns the previous status.
+
+    One compare-and-set: the status changes only from an allowed one (`seen` when given,
+    else any; without `force` only `new` or `needs-info`). The row is locked before it is
+    read (a write first: SQLite's write lock, taken before any read, so no stale snapshot;
+    FOR UPDATE: the current row on PostgreSQL and MariaDB), so of two reviewers at once the
+    second sees the first's decision. DecisionConflict when not allowed; nothing is written.
+    """
     _require_id(item_id)
-    old = conn.execute(select(queue_items.c.status).where(queue_items.c.id == item_id)
-                       .with_for_update()).scalar_one_or_none()
-    if old is None:
-        raise NotFound(f"queue item {item_id} does not exist")
-    conn.execute(update(queue_items).where(queue_items.c.id == item_id).values(status=decision))
+    allowed = [s for s in STATUSES if (seen is None or s == seen) and (force or s in FREE)]
+    q = queue_items.c
+    conn.execute(update(queue_items).where(q.id == item_id).values(status=q.status))
+    old = conn.execute(select(q.status).where(q.id == item_id).with_for_update()
+                       ).scalar_one_or_none()
+    changed = conn.execute(update(queue_items).where(q.id == item_id, q.status.in_(allowed))
+                           .values(status=decision)).rowcount if allowed else 0
+    if changed != 1:
+        raise _conflict(conn, item_id)
     conn.execute(insert(decisions).values(item_id=item_id, decision=decision, reviewer=reviewer,
                                           note=note, decided_at=to_db_time(at)))
     return str(old)
+
+
+def _conflict(conn: Connection, item_id: int) -> IbanbotError:
+    status = conn.execute(select(queue_items.c.status).where(queue_items.c.id == item_id)
+                          ).scalar_one_or_none()
+    if status is None:
+        return NotFound(f"queue item {item_id} does not exist")
+    d = decisions.c
+    last = conn.execute(select(decisions).where(d.item_id == item_id)
+                        .order_by(d.decided_at.desc(), d.id.desc()).limit(1)).mappings().first()
+    return DecisionConflict(item_id, str(status), last["reviewer"] if last else None,
+                            from_db_time(last["decided_at"]) if last else None)

@@ -150,8 +150,11 @@ class Store:
             return _queue.get_item(conn, item_id)
 
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
-               at: datetime) -> QueueItem:
-        """Set the status, record the decision and an audit row, in one transaction."""
+               at: datetime, *, seen: str | None = None, force: bool = False) -> QueueItem:
+        """Set the status, record the decision and an audit row, in one transaction.
+
+        A `confirmed` or `dismissed` item changes only with `force`; given `seen` (the status
+        the reviewer saw), only while the item still has it. Else DecisionConflict."""
         if decision not in DECISIONS:
             raise UsageError(f"decision must be one of {', '.join(DECISIONS)}, "
                              f"not {decision!r}")
@@ -160,7 +163,8 @@ class Store:
         reviewer, note = reviewer.strip(), note or ""
         with storage_errors(self.engine, f"deciding queue item {item_id}"), \
                 self.engine.begin() as conn:
-            old = _queue.record_decision(conn, item_id, decision, reviewer, note, at)
+            old = _queue.record_decision(conn, item_id, decision, reviewer, note, at,
+                                         seen=seen, force=force)
             _audit.record_audit(conn, reviewer, "decide", item_id,
                                 f"status {old} -> {decision}", at)
             return _queue.get_item(conn, item_id)

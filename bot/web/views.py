@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from bot import review
 from bot.app import App
-from bot.errors import IbanbotError, NotFound, UsageError
+from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
 from bot.storage import ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
@@ -230,9 +230,19 @@ def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
 
 
 @bp.post("/items/<int:item_id>/decide")
-def decide(item_id: int) -> Response:
-    review.decide(ibanbot().store, item_id, request.form.get("decision", ""),
-                  g.session.reviewer, request.form.get("note", "").strip(), ibanbot().now())
+def decide(item_id: int) -> Response | tuple[str, int]:
+    """Record a decision. The form carries the status its reviewer saw (`seen`): when the item
+    is decided already or was decided meanwhile, HTTP 409 says by whom, records nothing and
+    offers an explicit "change it anyway" (`force`)."""
+    form = request.form
+    decision, note = form.get("decision", ""), form.get("note", "").strip()
+    try:
+        review.decide(ibanbot().store, item_id, decision, g.session.reviewer, note,
+                      ibanbot().now(), seen=form.get("seen") or None,
+                      force=form.get("force") == "1")
+    except DecisionConflict as exc:
+        return render_template("conflict.html", conflict=exc, decision=decision, note=note,
+                               item=ibanbot().store.get_item(item_id)), 409
     return redirect(url_for("web.item", item_id=item_id))
 
 
