@@ -100,3 +100,20 @@ def test_two_reviewers_at_once_one_wins(store: Store, db_url: str) -> None:  # n
     finally:
         for s in stores:
             s.close()
+
+
+def test_neighbours_follow_the_list_order_and_filters(store: Store) -> None:
+    batch = [detection("rev:1", when=later(1)), detection("rev:2", when=later(3)),
+             detection("rev:3", when=later(2), wiki="otherwiki"),
+             detection("rev:4", when=later(3)), detection("rev:5", when=later(0))]
+    ids = dict(zip(("r1", "r2", "r3", "r4", "r5"),
+                   store.save_batch("devwiki", "rc", None, batch, T0)))
+    listed = [i.id for i in store.list_items()]
+    assert listed == [ids[k] for k in ("r4", "r2", "r3", "r1", "r5")]  # same time: id desc
+    for n, item_id in enumerate(listed):
+        assert store.neighbours(item_id) == (listed[n - 1] if n else None,
+                                             listed[n + 1] if n + 1 < len(listed) else None)
+    assert store.neighbours(ids["r2"], wiki="devwiki") == (ids["r4"], ids["r1"])
+    store.decide(ids["r2"], "confirmed", "Rita", "", later(5))  # leaves the `new` list ...
+    assert store.neighbours(ids["r2"], status="new") == (ids["r4"], ids["r3"])  # ... in place
+    assert store.neighbours(ids["r5"], status="confirmed") == (ids["r2"], None)

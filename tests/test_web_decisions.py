@@ -66,3 +66,43 @@ def test_changing_a_decided_item_needs_the_confirmation(review_env):
     assert without_seen.status_code == 409
     assert review_env.app().store.get_item(item_id).status == "confirmed"
     assert len(review_env.app().store.get_item(item_id).decisions) == 1
+
+
+def test_record_and_next_follows_the_filter_and_says_what_was_recorded(review_env):
+    client = signed_in(review_env)
+    store = review_env.app().store
+    listed = [i.id for i in store.list_items(status="new", wiki=None)]
+    assert len(listed) >= 2
+    first, second = listed[0], listed[1]
+    page = client.get(f"/items/{first}?status=new").get_data(as_text=True)
+    assert page.index('<section class="decide">') < page.index('<section class="diff">')
+    for key in "cdisnq":
+        assert f'accesskey="{key}"' in page
+    assert f'href="/items/{second}?status=new" accesskey="n"' in page
+    action = f"/items/{first}/decide?status=new"
+    done = client.post(action, data={**_form(page, action), "decision": "needs-info"})
+    assert done.status_code == 302
+    assert done.location == f"/items/{second}?recorded={first}&status=new"
+    shown = client.get(done.location).get_data(as_text=True)
+    assert (f"Recorded: <b>needs-info</b> by {review_env.reviewer} on "
+            f'<a href="/items/{first}?status=new">item {first}</a>') in shown
+    assert f'href="/items/{first}?status=new" accesskey="p"' not in shown  # not `new` now
+    stay = client.post(f"/items/{second}/decide?status=new",
+                       data={**_form(shown, f"/items/{second}/decide?status=new"),
+                             "decision": "needs-info", "stay": "1"})
+    assert stay.location == f"/items/{second}?recorded={second}&status=new"
+    last = listed[-1]
+    page = client.get(f"/items/{last}?status=new").get_data(as_text=True)
+    done = client.post(f"/items/{last}/decide?status=new",
+                       data={**_form(page, f"/items/{last}/decide?status=new"),
+                             "decision": "needs-info"})
+    assert done.location == f"/items/{last}?recorded={last}&last=1&status=new"
+    assert "that was the last item of this list" in client.get(done.location).get_data(
+        as_text=True)
+    assert client.get(f"/items/{first}?status=bogus").status_code == 400
+
+
+def test_queue_rows_carry_the_filter_to_the_item(review_env):
+    client = signed_in(review_env)
+    html = client.get("/?kind=mention").get_data(as_text=True)
+    assert re.search(r'href="/items/\d+\?kind=mention"', html)

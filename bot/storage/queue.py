@@ -8,7 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, func, insert, select, update
+from sqlalchemy import (
+    Connection, ColumnElement, and_, func, insert, or_, select, update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import DecisionConflict, IbanbotError, NotFound
@@ -90,13 +92,46 @@ def list_items(conn: Connection, *, status: str | None = None, ban_id: str | Non
                wiki: str | None = None, kind: str | Kind | None = None,
                source: str | None = None, limit: int | None = None,
                offset: int = 0) -> list[QueueItem]:
-    """Newest first: by event time, then id (both descending)."""
-    q = queue_items.c
+    """Newest first: by event time, then id (both descending; _list_order)."""
     stmt = (select(queue_items).where(*_filters(status, ban_id, wiki, kind, source))
-            .order_by(q.event_time.desc(), q.id.desc()).offset(offset))
+            .order_by(*_list_order(True)).offset(offset))
     if limit is not None:
         stmt = stmt.limit(limit)
     return _with_children(conn, conn.execute(stmt).mappings().all())
+
+
+def _list_order(down: bool) -> list[Any]:
+    """The queue list's order (down: as the list reads; else the reverse), shared by the list
+    and by neighbours(), so that "next" on an item page is the next row of its list."""
+    q = queue_items.c
+    return [q.event_time.desc(), q.id.desc()] if down else [q.event_time.asc(), q.id.asc()]
+
+
+def _beyond(row: Any, down: bool) -> ColumnElement[bool]:
+    """Rows after `row` in the list's order (down) or before it."""
+    q, at = queue_items.c, row["event_time"]
+    if down:
+        return or_(q.event_time < at, and_(q.event_time == at, q.id < row["id"]))
+    return or_(q.event_time > at, and_(q.event_time == at, q.id > row["id"]))
+
+
+def neighbours(conn: Connection, item_id: int, *, status: str | None = None,
+               ban_id: str | None = None, wiki: str | None = None,
+               kind: str | Kind | None = None,
+               source: str | None = None) -> tuple[int | None, int | None]:
+    """(previous, next): the ids around the item in the list with these filters, by the
+    item's place in the order whether or not it still matches them (once decided, a `new`
+    item leaves the `new` list, and "next" is still the one that followed it)."""
+    _require_id(item_id)
+    q = queue_items.c
+    row = conn.execute(select(q.id, q.event_time).where(q.id == item_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"queue item {item_id} does not exist")
+    where = _filters(status, ban_id, wiki, kind, source)
+    found = [conn.execute(select(q.id).where(*where, _beyond(row, down))
+                          .order_by(*_list_order(down)).limit(1)).scalar_one_or_none()
+             for down in (False, True)]
+    return found[0], found[1]
 
 
 def get_item(conn: Connection, item_id: int) -> QueueItem:

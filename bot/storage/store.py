@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import URL, Engine
 
@@ -139,6 +140,12 @@ class Store:
         with storage_errors(self.engine, "listing the queue"), self.engine.connect() as conn:
             return _queue.list_items(conn, status=status, ban_id=ban_id, wiki=wiki, kind=kind,
                                      source=source, limit=limit, offset=offset)
+
+    def neighbours(self, item_id: int, **filters: Any) -> tuple[int | None, int | None]:
+        """(previous, next) item ids around item_id in list_items(**filters)'s order."""
+        with storage_errors(self.engine, f"reading queue item {item_id}"), \
+                self.engine.connect() as conn:
+            return _queue.neighbours(conn, item_id, **filters)
 
     def count_by_status(self) -> dict[str, int]:
         with storage_errors(self.engine, "counting the queue"), self.engine.connect() as conn:

@@ -193,10 +193,28 @@ def queue() -> str:
         bans=[b.id for b in ibanbot().bans])
 
 
+def _list_filters(filters: dict[str, str | None]) -> dict[str, Any]:
+    """The queue's filters as Store.list_items and neighbours take them."""
+    return {"status": filters["status"], "ban_id": filters["ban"], "wiki": filters["wiki"],
+            "kind": filters["kind"], "source": filters["source"]}
+
+
+def _recorded(app: App, item_id: int | None) -> Any:
+    """The decision just recorded on item_id (the "Recorded: ..." line), if any."""
+    if not item_id:
+        return None
+    try:
+        decided = app.store.get_item(item_id)
+    except NotFound:
+        return None
+    return (decided, decided.decisions[-1]) if decided.decisions else None
+
+
 @bp.get("/items/<int:item_id>")
 def item(item_id: int) -> str:
-    app = ibanbot()
+    app, filters = ibanbot(), _filters()
     found = app.store.get_item(item_id)
+    previous, following = app.store.neighbours(item_id, **_list_filters(filters))
     wiki = next((w for w in app.settings.wikis if w.name == found.wiki), None)
     links = review.links_for(found, wiki.api if wiki else "")
     index = review.index_url(wiki.api) if wiki else ""
@@ -210,7 +228,10 @@ def item(item_id: int) -> str:
         audit=app.store.audit(limit=200, item_id=item_id),
         reports=ReportStore(app.store.engine).for_item(item_id),
         user_url=lambda name: review.user_url(index, name),
-        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"))
+        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"),
+        filters=filters, previous=previous, following=following,
+        recorded=_recorded(app, request.args.get("recorded", type=int)),
+        last=request.args.get("last") == "1")
 
 
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
@@ -234,7 +255,7 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     """Record a decision. The form carries the status its reviewer saw (`seen`): when the item
     is decided already or was decided meanwhile, HTTP 409 says by whom, records nothing and
     offers an explicit "change it anyway" (`force`)."""
-    form = request.form
+    form, filters = request.form, _filters()
     decision, note = form.get("decision", ""), form.get("note", "").strip()
     try:
         review.decide(ibanbot().store, item_id, decision, g.session.reviewer, note,
@@ -242,8 +263,21 @@ def decide(item_id: int) -> Response | tuple[str, int]:
                       force=form.get("force") == "1")
     except DecisionConflict as exc:
         return render_template("conflict.html", conflict=exc, decision=decision, note=note,
-                               item=ibanbot().store.get_item(item_id)), 409
-    return redirect(url_for("web.item", item_id=item_id))
+                               item=ibanbot().store.get_item(item_id), filters=filters,
+                               stay=form.get("stay")), 409
+    return redirect(_after_decision(item_id, filters, form.get("stay") == "1"))
+
+
+def _after_decision(item_id: int, filters: dict[str, str | None], stay: bool) -> str:
+    """Record and next: the next item of the list the reviewer came from (its filters carried
+    in the query string), saying what was recorded; the same item when it was the last one
+    or the reviewer asked to stay."""
+    following = None if stay else ibanbot().store.neighbours(
+        item_id, **_list_filters(filters))[1]
+    if following is None:
+        return url_for("web.item", item_id=item_id, recorded=item_id,
+                       last=None if stay else "1", **filters)
+    return url_for("web.item", item_id=following, recorded=item_id, **filters)
 
 
 # -- audit, timeline -----------------------------------------------------------------------
