@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot import backfillcommands, opscommands, reportcommands, review, webcommands
+from bot import (
+    backfillcommands, casecommands, opscommands, reportcommands, review, webcommands,
+)
 from bot.app import App, utcnow
 from bot.errors import DecisionConflict
 from bot.logformat import say
@@ -109,6 +111,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
         return 0
     if args.queue_command == "show":
         return _show(app, args)
+    if args.queue_command in ("cases", "case", "decide-case"):
+        return casecommands.cmd_case(app, args)
     return _decide(app, args)
 
 

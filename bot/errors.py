@@ -82,3 +82,12 @@ class DecisionConflict(IbanbotError):
         super().__init__(f"queue item {item_id} is already {status}{by}"
                          + (f"; {hint}" if hint else ""))
         self.item_id, self.status, self.reviewer, self.at = item_id, status, reviewer, at
+
+
+class CaseChanged(DecisionConflict):
+    """A case gained or lost items since its reviewer opened it: nothing recorded."""
+
+    def __init__(self, case_id: int) -> None:
+        IbanbotError.__init__(self, f"case {case_id} changed since it was opened (items added "
+                                    "or removed); nothing was recorded")
+        self.item_id, self.status, self.reviewer, self.at = case_id, "changed", None, None

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.errors import DecisionConflict
+from bot.errors import DecisionConflict, NotFound
 from bot.storage import Store
 from tests.storage_fixtures import T0, db_url, detection, empty_store, later, store  # noqa: F401
 
@@ -117,3 +117,26 @@ def test_neighbours_follow_the_list_order_and_filters(store: Store) -> None:
     store.decide(ids["r2"], "confirmed", "Rita", "", later(5))  # leaves the `new` list ...
     assert store.neighbours(ids["r2"], status="new") == (ids["r4"], ids["r3"])  # ... in place
     assert store.neighbours(ids["r5"], status="confirmed") == (ids["r2"], None)
+
+
+def test_one_decision_on_several_items_is_all_or_nothing(store: Store) -> None:
+    ids = [_one(store, f"rev:{n}") for n in range(1, 5)]
+    store.decide(ids[1], "confirmed", "Rita", "", later(1))
+    store.decide(ids[2], "needs-info", "Rita", "", later(1))
+    with pytest.raises(DecisionConflict, match=f"queue item {ids[1]} is already confirmed"):
+        store.decide_all(ids, "dismissed", "Sam", "", later(2))
+    assert [store.get_item(i).status for i in ids] == ["new", "confirmed", "needs-info", "new"]
+    assert len(store.audit(limit=None)) == 2
+    assert store.decide_all(ids, "confirmed", "Sam", "all", later(3), detail=" (case 1)") == [
+        ids[0], ids[2], ids[3]]  # the confirmed one is left alone
+    assert store.audit(item_id=ids[2])[0].detail == "status needs-info -> confirmed (case 1)"
+    seen = {i: "confirmed" for i in ids}
+    seen[ids[0]] = "new"  # a stale page
+    with pytest.raises(DecisionConflict):
+        store.decide_all(ids, "dismissed", "Sam", "", later(4), seen=seen, force=True)
+    done = store.decide_all(ids, "dismissed", "Sam", "", later(5), force=True,
+                            seen={i: "confirmed" for i in ids})
+    assert done == ids and {store.get_item(i).status for i in ids} == {"dismissed"}
+    with pytest.raises(NotFound):
+        store.decide_all([ids[0], 10**6], "confirmed", "Sam", "", later(6), force=True)
+    assert store.get_item(ids[0]).status == "dismissed"

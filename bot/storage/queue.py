@@ -14,7 +14,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import DecisionConflict, IbanbotError, NotFound
-from bot.storage.records import Decision, QueueItem, STATUSES, from_db_time, to_db_time
+from bot.storage.records import (
+    Decision, ItemKey, QueueItem, STATUSES, from_db_time, to_db_time,
+)
 from bot.storage.schema import check_lengths, decisions, findings, queue_items
 from detectors.model import Detection, Finding, Kind
 
@@ -222,6 +224,23 @@ def record_decision(conn: Connection, item_id: int, decision: str, reviewer: str
     return str(old)
 
 
+def lock_statuses(conn: Connection, item_ids: Sequence[int]) -> dict[int, str]:
+    """The items' statuses, read after locking their rows (see record_decision), by id;
+    NotFound names the first id that does not exist."""
+    ids = sorted(set(item_ids))
+    for item_id in ids:
+        _require_id(item_id)
+    q, found = queue_items.c, {}
+    for chunk in _chunks(ids):
+        conn.execute(update(queue_items).where(q.id.in_(chunk)).values(status=q.status))
+        rows = conn.execute(select(q.id, q.status).where(q.id.in_(chunk)).with_for_update())
+        found.update({int(r.id): str(r.status) for r in rows})
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"queue item {missing[0]} does not exist")
+    return {i: found[i] for i in ids}
+
+
 def _conflict(conn: Connection, item_id: int) -> IbanbotError:
     status = conn.execute(select(queue_items.c.status).where(queue_items.c.id == item_id)
                           ).scalar_one_or_none()
@@ -232,3 +251,15 @@ def _conflict(conn: Connection, item_id: int) -> IbanbotError:
                         .order_by(d.decided_at.desc(), d.id.desc()).limit(1)).mappings().first()
     return DecisionConflict(item_id, str(status), last["reviewer"] if last else None,
                             from_db_time(last["decided_at"]) if last else None)
+
+
+def item_keys(conn: Connection, *, wiki: str | None = None, ban_id: str | None = None,
+              target: str | None = None) -> list[ItemKey]:
+    """Every item's grouping key (whatever its status), oldest first (event time, then id)."""
+    q = queue_items.c
+    where = [c == v for c, v in ((q.wiki, wiki), (q.ban_id, ban_id), (q.target, target))
+             if v is not None]
+    stmt = (select(q.id, q.wiki, q.ban_id, q.actor_id, q.actor, q.target, q.event_time,
+                   q.status).where(*where).order_by(q.event_time, q.id))
+    return [ItemKey(r.id, r.wiki, r.ban_id or "", int(r.actor_id), r.actor, r.target,
+                    from_db_time(r.event_time), r.status) for r in conn.execute(stmt)]
