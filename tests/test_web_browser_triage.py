@@ -126,3 +126,30 @@ def test_twenty_items_cleared_with_the_keyboard_alone(triage_server, browser_pag
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
     assert parse_qs(urlsplit(page.url).query) == parse_qs(query)
     assert alerts == []
+
+
+def test_a_case_decided_in_one_step(triage_server, browser_page, triage_env, tmp_path_factory):
+    page, alerts = browser_page
+    store = triage_env.app().store
+    cats = sorted((i for i in store.list_items() if i.actor != triage_env.alice),
+                  key=lambda i: (i.timestamp, i.id))
+    assert len(cats) == 3
+    _sign_in_by_keyboard(page, triage_server, triage_env)
+    page.goto(f"{triage_server}/items/{cats[1].id}")
+    access_key(page, "a")  # the item's case
+    page.wait_for_url(f"{triage_server}/cases/{cats[0].id}#item-{cats[1].id}")
+    expect(page.locator("article.case-item")).to_have_count(3)
+    expect(page.locator("article.case-item table.diff").first).to_be_visible()
+    page.screenshot(path=str(_shot("review-case.png", tmp_path_factory)), full_page=True)
+    here = page.url
+    access_key(page, "t")
+    page.keyboard.type("three edits to Dan's pages in one sitting")
+    access_key(page, "c")  # one step: every item of the case
+    page.wait_for_url(lambda url: url != here)
+    expect(page.locator("p.recorded")).to_have_text(
+        f"Recorded: confirmed by {triage_env.reviewer} on 3 items.")
+    for item in cats:
+        decided = store.get_item(item.id)
+        assert decided.status == "confirmed" and len(decided.decisions) == 1
+        assert decided.decisions[0].note == "three edits to Dan's pages in one sitting"
+    assert alerts == []
