@@ -12,7 +12,8 @@ from bot.storage.backfill import Ledger, StaffWarning  # backfill_state, staff_w
 from bot.storage.reports import NewReport, Report, ReportStore, Version  # reports, report_items
 from bot.storage.wikiaccounts import WikiAccount, WikiAccountStore
 
-__all__ = ["Store", "QueueItem", "ItemKey", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
+__all__ = ["Store", "QueueItem", "ItemKey", "Decision", "AuditEntry", "STATUSES", "DECISIONS",
+           "SOURCES",
            "ReviewerStore", "Reviewer", "WebSession", "AuditNote", "Ledger", "StaffWarning",
            "ReportStore", "Report", "NewReport", "Version",
            "WikiAccountStore", "WikiAccount"]
