@@ -71,3 +71,28 @@ def test_a_case_decided_meanwhile_is_not_overwritten(review_env):
     assert {i.status for i in store.list_items() if i.ban_id} == {"needs-info"}
     assert rita.post(f"/cases/{case_id}/decide", data={
         "csrf": csrf_of(html), "seen": ["1:bogus"], "decision": "confirmed"}).status_code == 400
+
+
+def test_cases_need_sign_in_and_csrf(review_env):
+    anonymous = review_env.flask().test_client()
+    for path in ("/cases", "/cases/1"):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and response.location.endswith("/login"), path
+    assert anonymous.post("/cases/1/decide", data={"decision": "confirmed"}).status_code == 403
+    client = signed_in(review_env)
+    forged = client.post("/cases/1/decide", data={"decision": "confirmed", "csrf": "x" * 43})
+    assert forged.status_code == 403
+    assert client.get("/cases?status=bogus").status_code == 400
+    assert client.get(f"/cases/{2**64}").status_code == 404
+
+
+def test_the_case_page_opens_the_timeline_of_its_actor_and_target(review_env):
+    client, store = signed_in(review_env), review_env.app().store
+    case_id = min(i.id for i in store.list_items() if i.ban_id)
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    form = dict(re.findall(r'<input type="hidden" name="(wiki|first|second|start|end)" '
+                           r'value="([^"]*)"', page))
+    assert (form["first"], form["second"]) == (review_env.alice, review_env.bob)
+    timeline = client.post("/timeline", data={**form, "csrf": csrf_of(page)})
+    assert timeline.status_code == 200 and "Talk:Common ground" in timeline.get_data(
+        as_text=True)

@@ -315,7 +315,8 @@ def case(case_id: int) -> str:
         "case.html", case=found, items=items, diffs=diffs, decisions=review.DECISIONS,
         recorded=(last, recorded) if recorded is not None and last else None,
         ban=next((b for b in app.bans if b.id == found.ban_id), None),
-        hours=app.settings.review.case_window_hours)
+        hours=app.settings.review.case_window_hours,
+        timeline_start=(found.start - timedelta(days=30)).strftime("%Y-%m-%d"))
 
 
 def _seen(values: list[str]) -> dict[int, str] | None:
