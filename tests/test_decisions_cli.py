@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
+from bot.errors import UsageError
 from bot.storage import Store
 from bot.web import accounts
 from tests.test_cli import config, filled, run  # noqa: F401
@@ -56,3 +59,11 @@ def test_reviewer_must_be_an_account_when_accounts_exist(filled, capsys):  # noq
     assert _decide(filled, capsys, "confirmed", "RITA REVIEWER").code == 0
     assert {d.reviewer for d in _store(filled).get_item(1).decisions} == {"Rita Reviewer"}
     assert {e.actor for e in _store(filled).audit(item_id=1)} == {"Rita Reviewer"}
+
+
+def test_a_second_spelling_of_a_reviewer_is_refused(filled, capsys):  # noqa: F811
+    store, now = _store(filled), datetime.now(timezone.utc)
+    accounts.add(store, "Rita Reviewer", PASSWORD, now)
+    with pytest.raises(UsageError, match="already exists as 'Rita Reviewer'"):
+        accounts.add(store, "rita REVIEWER", PASSWORD, now)
+    assert [r.name for r in accounts.all_reviewers(store)] == ["Rita Reviewer"]
