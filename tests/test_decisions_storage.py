@@ -140,3 +140,31 @@ def test_one_decision_on_several_items_is_all_or_nothing(store: Store) -> None:
     with pytest.raises(NotFound):
         store.decide_all([ids[0], 10**6], "confirmed", "Sam", "", later(6), force=True)
     assert store.get_item(ids[0]).status == "dismissed"
+
+
+def test_two_reviewers_deciding_one_case_at_once(store: Store, db_url: str) -> None:  # noqa: F811
+    ids = [_one(store, f"rev:{n}") for n in range(1, 6)]
+    stores, barrier, results = [Store(db_url), Store(db_url)], threading.Barrier(2), {}
+
+    def decide(n: int) -> None:
+        barrier.wait()
+        try:
+            stores[n].decide_all(ids if n else ids[::-1], ("confirmed", "dismissed")[n],
+                                 f"R{n}", "", T0 + timedelta(minutes=n))
+            results[n] = "ok"
+        except DecisionConflict:
+            results[n] = "conflict"
+
+    try:
+        threads = [threading.Thread(target=decide, args=(n,)) for n in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(results.values()) == ["conflict", "ok"], results
+        winner = ("confirmed", "dismissed")[next(n for n, r in results.items() if r == "ok")]
+        assert {store.get_item(i).status for i in ids} == {winner}
+        assert len(store.audit(limit=None)) == len(ids)
+    finally:
+        for s in stores:
+            s.close()
