@@ -7,9 +7,14 @@ summary `/* section */ reply` (the form DiscussionTools writes). Every detector 
 runs on it, as the pipeline would run them for a restricted actor.
 
 The two users really talk to each other on these pages, so many findings are true (replies,
-pings): the figure is a yardstick for changes that should lower false alarms (plain names that
-are not the user, for example), not a false-alarm rate by itself. Printed per finding kind and
-confidence band, and per page type (article talk, user talk, project talk).
+pings): the figure is a yardstick, not a false-alarm rate by itself. Printed per finding kind
+and confidence band, and per page type (article talk, user talk, project talk).
+
+A false-alarm rate proper comes from probe users: first names that are not participants
+(`PROBES`: Nick, John, David, Robert, ...) are added to the protected side of every ban, so
+each finding that names one of them is false by construction. They are counted apart, on the
+talk pages as they are and with the same edits replayed as article text (namespace 0), where
+a first name is usually someone else's.
 
 Run: python benchmarks/bench_false_alarms.py [--list]   (--list prints each low-confidence
 mention finding, to judge them by eye)
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,6 +41,8 @@ _SIGNER = re.compile(r"\[\[\s*(?:User|User talk)\s*:\s*([^|\]/#\n]+)", re.IGNORE
 _HEADING = re.compile(r"^(={2,6})\s*(.*?)\s*\1\s*$")
 NAMESPACES = {"article": (1, "Talk"), "user": (3, "User talk"), "wiki": (5, "Wikipedia talk")}
 MAX_EDITS_PER_PAGE = 400
+PROBES = ("Nick", "John", "Mark", "Will", "David", "Robert", "George", "William", "Paul",
+          "Peter")
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ class Replay:
     event: Event
     context: Context
     added_lines: int
+
+    def as_article(self) -> Event:
+        return replace(self.event, title=self.event.title.partition(":")[2], namespace=0)
 
 
 def signer(line: str) -> str:
@@ -83,8 +93,9 @@ def replays(path: Path) -> list[Replay]:
     for i, (first, end, who, section) in enumerate(mine):
         other = b if who == a else a
         when = _latest(lines[end - 1], fallback - timedelta(minutes=5)) + timedelta(minutes=1)
+        probes = tuple(Person(100 + j, name) for j, name in enumerate(PROBES))
         restriction = Restriction(ban, Person(1 if who == a else 2, who),
-                                  (Person(2 if who == a else 1, other),))
+                                  (Person(2 if who == a else 1, other), *probes))
         old = "\n".join(lines[:first] + lines[end:])
         summary = f"/* {section} */ reply" if section else "reply"
         event = Event("enwiki", EventType.EDIT, when, UserRef(restriction.actor.user_id, who),
@@ -111,24 +122,46 @@ def band(confidence: float) -> str:
         else "low (<0.5)"
 
 
-def run(show: bool = False) -> tuple[int, Counter, Counter, Counter, Counter]:
-    lines_by_kind: Counter = Counter()
-    by_kind: Counter = Counter()
-    by_band: Counter = Counter()
-    by_page_kind: Counter = Counter()
-    edits = 0
+@dataclass
+class Tally:
+    edits: int = 0
+    lines: Counter = None  # added lines per page type
+    by_kind: Counter = None  # findings about the real participant, per kind
+    by_band: Counter = None
+    by_page_kind: Counter = None
+    probes: Counter = None  # findings about probe users: (as talk | as article, band)
+
+    def __post_init__(self) -> None:
+        for name in ("lines", "by_kind", "by_band", "by_page_kind", "probes"):
+            setattr(self, name, Counter())
+
+
+def run(show: bool = False) -> Tally:
+    tally = Tally()
     for path in talk_pages():
         for replay in replays(path):
-            edits += 1
-            lines_by_kind[replay.kind] += replay.added_lines
+            tally.edits += 1
+            tally.lines[replay.kind] += replay.added_lines
             for detector in ALL:
                 for f in detector.detect(replay.event, replay.context):
-                    by_kind[f.kind.value] += 1
-                    by_band[(f.kind.value, band(f.confidence))] += 1
-                    by_page_kind[(replay.kind, f.kind.value)] += 1
-                    if show and f.kind.value == "mention" and f.confidence < 0.8:
-                        _print(replay, f)
-    return edits, lines_by_kind, by_kind, by_band, by_page_kind
+                    _count(tally, replay, f, "talk", show)
+                for f in detector.detect(replay.as_article(), replay.context):
+                    if f.target in PROBES:
+                        _count(tally, replay, f, "article", show)
+    return tally
+
+
+def _count(tally: Tally, replay: Replay, f: Finding, where: str, show: bool) -> None:
+    if f.target in PROBES:
+        tally.probes[(where, band(f.confidence))] += 1
+        if show:
+            _print(replay, f)
+        return
+    tally.by_kind[f.kind.value] += 1
+    tally.by_band[(f.kind.value, band(f.confidence))] += 1
+    tally.by_page_kind[(replay.kind, f.kind.value)] += 1
+    if show and f.kind.value == "mention" and f.confidence < 0.8:
+        _print(replay, f)
 
 
 def _print(replay: Replay, f: Finding) -> None:
@@ -143,7 +176,9 @@ def per_k(n: int, lines: int) -> str:
 def main(argv: list[str]) -> None:
     if not talk_pages():
         raise SystemExit(f"no talk pages in {PAGES}")
-    edits, lines, by_kind, by_band, by_page_kind = run("--list" in argv)
+    tally = run("--list" in argv)
+    edits, lines, by_kind, by_band = tally.edits, tally.lines, tally.by_kind, tally.by_band
+    by_page_kind = tally.by_page_kind
     total = sum(lines.values())
     print(f"false alarms: {edits} replayed comments, {total} added lines, "
           f"{len(talk_pages())} real talk pages (two top signers banned two-way)")
@@ -157,6 +192,12 @@ def main(argv: list[str]) -> None:
         mine = {k: n for (pk, k), n in by_page_kind.items() if pk == page_kind}
         parts = ", ".join(f"{k} {per_k(n, lines[page_kind]).strip()}" for k, n in sorted(mine.items()))
         print(f"  {page_kind} talk ({lines[page_kind]} lines): {parts or 'none'}")
+    for where in ("talk", "article"):
+        found = {b: n for (w, b), n in tally.probes.items() if w == where}
+        bands = ", ".join(f"{b} {n}" for b, n in sorted(found.items()))
+        print(f"  probe names ({len(PROBES)} first names, all false) as {where} text: "
+              f"{per_k(sum(found.values()), total).strip()} per 1,000 lines"
+              f"{f' ({bands})' if bands else ''}")
 
 
 if __name__ == "__main__":

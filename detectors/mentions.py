@@ -286,6 +286,8 @@ def _text_hit(m: re.Match[str], name: str, role: str, person: Person, text: str,
               profile: _Profile) -> Hit | None:
     exact = " ".join(m.group().replace("_", " ").replace("&nbsp;", " ").split()) == name
     weak = is_weak_name(name)
+    if not exact and _as_a_word(m.group(), name):
+        return None  # "it will rain" does not name Will
     confidence = CONF_WEAK if weak else profile.text
     how = "whole word, exact case" if exact else f"whole word, matching {m.group()!r} ignoring case"
     if weak:
@@ -299,6 +301,12 @@ def _text_hit(m: re.Match[str], name: str, role: str, person: Person, text: str,
     how = f"named {person.name}{_as(name, role)} in plain text in {profile.where} ({how})"
     return Hit(person.name, TEXT, f"{TEXT}:{name.casefold()}", round(confidence, 2), how,
                text, m.start(), m.end())
+
+
+def _as_a_word(found: str, name: str) -> bool:
+    """A name that is a common word, found in lower case: the word, not the name."""
+    return found.islower() and not name.islower() and " ".join(name.split()).casefold() in \
+        COMMON_WORDS
 
 
 def _editors_talk(text: str, start: int, end: int) -> bool:
