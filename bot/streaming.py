@@ -271,7 +271,7 @@ def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:
         rev = revisions.get(event.revid) if event.is_edit else None
         if rev is not None:
             actor = rev.user if rev.user.name else event.actor
-            event = replace(event, actor=UserRef(actor.id, actor.name), tags=rev.tags,
+            event = replace(event, actor=actor, tags=rev.tags,
                             sha1=rev.sha1)
         out.append(event)
     return out
