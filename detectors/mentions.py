@@ -386,7 +386,7 @@ def _new_hits(blocks: Sequence[tuple[str, str]], context: Context,
 
 def is_article_like(event: Event, context: Context) -> bool:
     """A content page: not a talk page (odd namespaces), user page or project page."""
-    ns = context.site.split_title(event.title)[0] if event.title else event.namespace
+    ns = event.namespace or (context.site.split_title(event.title)[0] if event.title else 0)
     return ns >= 0 and ns % 2 == 0 and ns not in (NS_USER, NS_PROJECT)
 
 
