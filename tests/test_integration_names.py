@@ -12,11 +12,14 @@
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 import requests
 
+from bot.app import App, utcnow
+from bot.web import accounts, create_app
 from bot.wiki.gateway import RC_PROPS
 from bot.wiki.normalize import event_from_rc
 from localwiki.client import WikiClient
@@ -24,6 +27,7 @@ from localwiki.testing import make_user
 from tests.botprocess import write_settings
 from tests.faultproxy import FaultProxy
 from tests.harness import Bot, ban, people, unique
+from tests.web_fixtures import PASSWORD
 
 pytestmark = pytest.mark.wiki
 
@@ -105,6 +109,24 @@ def test_claimed_exceptions_come_first_in_the_evidence(bot, local_wiki):
                    for f in items[page]["findings"])
     shown = bot.cli("queue", "show", str(items[article]["id"]))
     assert shown.code == 0 and "Exception to judge (WP:BANEX): the edit summary says" in shown.out
+    page = _item_page(bot, items[article]["id"])
+    assert "Exception to judge (WP:BANEX): the edit summary says &#34;rv vandalism" in page or \
+        "Exception to judge (WP:BANEX): the edit summary says &quot;rv vandalism" in page
+
+
+def sign_in(client, name: str):
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
+    return client.post("/login", data={"csrf": csrf, "name": name, "password": PASSWORD})
+
+
+def _item_page(bot: Bot, item_id: int) -> str:
+    """The review web UI's item page (Flask's test client, a reviewer signed in)."""
+    app = App.load(bot.folder / "settings.toml")
+    accounts.add(app.store, "Rita Reviewer", PASSWORD, utcnow())
+    client = create_app(app, secure_cookies=False).test_client()
+    assert sign_in(client, "Rita Reviewer").status_code == 302
+    return client.get(f"/items/{item_id}").get_data(as_text=True)
 
 
 # -- class 5 -----------------------------------------------------------------------------------
