@@ -25,6 +25,7 @@ from typing import Sequence
 
 from detectors.base import Context
 from detectors.model import Event, Finding
+from detectors.wikitext.comments import changed_region
 from detectors.wikitext.diff import diff_lines
 
 MARK = "Exception to judge (WP:BANEX): "
@@ -91,13 +92,19 @@ def _said(where: str, text: str, what: str, m: re.Match[str]) -> str:
     return f"the {where} says \"{_quote(text, m)}\" ({what})"
 
 
-_HINT = re.compile(r"banex|except", re.IGNORECASE)
+_HINTS = ("banex", "except")  # a word every row of TEXT_CLAIMS needs
 
 
 def added_text(event: Event, context: Context) -> str:
-    """The lines an edit adds, when they may name an exception (else "": no diff needed)."""
+    """The lines an edit adds, when they may name an exception (else "": no diff needed).
+
+    Only the changed region (common prefix and suffix left out) is looked at for a hint."""
     new, old = context.new_text or "", context.old_text or ""
-    if not event.is_edit or len(_HINT.findall(new)) <= len(_HINT.findall(old)):
+    if not event.is_edit or not new:
+        return ""
+    _, _, lo, hi = changed_region(old, new)
+    region = new[lo:hi].casefold()
+    if not any(h in region for h in _HINTS):
         return ""
     return diff_lines(context.old_text, new).added_text()
 

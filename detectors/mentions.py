@@ -336,7 +336,9 @@ def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Prof
         if not any(n.split()[0].casefold() in folded for n in words):
             continue
         if plain is None:  # references, quotations, titles and article links say no name
-            plain = _mask(masked, not_about_users(masked, context.site))
+            every = [w.split()[0].casefold() for p in context.restriction.protected
+                     for w in text_names(p)]
+            plain = _mask(masked, not_about_users(masked, context.site, every))
         hits += _text_hits(plain, plain.casefold(), text, person, words, actor_names, profile)
     return hits
 

@@ -58,6 +58,8 @@ NOT_THE_USER = [  # (added text on a talk page, protected user it must not name)
     ("[[Nick Cave|Nick]] is an Australian musician", "Nick"),
     ("[[Grace (given name)]] is a name", "Grace"),
     ("[[Rosalind Franklin]] was a chemist", "Rosalind Franklin"),
+    ("[[Rosalind_Franklin|her]] work", "Rosalind Franklin"),
+    ("see {{Cite book |author=Rosalind Franklin |title=X}}", "Rosalind Franklin"),
 ]
 
 

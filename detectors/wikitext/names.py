@@ -20,6 +20,8 @@ The tables are data (module constants). Regexes only, bounded per span; nothing 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Iterable
 
 from detectors.model import SiteInfo
 from detectors.wikitext.links import template_name, template_spans
@@ -52,12 +54,18 @@ ban banned warring war warned noticeboard
 NEAR_CHARS = 80  # how far around a name `near_edit_talk` looks
 MAX_QUOTE_CHARS = 400  # a double-quoted stretch longer than this (on one line) is not a quote
 
-_REF = re.compile(r"<ref\b[^>]{0,500}?/>|<ref\b[^>]{0,500}>.*?</ref\s*>", re.IGNORECASE | re.DOTALL)
-_QUOTE_TAGS = re.compile(r"<(blockquote|q|poem)\b[^>]{0,500}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# opening and closing tags, paired in one pass (a regex `<ref>.*?</ref>` would rescan the rest
+# of the text for every unclosed `<ref>`: quadratic on hostile input)
+_TAGS = re.compile(r"<(/?)(ref|blockquote|q|poem)\b[^>]{0,500}?(/?)>", re.IGNORECASE)
 _DOUBLE_QUOTED = re.compile(r'(?<![\w=])"[^"\n]{1,%d}"(?!\w)|“[^”\n]{1,%d}”|„[^“”\n]{1,%d}[“”]'
                             r'|«[^»\n]{1,%d}»' % ((MAX_QUOTE_CHARS,) * 4))
 _ITALIC = re.compile(r"(?<!')''(?!')(?:[^'\n]|'(?!')){1,%d}?(?<!')''(?!')" % MAX_QUOTE_CHARS)
 _LINK = re.compile(r"\[\[([^\[\]{}|\n<>]{1,512})(?:\|[^\[\]\n]{0,500})?\]\]")
+# a call of a reference or quotation template may be in the text (`_quoting_templates` then
+# parses the template calls; most texts have none)
+_QUOTING_HINT = re.compile(r"\{\{\s*(?:[^{}|:\n]{0,20}:\s*)?(?:cite|citation|sfn|harv|efn|refn|r\b|rp\b|"
+                           r"ref\b|note\b|snd\b|quot|blockquote|cquote|rquote|tq|talk[ _]?quote|"
+                           r"xt\b|poem)", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _WORD_AFTER = re.compile(r"(?:[ \u00a0]|&nbsp;)([^\W\d_][\w'’]*)")
 _WORD_BEFORE = re.compile(r"([^\W\d_][\w'’]*)(?:[ \u00a0]|&nbsp;)$")
@@ -65,21 +73,42 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n[:*#\s]*|^[:*#\s]*|@\s*|[(\[{|>
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def not_about_users(text: str, site: SiteInfo) -> list[tuple[int, int]]:
-    """Spans of `text` where a name is a reference, quotation, title or article link."""
-    spans = [m.span() for m in _REF.finditer(text)]
-    spans += [m.span() for m in _QUOTE_TAGS.finditer(text)]
+def not_about_users(text: str, site: SiteInfo, words: Iterable[str] = ()
+                    ) -> list[tuple[int, int]]:
+    """Spans of `text` where a name is a reference, quotation, title or article link.
+
+    `words` (case-folded), when given: only links holding one of them are looked at (the
+    others cannot hide a name; this keeps 70,000 links cheap)."""
+    spans = _tag_spans(text) if "<" in text else []
     spans += [m.span() for m in _DOUBLE_QUOTED.finditer(text)]
     spans += [m.span() for m in _ITALIC.finditer(text)]
-    spans += _article_links(text, site)
-    spans += _quoting_templates(text, site)
+    spans += _article_links(text, site, tuple(words))
+    if _QUOTING_HINT.search(text):
+        spans += _quoting_templates(text, site)
     return spans
 
 
-def _article_links(text: str, site: SiteInfo) -> list[tuple[int, int]]:
+def _tag_spans(text: str) -> list[tuple[int, int]]:
+    """`<ref>...</ref>`, `<ref ... />`, `<blockquote>`, `<q>`, `<poem>`: from an opening tag
+    to the next closing tag of its name (nesting is not needed to blank the text out)."""
+    out, open_at = [], {}
+    for m in _TAGS.finditer(text):
+        closing, name, empty = m.group(1), m.group(2).casefold(), m.group(3)
+        if empty and not closing:
+            out.append(m.span())
+        elif not closing:
+            open_at.setdefault(name, m.start())
+        elif name in open_at:
+            out.append((open_at.pop(name), m.end()))
+    return out
+
+
+def _article_links(text: str, site: SiteInfo, words: tuple[str, ...]) -> list[tuple[int, int]]:
     """Links to pages about topics (main namespace, files, categories): not to users."""
     out = []
     for m in _LINK.finditer(text):
+        if words and not any(w in m.group().casefold() for w in words):
+            continue
         target = m.group(1).strip()
         if target.startswith(":"):
             target = target[1:]
@@ -107,8 +136,9 @@ def _quoting_templates(text: str, site: SiteInfo) -> list[tuple[int, int]]:
     return out
 
 
-def html_comment_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _COMMENT.finditer(text)] if "<!--" in text else []
+@lru_cache(maxsize=8)  # asked once per name found in the same text; a str keeps its hash
+def html_comment_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _COMMENT.finditer(text)) if "<!--" in text else ()
 
 
 def in_longer_name(text: str, start: int, end: int) -> bool:
