@@ -9,7 +9,13 @@ and in the edit summary or log comment:
 
 One finding per protected person and source (link, ping, plain text, summary). Plain-text
 matches of short names (3 characters or less) or common English words, and matches that only
-agree ignoring case, get lower confidence. Links and pings to anyone else (the actor's own
+agree ignoring case, get lower confidence. Names that are not the user are no mention (issue
+17, `wikitext.names`): a name inside a longer proper name ("Nick Cave" for Nick; aliases are
+matched as the ban gives them, even there), in a reference, a quotation, an italic title or an
+article link, and a common-word name in lower case ("will"). In article-like text (even
+namespaces but User and Project) a plain name counts fully only inside a hidden comment or near
+words about editing; elsewhere there it gets `CONF_ARTICLE`, and a short or common-word name
+nothing. Links and pings to anyone else (the actor's own
 signature included), URLs, and occurrences inside a longer name of the actor are masked before
 the plain-text search. In a changed block, a mention also present in the lines it replaced is
 not new (fixing a typo in a line that names Bob does not mention Bob again). Comments copied
@@ -335,12 +341,18 @@ def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Prof
         words = text_names(person)
         if not any(n.split()[0].casefold() in folded for n in words):
             continue
-        if plain is None:  # references, quotations, titles and article links say no name
-            every = [w.split()[0].casefold() for p in context.restriction.protected
-                     for w in text_names(p)]
-            plain = _mask(masked, not_about_users(masked, context.site, every))
+        if plain is None:
+            plain = _plain(masked, context)
         hits += _text_hits(plain, plain.casefold(), text, person, words, actor_names, profile)
     return hits
+
+
+def _plain(masked: str, context: Context) -> str:
+    """`masked` without references, quotations, titles and article links: no name there is
+    a mention (only links that hold the first word of a protected name are looked at)."""
+    words = [w.split()[0].casefold() for p in context.restriction.protected
+             for w in text_names(p)]
+    return _mask(masked, not_about_users(masked, context.site, words))
 
 
 def _byte_size_over(parts: Sequence[str], limit: int) -> bool:

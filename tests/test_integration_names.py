@@ -109,6 +109,8 @@ def test_claimed_exceptions_come_first_in_the_evidence(bot, local_wiki):
                    for f in items[page]["findings"])
     shown = bot.cli("queue", "show", str(items[article]["id"]))
     assert shown.code == 0 and "Exception to judge (WP:BANEX): the edit summary says" in shown.out
+    as_json = bot.cli("queue", "show", str(items[article]["id"]), "--format", "json").json()
+    assert as_json["exception"] == items[article]["exception"]
     page = _item_page(bot, items[article]["id"])
     assert "Exception to judge (WP:BANEX): the edit summary says &#34;rv vandalism" in page or \
         "Exception to judge (WP:BANEX): the edit summary says &quot;rv vandalism" in page
