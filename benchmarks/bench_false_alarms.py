@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -117,6 +117,9 @@ def _latest(text: str, default: datetime = datetime(2026, 1, 1, tzinfo=timezone.
     return max(stamps) if stamps else default
 
 
+BANDS = ("high (>=0.8)", "mid (0.5-0.8)", "low (<0.5)")
+
+
 def band(confidence: float) -> str:
     return "high (>=0.8)" if confidence >= 0.8 else "mid (0.5-0.8)" if confidence >= 0.5 \
         else "low (<0.5)"
@@ -125,15 +128,11 @@ def band(confidence: float) -> str:
 @dataclass
 class Tally:
     edits: int = 0
-    lines: Counter = None  # added lines per page type
-    by_kind: Counter = None  # findings about the real participant, per kind
-    by_band: Counter = None
-    by_page_kind: Counter = None
-    probes: Counter = None  # findings about probe users: (as talk | as article, band)
-
-    def __post_init__(self) -> None:
-        for name in ("lines", "by_kind", "by_band", "by_page_kind", "probes"):
-            setattr(self, name, Counter())
+    lines: Counter = field(default_factory=Counter)  # added lines per page type
+    by_kind: Counter = field(default_factory=Counter)  # about the real participant, per kind
+    by_band: Counter = field(default_factory=Counter)  # (kind, confidence band)
+    by_page_kind: Counter = field(default_factory=Counter)  # (page type, kind)
+    probes: Counter = field(default_factory=Counter)  # about probe users: (talk|article, band)
 
 
 def run(show: bool = False) -> Tally:
@@ -177,21 +176,28 @@ def main(argv: list[str]) -> None:
     if not talk_pages():
         raise SystemExit(f"no talk pages in {PAGES}")
     tally = run("--list" in argv)
-    edits, lines, by_kind, by_band = tally.edits, tally.lines, tally.by_kind, tally.by_band
-    by_page_kind = tally.by_page_kind
-    total = sum(lines.values())
-    print(f"false alarms: {edits} replayed comments, {total} added lines, "
+    total = sum(tally.lines.values())
+    print(f"false alarms: {tally.edits} replayed comments, {total} added lines, "
           f"{len(talk_pages())} real talk pages (two top signers banned two-way)")
-    print(f"  all findings: {per_k(sum(by_kind.values()), total)} per 1,000 added lines "
-          f"({sum(by_kind.values())})")
-    for kind in sorted(by_kind):
-        bands = ", ".join(f"{b} {by_band[(kind, b)]}" for b in
-                          ("high (>=0.8)", "mid (0.5-0.8)", "low (<0.5)") if by_band[(kind, b)])
-        print(f"  {kind:12} {per_k(by_kind[kind], total)} per 1,000 lines ({by_kind[kind]}: {bands})")
-    for page_kind in sorted(lines):
-        mine = {k: n for (pk, k), n in by_page_kind.items() if pk == page_kind}
-        parts = ", ".join(f"{k} {per_k(n, lines[page_kind]).strip()}" for k, n in sorted(mine.items()))
-        print(f"  {page_kind} talk ({lines[page_kind]} lines): {parts or 'none'}")
+    _participants(tally, total)
+    _probes(tally, total)
+
+
+def _participants(tally: Tally, total: int) -> None:
+    found = sum(tally.by_kind.values())
+    print(f"  all findings: {per_k(found, total)} per 1,000 added lines ({found})")
+    for kind in sorted(tally.by_kind):
+        bands = ", ".join(f"{b} {tally.by_band[(kind, b)]}" for b in BANDS
+                          if tally.by_band[(kind, b)])
+        print(f"  {kind:12} {per_k(tally.by_kind[kind], total)} per 1,000 lines "
+              f"({tally.by_kind[kind]}: {bands})")
+    for page_kind, lines in sorted(tally.lines.items()):
+        mine = {k: n for (pk, k), n in tally.by_page_kind.items() if pk == page_kind}
+        parts = ", ".join(f"{k} {per_k(n, lines).strip()}" for k, n in sorted(mine.items()))
+        print(f"  {page_kind} talk ({lines} lines): {parts or 'none'}")
+
+
+def _probes(tally: Tally, total: int) -> None:
     for where in ("talk", "article"):
         found = {b: n for (w, b), n in tally.probes.items() if w == where}
         bands = ", ".join(f"{b} {n}" for b, n in sorted(found.items()))

@@ -28,7 +28,7 @@ from bot.metrics import NoMetrics
 from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline, PollResult
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
-from detectors.model import Detection, Event, EventType, UserRef
+from detectors.model import Detection, Event, EventType
 
 log = logging.getLogger(__name__)
 STREAM_KEY = ("*eventstreams", "recentchange")  # the cursor row holding the last event id

@@ -63,9 +63,9 @@ _ITALIC = re.compile(r"(?<!')''(?!')(?:[^'\n]|'(?!')){1,%d}?(?<!')''(?!')" % MAX
 _LINK = re.compile(r"\[\[([^\[\]{}|\n<>]{1,512})(?:\|[^\[\]\n]{0,500})?\]\]")
 # a call of a reference or quotation template may be in the text (`_quoting_templates` then
 # parses the template calls; most texts have none)
-_QUOTING_HINT = re.compile(r"\{\{\s*(?:[^{}|:\n]{0,20}:\s*)?(?:cite|citation|sfn|harv|efn|refn|r\b|rp\b|"
-                           r"ref\b|note\b|snd\b|quot|blockquote|cquote|rquote|tq|talk[ _]?quote|"
-                           r"xt\b|poem)", re.IGNORECASE)
+_QUOTING_HINT = re.compile(r"\{\{\s*(?:[^{}|:\n]{0,20}:\s*)?(?:cite|citation|sfn|harv|efn|"
+                           r"refn|r\b|rp\b|ref\b|note\b|snd\b|quot|blockquote|cquote|rquote|"
+                           r"tq|talk[ _]?quote|xt\b|poem)", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _WORD_AFTER = re.compile(r"(?:[ \u00a0]|&nbsp;)([^\W\d_][\w'’]*)")
 _WORD_BEFORE = re.compile(r"([^\W\d_][\w'’]*)(?:[ \u00a0]|&nbsp;)$")
