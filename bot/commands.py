@@ -4,10 +4,15 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot import backfillcommands, opscommands, reportcommands, review, webcommands
+from bot import (
+    backfillcommands, banlist, casecommands, opscommands, reportcommands, review,
+    webcommands,
+)
 from bot.app import App, utcnow
+from bot.errors import DecisionConflict
 from bot.logformat import say
 from bot.review import print_json
+from bot.storage import ReviewerStore
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +75,7 @@ def cmd_bans(args: argparse.Namespace) -> int:
     app = App.load(args.config)
     if args.bans_command == "list":
         for ban in app.bans:
-            print(_ban_line(ban))
+            print(banlist.ban_line(ban))
         return 0
     app.ensure_schema()
     checks = backfillcommands.resolve_with_progress(app)
@@ -83,14 +88,6 @@ def cmd_bans(args: argparse.Namespace) -> int:
     unknown = sum(1 for c in checks if c.status == "unknown")
     print(f"{len(app.bans)} ban(s), {len(checks)} name(s) checked, {unknown} unknown")
     return 2 if unknown else 0
-
-
-def _ban_line(ban) -> str:
-    arrow = "<->" if ban.two_way else "->"
-    until = ban.expires.strftime("%Y-%m-%d") if ban.expires else "indefinite"
-    flags = " confidential" if ban.confidential else ""
-    return (f"{ban.id}: {', '.join(ban.banned)} {arrow} {', '.join(ban.protected)}; "
-            f"wikis {', '.join(ban.wikis)}; {ban.start:%Y-%m-%d} to {until}{flags}")
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
@@ -107,8 +104,20 @@ def cmd_queue(args: argparse.Namespace) -> int:
         return 0
     if args.queue_command == "show":
         return _show(app, args)
-    item = review.decide(app.store, args.id, args.decision, args.reviewer, args.note, utcnow())
-    print(f"queue item {item.id}: {item.status} by {args.reviewer}")
+    if args.queue_command in ("cases", "case", "decide-case"):
+        return casecommands.cmd_case(app, args)
+    return _decide(app, args)
+
+
+def _decide(app: App, args: argparse.Namespace) -> int:
+    reviewer = review.reviewer_name(args.reviewer, ReviewerStore(app.store.engine).all())
+    try:
+        item = review.decide(app.store, args.id, args.decision, reviewer, args.note, utcnow(),
+                             force=args.force)
+    except DecisionConflict as exc:
+        raise DecisionConflict(exc.item_id, exc.status, exc.reviewer, exc.at,
+                               hint="add --force to change it") from None
+    print(f"queue item {item.id}: {item.status} by {reviewer}")
     return 0
 
 

@@ -253,12 +253,25 @@ class WebSettings(_Frozen):
     # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Prefix are
     # trusted (werkzeug's ProxyFix); 0: none, the client's address is the connection's
     trusted_proxies: NonNegativeInt = 0
+    # reads from a wiki (a diff, a timeline's contributions): each request's timeout, and how
+    # long a page waits for them before it renders without (saying what it could not fetch;
+    # the read goes on, and a diff it brings is kept with its item)
+    wiki_timeout_seconds: Annotated[float, Field(strict=True, gt=0, le=120)] = 5.0
+    page_wait_seconds: Annotated[float, Field(strict=True, gt=0, le=120)] = 0.5
 
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, url: str | None) -> str | None:
         example = "https://ibanbot.example.org/review"
         return check_url(url, "", example).rstrip("/") if url is not None else None
+
+
+class ReviewSettings(_Frozen):
+    """Reviewing, in the CLI and the web UI alike."""
+
+    # a case: one ban's items with one actor and one target, from the first one's time
+    # to this many hours later (bot.cases)
+    case_window_hours: PositiveInt = 24
 
 
 class MetricsSettings(_Frozen):
@@ -279,6 +292,7 @@ class Settings(_Frozen):
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
 

@@ -27,6 +27,7 @@ TABLES |= {"backfill_state", "staff_warnings"}  # migration 0005_backfill
 TABLES |= {"reports", "report_items"}  # migration 0002_reports
 TABLES |= {"reviewer_wiki_accounts", "oauth_requests"}  # migration 0006_oauth
 TABLES |= {"report_pages", "report_versions"}  # migration 0009_report_intake
+TABLES |= {"item_diffs"}  # migration 0011_item_diffs
 
 
 def _diff(store: Store, target: MetaData) -> list:
@@ -238,7 +239,7 @@ def test_json_shape_is_design_md(store: Store) -> None:
         "status": "new", "source": "detector",
         "findings": [{"kind": "reply", "confidence": 0.9,
                       "evidence": "replied to Bob's comment of ..."}],
-        "decisions": []}
+        "decisions": [], "exception": None}
     design_keys = ["id", "wiki", "ban_id", "actor", "target", "page", "revid", "logid",
                    "timestamp", "detected_at", "status", "source", "findings"]
     assert list(doc)[:len(design_keys)] == design_keys

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,13 +12,13 @@ from flask import (
 )
 from markupsafe import Markup
 
-from bot import review
+from bot import cases, review
 from bot.app import App
-from bot.errors import IbanbotError, NotFound, UsageError
-from bot.storage import ReportStore
+from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
+from bot.storage import ItemDiffStore, ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
-from bot.web.html import sanitize_diff
+from bot.web.itemdiff import item_diff
 from bot.wiki.reader import AnonymousReader
 from detectors.model import Kind
 
@@ -193,10 +193,28 @@ def queue() -> str:
         bans=[b.id for b in ibanbot().bans])
 
 
+def _list_filters(filters: dict[str, str | None]) -> dict[str, Any]:
+    """The queue's filters as Store.list_items and neighbours take them."""
+    return {"status": filters["status"], "ban_id": filters["ban"], "wiki": filters["wiki"],
+            "kind": filters["kind"], "source": filters["source"]}
+
+
+def _recorded(app: App, item_id: int | None) -> Any:
+    """The decision just recorded on item_id (the "Recorded: ..." line), if any."""
+    if not item_id:
+        return None
+    try:
+        decided = app.store.get_item(item_id)
+    except NotFound:
+        return None
+    return (decided, decided.decisions[-1]) if decided.decisions else None
+
+
 @bp.get("/items/<int:item_id>")
 def item(item_id: int) -> str:
-    app = ibanbot()
+    app, filters = ibanbot(), _filters()
     found = app.store.get_item(item_id)
+    previous, following = app.store.neighbours(item_id, **_list_filters(filters))
     wiki = next((w for w in app.settings.wikis if w.name == found.wiki), None)
     links = review.links_for(found, wiki.api if wiki else "")
     index = review.index_url(wiki.api) if wiki else ""
@@ -210,65 +228,119 @@ def item(item_id: int) -> str:
         audit=app.store.audit(limit=200, item_id=item_id),
         reports=ReportStore(app.store.engine).for_item(item_id),
         user_url=lambda name: review.user_url(index, name),
-        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"))
+        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"),
+        filters=filters, previous=previous, following=following,
+        recorded=_recorded(app, request.args.get("recorded", type=int)),
+        last=request.args.get("last") == "1", case=cases.case_of(app.store, _window(), found))
 
 
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
-    """(sanitized diff rows, why there is none, the edit summary)."""
-    if not found.revid:
-        return None, "a logged action: no diff (see the log entry on the wiki)", None
-    wiki = readers().get(found.wiki)
-    if wiki is None:
-        return None, f"wiki {found.wiki} is not configured any more", None
-    try:
-        comparison = wiki.compare(found.revid)
-    except IbanbotError as exc:
-        return None, f"the wiki did not give the diff ({exc})", None
-    # sanitized by nh3 (an allow-list) and rebuilt as well-formed rows before it is marked safe
-    rows = Markup(sanitize_diff(comparison.html))  # noqa: S704  # nosec B704
-    return rows, "", comparison.comment
+    """(sanitized diff rows, why there is none, the edit summary): the kept diff, or the
+    wiki's if it answers within `page_wait_seconds` (bot.web.itemdiff)."""
+    shown = item_diff(found, ItemDiffStore(app.store.engine), readers(),
+                      current_app.extensions["ibanbot.waits"], app.now)
+    return shown.rows, shown.problem, shown.summary
 
 
 @bp.post("/items/<int:item_id>/decide")
-def decide(item_id: int) -> Response:
-    review.decide(ibanbot().store, item_id, request.form.get("decision", ""),
-                  g.session.reviewer, request.form.get("note", "").strip(), ibanbot().now())
-    return redirect(url_for("web.item", item_id=item_id))
+def decide(item_id: int) -> Response | tuple[str, int]:
+    """Record a decision. The form carries the status its reviewer saw (`seen`): when the item
+    is decided already or was decided meanwhile, HTTP 409 says by whom, records nothing and
+    offers an explicit "change it anyway" (`force`)."""
+    form, filters = request.form, _filters()
+    decision, note = form.get("decision", ""), form.get("note", "").strip()
+    try:
+        review.decide(ibanbot().store, item_id, decision, g.session.reviewer, note,
+                      ibanbot().now(), seen=form.get("seen") or None,
+                      force=form.get("force") == "1")
+    except DecisionConflict as exc:
+        return render_template("conflict.html", conflict=exc, decision=decision, note=note,
+                               item=ibanbot().store.get_item(item_id), filters=filters,
+                               stay=form.get("stay")), 409
+    return redirect(_after_decision(item_id, filters, form.get("stay") == "1"))
 
 
-# -- audit, timeline -----------------------------------------------------------------------
+def _after_decision(item_id: int, filters: dict[str, str | None], stay: bool) -> str:
+    """Record and next: the next item of the list the reviewer came from (its filters carried
+    in the query string), saying what was recorded; the same item when it was the last one
+    or the reviewer asked to stay."""
+    following = None if stay else ibanbot().store.neighbours(
+        item_id, **_list_filters(filters))[1]
+    if following is None:
+        return url_for("web.item", item_id=item_id, recorded=item_id,
+                       last=None if stay else "1", **filters)
+    return url_for("web.item", item_id=following, recorded=item_id, **filters)
+
+
+# -- cases ---------------------------------------------------------------------------------
+MAX_CASE_DIFFS = 20  # diffs fetched for one case page; later items link to their own page
+
+
+def _window() -> timedelta:
+    return cases.window_of(ibanbot().settings.review.case_window_hours)
+
+
+@bp.get("/cases")
+def case_list() -> str:
+    filters = {k: (request.args.get(k) or None) for k in ("status", "wiki", "ban")}
+    found = cases.list_cases(ibanbot().store, _window(), status=filters["status"],
+                             ban_id=filters["ban"], wiki=filters["wiki"])
+    size = ibanbot().settings.web.page_size
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return render_template(
+        "cases.html", cases=found[(page - 1) * size:page * size], page=page,
+        more=len(found) > page * size, filters=filters, statuses=review.STATUSES,
+        wikis=ibanbot().settings.wiki_names, bans=[b.id for b in ibanbot().bans],
+        hours=ibanbot().settings.review.case_window_hours)
+
+
+@bp.get("/cases/<int:case_id>")
+def case(case_id: int) -> str:
+    app = ibanbot()
+    found, items = cases.get_case(app.store, _window(), case_id)
+    diffs = [_diff(app, i) if n < MAX_CASE_DIFFS else (None, "open the item for its diff", None)
+             for n, i in enumerate(items)]
+    recorded = request.args.get("recorded", type=int)
+    last = max((d for i in items for d in i.decisions), key=lambda d: (d.at, d.id),
+               default=None)
+    return render_template(
+        "case.html", case=found, items=items, diffs=diffs, decisions=review.DECISIONS,
+        recorded=(last, recorded) if recorded is not None and last else None,
+        ban=next((b for b in app.bans if b.id == found.ban_id), None),
+        hours=app.settings.review.case_window_hours,
+        timeline_start=(found.start - timedelta(days=30)).strftime("%Y-%m-%d"))
+
+
+def _seen(values: list[str]) -> dict[int, str] | None:
+    """The statuses the case page showed: `item:status` fields (none: an old form)."""
+    seen: dict[int, str] = {}
+    for value in values:
+        item_id, _, status = value.partition(":")
+        if not item_id.isdigit() or status not in review.STATUSES:
+            raise UsageError(f"bad seen field {value[:40]!r}")
+        seen[int(item_id)] = status
+    return seen or None
+
+
+@bp.post("/cases/<int:case_id>/decide")
+def decide_case(case_id: int) -> Response | tuple[str, int]:
+    """One decision on every item of the case, all or nothing, as `queue decide-case`."""
+    form, app = request.form, ibanbot()
+    decision, note = form.get("decision", ""), form.get("note", "").strip()
+    seen = _seen(form.getlist("seen"))
+    try:
+        _, done = cases.decide_case(app.store, _window(), case_id, decision,
+                                    g.session.reviewer, note, app.now(), seen=seen,
+                                    force=form.get("force") == "1")
+    except DecisionConflict as exc:
+        found, items = cases.get_case(app.store, _window(), case_id)
+        return render_template("case_conflict.html", conflict=exc, case=found, items=items,
+                               decision=decision, note=note), 409
+    return redirect(url_for("web.case", case_id=case_id, recorded=len(done)))
+
+
+# -- audit (the timeline: bot.web.timelinepage) ---------------------------------------------
 @bp.get("/audit")
 def audit() -> str:
     size = ibanbot().settings.web.page_size * 4
     return render_template("audit.html", entries=ibanbot().store.audit(limit=size))
-
-
-@bp.get("/timeline")
-def timeline_form() -> str:
-    return render_template("timeline.html", wikis=ibanbot().settings.wiki_names, result=None,
-                           form={})
-
-
-@bp.post("/timeline")
-def timeline() -> str:
-    form = {k: request.form.get(k, "").strip() for k in ("wiki", "first", "second", "start",
-                                                          "end")}
-    app = ibanbot()
-    if form["wiki"] not in readers():
-        raise UsageError(f"no wiki named {form['wiki']!r}")
-    start, end = _day(form["start"], "start"), _day(form["end"], "end", time.max)
-    result = review.timeline(readers()[form["wiki"]], form["first"], form["second"],
-                             start, end)
-    index = review.index_url(app.settings.wiki(form["wiki"]).api)
-    return render_template("timeline.html", wikis=app.settings.wiki_names, result=result,
-                           form=form, index=index,
-                           user_url=lambda name: review.user_url(index, name),
-                           page_url=lambda title: review.page_url(index, title))
-
-
-def _day(text: str, label: str, at: time = time.min) -> datetime:
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise UsageError(f"the timeline's {label} must be a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, at, tzinfo=timezone.utc)
