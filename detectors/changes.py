@@ -216,21 +216,40 @@ def appearance_by_person(event: Event, context: Context
     return out
 
 
+_SHOWN_TIMES = 3  # comment times named per group of like changes; then "and N more"
+_SHOWN_PARTS = 5
+
+
 def _appearance_finding(person: Person, changes: list[AppearanceChange]) -> Finding:
-    parts = list(dict.fromkeys(_describe(ch) for ch in changes))
+    groups: dict[tuple[str, str], list[AppearanceChange]] = {}
+    for ch in changes:  # like changes in one section: one phrase naming their times
+        single = ch.form in (MOVED, REINDENTED)
+        key = (ch.form, str(id(ch)) if single else ch.placed.comment.section)
+        groups.setdefault(key, []).append(ch)
+    parts = list(dict.fromkeys(_describe(group) for group in groups.values()))
     confidence = max(APPEARANCE_CONFIDENCE[ch.form] for ch in changes)
-    evidence = "; ".join(parts)
+    evidence = "; ".join(parts[:_SHOWN_PARTS])
+    if len(parts) > _SHOWN_PARTS:
+        evidence += f"; and {len(parts) - _SHOWN_PARTS} more changes to their comments"
     if any(ch.form == MOVED_IN for ch in changes):
         evidence += " (low confidence: moved or copied from another page, or a copied signature)"
     return Finding(Kind.EDIT_CHANGE, confidence, evidence, person.name)
 
 
-def _describe(ch: AppearanceChange) -> str:
-    now = ch.placed
-    sig = now.signature
-    when = sig.timestamp.strftime("%Y-%m-%d %H:%M") if sig.timestamp else \
+def _when(ch: AppearanceChange) -> str:
+    sig = ch.placed.signature
+    return sig.timestamp.strftime("%Y-%m-%d %H:%M") if sig.timestamp else \
         (sig.timestamp_text or "unknown time")
-    whose = f"{ch.author}'s comment of {when}"
+
+
+def _describe(group: list[AppearanceChange]) -> str:
+    """One phrase for like changes (same form, same section) to one user's comments."""
+    ch = group[0]
+    now = ch.placed
+    times = [_when(c) for c in group]
+    shown = ", ".join(times[:_SHOWN_TIMES]) + (
+        f" and {len(times) - _SHOWN_TIMES} more" if len(times) > _SHOWN_TIMES else "")
+    whose = f"{ch.author}'s comment{'s' if len(times) > 1 else ''} of {shown}"
     where = f'section "{now.comment.section}"' if now.comment.section else "the top of the page"
     before, after = ch.before, ch.after
     if before is None:

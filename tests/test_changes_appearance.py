@@ -47,7 +47,8 @@ CASES = [
     ("strike-template", PAGE.replace("The source is reliable.", "{{strike|The source is reliable.}}"),
      "Bob", STRUCK, "struck"),
     ("hat-hab", PAGE.replace(BOB + "\n", HAT + BOB + "\n").replace(BOB2 + "\n", BOB2 + HAB + "\n"),
-     "Bob", HATTED, "hatted (collapsed)"),
+     "Bob", HATTED, 'hatted (collapsed) Bob\'s comments of 2026-11-20 10:01, 2026-11-20 10:03 in '
+                    'section "Sources"'),
     ("collapse-top", PAGE.replace(f"{BOB2}\n{ALICE}\n",
                                   f"{{{{collapse top|title=Tangent}}}}\n{BOB2}\n{ALICE}\n"
                                   "{{collapse bottom}}\n"), "Bob", HATTED, "10:03"),

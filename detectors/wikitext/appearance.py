@@ -61,7 +61,7 @@ _BLOCK: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
              re.compile(r"</blockquote\s*>|^\s*\}\}\s*$", re.IGNORECASE | re.MULTILINE)),
 }
 HOW = {STRUCK: "struck", SMALL: "made small", QUOTED: "put in a quote",
-       HATTED: "hatted (collapsed) with {{hat}}, {{collapse top}} or {{archive top}}"}
+       HATTED: "hatted (collapsed)"}
 
 
 @dataclass(frozen=True, slots=True)
