@@ -34,6 +34,7 @@ from detectors.base import Context  # noqa: E402
 from detectors.bans import Ban, Person, Restriction  # noqa: E402
 from detectors.catalog import ALL  # noqa: E402
 from detectors.model import Event, EventType, Finding, Revision, SiteInfo, UserRef  # noqa: E402
+from detectors.wikitext.comments import changed_region  # noqa: E402
 from detectors.wikitext.signatures import find_signatures  # noqa: E402
 from tests.test_talk_pages_robustness import PAGES, talk_pages  # noqa: E402
 
@@ -181,6 +182,7 @@ def main(argv: list[str]) -> None:
           f"{len(talk_pages())} real talk pages (two top signers banned two-way)")
     _participants(tally, total)
     _probes(tally, total)
+    _undated()
 
 
 def _participants(tally: Tally, total: int) -> None:
@@ -204,6 +206,33 @@ def _probes(tally: Tally, total: int) -> None:
         print(f"  probe names ({len(PROBES)} first names, all false) as {where} text: "
               f"{per_k(sum(found.values()), total).strip()} per 1,000 lines"
               f"{f' ({bands})' if bands else ''}")
+
+
+def _stripped(text: str, lo: int, hi: int, whole: bool) -> str:
+    """text with the signatures in text[lo:hi] undated (`~~~`) or, `whole`, taken out."""
+    region = text[lo:hi]
+    for sig in reversed(find_signatures(region, SiteInfo())):
+        cut = sig.start if whole else sig.end - len(sig.timestamp_text)
+        region = region[:cut] + region[sig.end:]
+    return text[:lo] + region + text[hi:]
+
+
+def _undated() -> None:
+    """The replies found when the replayed comments carry no date, or no signature at all
+    (issue 17: the revision's author wrote them); the same edits signed, for comparison."""
+    found = Counter()
+    reply = next(d for d in ALL if d.name == "reply")
+    for path in talk_pages():
+        for replay in replays(path):
+            old, new = replay.context.old_text or "", replay.context.new_text or ""
+            _, _, lo, hi = changed_region(old, new)
+            for mode, text in (("signed", new), ("no date", _stripped(new, lo, hi, False)),
+                               ("unsigned", _stripped(new, lo, hi, True))):
+                context = replace(replay.context, new_text=text)
+                found[mode] += sum(1 for f in reply.detect(replay.event, context)
+                                   if f.target not in PROBES)
+    print(f"  replies to the participant, the replayed comments signed: {found['signed']}, "
+          f"signed ~~~ (no date): {found['no date']}, unsigned: {found['unsigned']}")
 
 
 if __name__ == "__main__":
