@@ -114,3 +114,19 @@ def test_dated_and_undated_replies_in_one_edit_are_one_finding():
 
 def test_confidence_constants():
     assert (UNDATED, UNDATED_AMBIGUOUS) == (0.8, 0.5)
+
+
+@pytest.mark.parametrize("signature", [UNSIGNED_LATER, SUBST_UNSIGNED])
+def test_the_other_party_signing_their_reply_is_no_reply_and_no_change(signature):
+    # a two-way ban: Bob, banned too, adds {{unsigned}} to Alice's unsigned reply to him
+    from detectors.base import Context  # noqa: PLC0415
+    from detectors.bans import Person, Restriction  # noqa: PLC0415
+    from detectors.changes import DETECTOR as CHANGES  # noqa: PLC0415
+    from detectors.model import SiteInfo  # noqa: PLC0415
+    from tests.core_helpers import ban  # noqa: PLC0415
+    old = insert_after(BASE, BOB1, ":Agreed.")
+    new = insert_after(BASE, BOB1, f":Agreed. {signature}")
+    restriction = Restriction(ban(), Person(1, "Bob"), (Person(2, "Alice"),))
+    context = Context(restriction, SiteInfo(), old, new)
+    for detector in (DETECTOR, CHANGES):
+        assert list(detector.detect(edit("Bob", "Talk:Foo", when=WHEN), context)) == []

@@ -26,8 +26,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Collection
 
-from detectors.model import SiteInfo
-from detectors.wikitext.comments import DEFAULT_MAX_BYTES, changed_region
+from detectors.model import SiteInfo, normalize_user_name
+from detectors.wikitext.comments import DEFAULT_MAX_BYTES, changed_region, \
+    words_before_signature
 from detectors.wikitext.signatures import Signature
 from detectors.wikitext.threads import HEADING, Comment, closing_signature, indent, \
     parse_comments, section_start
@@ -162,6 +163,14 @@ def _span(text: str, lo: int, hi: int, max_bytes: int) -> tuple[int, int]:
     return start, max(end, min(hi, limit))
 
 
+def _signs_a_line_of(old: str, span: tuple[int, int], new: str, now: Placed) -> bool:
+    """The comment is a line of `old` with a signature added: `{{unsigned}}` or `~~~~` put
+    on an existing unsigned comment, not a comment brought from elsewhere."""
+    words = words_before_signature(new[now.line:now.signature.start])
+    return bool(words) and any(words_before_signature(line) == words
+                               for line in old[span[0]:span[1]].split("\n"))
+
+
 def _only_lines(old: str, new: str) -> str | None:
     """The lines added or removed when the change (two whole-line regions) only adds lines
     or only removes them; None when it changes a line."""
@@ -205,10 +214,12 @@ def appearance_changes(old: str | None, new: str | None, site: SiteInfo | None =
         return []
     before = _placed(old, site, *old_span)
     after = _placed(new, site, *new_span)
+    wanted = {normalize_user_name(a) for a in authors}
     out = []
     for key, now in after.items():
         was = before.get(key, [])
-        if not was and len(now) == 1 and old:
+        if not was and len(now) == 1 and old and (not wanted or key[0] in wanted) \
+                and not _signs_a_line_of(old, old_span, new, now[0]):
             out.append(AppearanceChange(MOVED_IN, now[0].signature.author, None, now[0]))
         if len(was) == 1 and len(now) == 1:
             out.extend(_compared(old, new, was[0], now[0]))

@@ -28,7 +28,7 @@ from detectors.wikitext.threads import HEADING, Comment, closing_signature, pars
     section_start, thread_title
 
 __all__ = ["AddedComment", "Comment", "added_comments", "changed_region", "COPIED_AFTER",
-           "copied_comment_spans", "line_changes",
+           "copied_comment_spans", "line_changes", "words_before_signature",
            "parse_comments"]
 
 COPIED_AFTER = timedelta(days=1)  # a comment dated this much before the edit is copied text
@@ -179,20 +179,22 @@ _SIG_GAP = " \t-\u2014\u2013~"
 _SIG_HEAD = re.compile(r"(?:\[\[[^\[\]]*\]\][\s()\u2022\u00b7|\-\u2014\u2013~]*)+$")
 
 
-def _words_before_signature(line: str) -> str:
+def words_before_signature(line: str) -> str:
+    """A line's words without the signature head it ends with (for comparing a line before
+    and after a signature was added to it)."""
     return _key(_SIG_HEAD.sub("", _HTML_COMMENT.sub("", line).rstrip(" (["))).rstrip(_SIG_GAP)
 
 
 def _unsigned_removed(diff: LineDiff, site: SiteInfo) -> set[str]:
-    """The removed lines that carried no signature, as `_words_before_signature` keys."""
-    return {_words_before_signature(line) for line in diff.removed_lines()
+    """The removed lines that carried no signature, as `words_before_signature` keys."""
+    return {words_before_signature(line) for line in diff.removed_lines()
             if line.strip() and _line_sigs(line, site) is None}
 
 
 def _signs(new: str, line_start: int, sig: Signature, unsigned: set[str]) -> bool:
     """The line is a removed unsigned line with a signature appended: the edit signs an
     existing comment (`~~~~` added later, a signing bot's `{{unsigned}}`); it adds none."""
-    words = _words_before_signature(new[line_start:line_start + sig.start])
+    words = words_before_signature(new[line_start:line_start + sig.start])
     return bool(words) and words in unsigned
 
 
