@@ -20,7 +20,7 @@ class QueueStore(Protocol):
     def list_items(self, **filters: Any) -> list: ...
     def get_item(self, item_id: int) -> Any: ...
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
-               at: datetime) -> Any: ...
+               at: datetime, *, seen: str | None = None, force: bool = False) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,32 @@ def validate_filters(status: str | None) -> None:
 
 
 def decide(store: QueueStore, item_id: int, decision: str, reviewer: str, note: str,
-           at: datetime) -> Any:
+           at: datetime, *, seen: str | None = None, force: bool = False) -> Any:
+    """Record a decision; a `confirmed` or `dismissed` item (or one no longer in the status
+    `seen`) changes only with `force`, else DecisionConflict and nothing is recorded."""
     if decision not in DECISIONS:
         raise UsageError(f"--decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     if not reviewer.strip():
         raise UsageError("--reviewer must name the staff member deciding")
-    return store.decide(item_id, decision, reviewer.strip(), note, at)
+    if seen is not None and seen not in STATUSES:
+        raise UsageError(f"the status seen must be one of {', '.join(STATUSES)}, not {seen!r}")
+    return store.decide(item_id, decision, reviewer.strip(), note, at, seen=seen, force=force)
+
+
+def reviewer_name(given: str, accounts: list) -> str:
+    """The reviewer's canonical name: with no accounts, `given` as typed (stripped); else the
+    active account it names, matched case-insensitively, or a UsageError listing them."""
+    given = given.strip()
+    if not given:
+        raise UsageError("--reviewer must name the staff member deciding")
+    active = [a.name for a in accounts if a.active]
+    if not accounts:
+        return given
+    match = next((n for n in active if n.casefold() == given.casefold()), None)
+    if match is None:
+        raise UsageError(f"--reviewer {given!r} is not a reviewer; the active reviewers: "
+                         f"{', '.join(active) or '(none)'}")
+    return match
 
 
 def print_json(value: object) -> None:

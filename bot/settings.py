@@ -266,6 +266,14 @@ class WebSettings(_Frozen):
         return check_url(url, "", example).rstrip("/") if url is not None else None
 
 
+class ReviewSettings(_Frozen):
+    """Reviewing, in the CLI and the web UI alike."""
+
+    # a case: one ban's items with one actor and one target, from the first one's time
+    # to this many hours later (bot.cases)
+    case_window_hours: PositiveInt = 24
+
+
 class MetricsSettings(_Frozen):
     """The Prometheus endpoint of `ibanbot run` (bot.metrics; needs the `metrics` extra)."""
 
@@ -284,6 +292,7 @@ class Settings(_Frozen):
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
 

@@ -79,9 +79,10 @@ def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, revie
     expect(page.locator("td.diff-addedline ins")).to_contain_text("changed")
     expect(page.locator("p.edit-summary")).to_contain_text("<script>alert('summary')</script>")
     expect(page.locator("section.ban")).to_contain_text("Project:Arbitration/*")
-    page.check("input[value=confirmed]")
+    page.check("input[name=stay]")
     page.fill("textarea[name=note]", "Edits to the protected user's talk page <script>")
-    page.click("section.decide form button[type=submit] >> nth=0")
+    page.click("section.decide button[value=confirmed]")
+    expect(page.locator("p.recorded")).to_contain_text(f"confirmed by {review_env.reviewer}")
     expect(page.locator("ol.history")).to_contain_text(f"confirmed by {review_env.reviewer}")
     expect(page.locator("ol.history")).to_contain_text("talk page <script>")
     shot = REPO / "docs" / "review-item.png" if os.environ.get("IBANBOT_UPDATE_DOCS") == "1" \
