@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import coverage
 from bot.app import App, bans_problem
 from bot.errors import ConfigError
 from detectors.bans import ALL_WIKIS, Ban
 
-HOLES_NOT_TRACKED = "not tracked"
+NO_HOLES = "none"
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,20 @@ def current_bans(app: App) -> BansView:
         return BansView(tuple(app.bans), error, bool(app.bans))
 
 
-def coverage_holes(app: App, ban: Ban) -> str:
-    """Periods the bot could not read for this ban on its wikis (outages longer than recent
-    changes keep, not yet backfilled). THE ONE CALL SITE for coverage tracking, which is
-    built elsewhere: until it is wired here, every ban says `not tracked`."""
-    return HOLES_NOT_TRACKED
+def coverage_holes(app: App, bans: tuple[Ban, ...]) -> dict[str, list[str]]:
+    """Ban id -> the periods the bot has not watched for it yet (bot.coverage: a bans file read
+    half-written, an outage longer than recent changes keep, a process stopped), each as
+    "WIKI (STREAM): from A to B", until a backfill covers it; one read per wiki."""
+    out: dict[str, list[str]] = {b.id: [] for b in bans}
+    for wiki in app.settings.wiki_names:
+        for ban, stream, span in coverage.ban_holes(app.store, bans, wiki):
+            out[ban.id].append(f"{wiki} ({stream}): from {_ts(span.start.timestamp)} to "
+                               f"{_ts(span.end.timestamp)}")
+    return out
+
+
+def _ts(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def direction(ban: Ban) -> str:

@@ -143,7 +143,7 @@ def test_the_bans_page(review_env):
     html = client.get("/bans").get_data(as_text=True)
     assert review_env.alice in html and review_env.bob in html and "two-way" in html
     assert "Project:Arbitration/*" in html and "in force" in html and "indefinite" in html
-    assert '<td class="holes">not tracked</td>' in html
+    assert '<td class="holes">none</td>' in html  # nothing missed (see the test below)
     assert "see &lt;script&gt;case&lt;/script&gt;" in html
     assert_inert(html)
 
@@ -235,3 +235,31 @@ def test_every_form_needs_the_csrf_token(review_env):
         path = rule.rule.replace("<int:warning_id>", "1").replace("<int:item_id>", "1")
         path = re.sub(r"<[^>]+>", "testwiki", path)
         assert client.post(path, data={"wiki": "testwiki"}).status_code == 403, path
+
+
+def test_the_bans_page_lists_each_bans_holes_until_they_are_covered(tmp_path):
+    """bot.banlist.coverage_holes: the spans the stream was read without the ban (here: a bans
+    file read half-written between two polls), per wiki and stream, from the store."""
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from bot import banlist
+    from bot.storage import Store
+    from bot.storage.coverage import Covered
+    from bot.wiki.cursor import Position
+    from detectors.bans import Ban
+
+    t0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+    at = lambda minutes: (t0 + timedelta(minutes=minutes), 0)  # noqa: E731
+    store = Store(f"sqlite:///{tmp_path}/holes.sqlite3")
+    store.upgrade()
+    cursor = Position(t0 + timedelta(minutes=30), 0).format()
+    for ids, a, b in ((("IB-1", "IB-2"), 0, 10), (("IB-2",), 10, 20), (("IB-1", "IB-2"), 20, 30)):
+        store.save_batch("w", "recentchanges", cursor, [], t0,
+                         covered=Covered(frozenset(ids), at(a), at(b)))
+    bans = tuple(Ban(id=i, banned=("A",), protected=("B",), start=t0)
+                 for i in ("IB-1", "IB-2"))
+    app = SimpleNamespace(settings=SimpleNamespace(wiki_names=("w",)), store=store)
+    holes = banlist.coverage_holes(app, bans)
+    assert holes == {"IB-1": ["w (recentchanges): from 2026-12-01 10:10:00 UTC to "
+                              "2026-12-01 10:20:00 UTC"], "IB-2": []}

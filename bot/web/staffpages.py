@@ -47,7 +47,7 @@ def bans() -> str:
     app = ibanbot()
     view = banlist.current_bans(app)
     return render_template("bans.html", view=view, now=app.now(), banlist=banlist,
-                           holes={b.id: banlist.coverage_holes(app, b) for b in view.bans})
+                           holes=banlist.coverage_holes(app, view.bans))
 
 
 @bp.get("/status")

@@ -3,9 +3,8 @@
 Empty at first: holes are looked for only from when tracking began on each wiki's stream, so
 the upgrade backfills nothing.
 
-Revision ID: 0010_ban_coverage
-Revises: 0011_item_diffs (it reached main first, also on 0009_report_intake: chained after it, so
-that a database already at 0011_item_diffs is upgraded through this one)
+Revision ID: 0012_ban_coverage
+Revises: 0011_item_diffs
 Create Date: 2026-12-03
 """
 from __future__ import annotations
@@ -18,7 +17,7 @@ from alembic import op
 from migrations.coltypes import MYSQL_TABLE
 from migrations.coltypes import datetime_type as _dt
 
-revision: str = "0010_ban_coverage"
+revision: str = "0012_ban_coverage"
 down_revision: str | None = "0011_item_diffs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
