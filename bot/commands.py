@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot import backfillcommands, opscommands, reportcommands, review, webcommands
+from bot import (
+    backfillcommands, opscommands, reportcommands, review, search, stats, webcommands,
+)
 from bot.app import App, utcnow
 from bot.logformat import say
 from bot.review import print_json
@@ -18,7 +20,7 @@ def dispatch(args: argparse.Namespace) -> int:
         "status": opscommands.cmd_status, "purge": opscommands.cmd_purge,
         "web": webcommands.cmd_web, "reviewers": webcommands.cmd_reviewers,
         "backfill": backfillcommands.cmd_backfill, "warnings": backfillcommands.cmd_warnings,
-        "report": reportcommands.cmd_report,
+        "report": reportcommands.cmd_report, "stats": cmd_stats,
     }[args.command]
     return handler(args)
 
@@ -98,17 +100,25 @@ def cmd_queue(args: argparse.Namespace) -> int:
     app.store.check_schema()
     if args.queue_command == "list":
         backfillcommands.print_warnings_above_queue(app)  # stderr: the JSON stays an array
-        items = app.store.list_items(status=args.status, ban_id=args.ban, wiki=args.wiki,
-                                     kind=args.kind, source=args.source, limit=args.limit)
-        if args.format == "json":
-            print_json([i.to_json() for i in items])
-        else:
-            print(review.render_table(items))
-        return 0
+        return _list(app, args)
     if args.queue_command == "show":
         return _show(app, args)
     item = review.decide(app.store, args.id, args.decision, args.reviewer, args.note, utcnow())
     print(f"queue item {item.id}: {item.status} by {args.reviewer}")
+    return 0
+
+
+def _list(app: App, args: argparse.Namespace) -> int:
+    raw = {name: getattr(args, name) for name in search.FILTERS}
+    found = review.search_queue(app.store, raw, app.settings.wiki_names,
+                                [b.id for b in app.bans],
+                                app.settings.queue_min_confidence.by_kind())
+    if args.format == "json":
+        print_json([i.to_json() for i in found.items])
+    else:
+        print(review.render_table(list(found.items)))
+    if found.more:  # stderr: the JSON stays an array
+        say("info", f"(more items: add --page {found.search.page + 1})")
     return 0
 
 
@@ -126,6 +136,19 @@ def _show(app: App, args: argparse.Namespace) -> int:
     extra = reportcommands.render_item_reports(item, reports)
     if extra:
         print(extra)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    app = App.load(args.config, need_bans=False)
+    app.store.check_schema()
+    since = search.parse_time(args.since, "stats: --since") if args.since else None
+    wikis = {*app.settings.wiki_names, *app.store.queue_values()[0]}
+    figures = stats.precision(app.store, wikis, since, args.wiki)
+    if args.format == "json":
+        print_json(figures.to_json())
+    else:
+        print(stats.render_table(figures))
     return 0
 
 

@@ -5,9 +5,11 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from bot import search as _search
 from bot import timeline as _timeline
 from bot.errors import UsageError
 from detectors.model import normalize_user_name
@@ -18,6 +20,8 @@ STATUSES = ("new", *DECISIONS)
 
 class QueueStore(Protocol):
     def list_items(self, **filters: Any) -> list: ...
+    def search(self, search: _search.Search, thresholds: Any = None) -> tuple[list, bool]: ...
+    def queue_values(self) -> tuple[list[str], list[str]]: ...
     def get_item(self, item_id: int) -> Any: ...
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
                at: datetime) -> Any: ...
@@ -59,6 +63,37 @@ def diff_url(index: str, revid: int) -> str:
     return f"{index}?diff={int(revid)}" if index and revid else ""
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a queue search: the search as parsed, its items, whether more follow."""
+
+    search: _search.Search
+    items: tuple[Any, ...]
+    more: bool
+
+
+def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
+                 bans: Sequence[str], thresholds: Mapping[str, float],
+                 base: _search.Search = _search.CLI_DEFAULT) -> QueuePage:
+    """`queue list` and the web queue page: the filters checked the same way (a UsageError
+    naming the valid values), then one page found in the database."""
+    held_wikis, held_bans = store.queue_values()
+    choices = _search.Choices(wikis=[*wikis, *held_wikis], bans=[*bans, *held_bans])
+    search = _search.parse(raw, choices, base)
+    items, more = store.search(search, thresholds)
+    return QueuePage(search, tuple(items), more)
+
+
+def top_finding(item: Any) -> Any:
+    """The item's finding of highest confidence (the first of equals), None without any."""
+    return max(item.findings, key=lambda f: f.confidence, default=None)
+
+
+def highest_confidence(item: Any) -> float | None:
+    top = top_finding(item)
+    return None if top is None else top.confidence
+
+
 def validate_filters(status: str | None) -> None:
     if status and status not in STATUSES:
         raise UsageError(f"--status must be one of {', '.join(STATUSES)}, not {status!r}")
@@ -84,15 +119,20 @@ def _ts(value: datetime | None) -> str:
 
 
 def render_table(items: list) -> str:
-    header = ("ID", "STATUS", "WIKI", "BAN", "ACTOR", "TARGET", "KINDS", "PAGE", "WHEN (UTC)")
+    header = ("ID", "STATUS", "WIKI", "BAN", "ACTOR", "TARGET", "KINDS", "CONF", "PAGE",
+              "WHEN (UTC)")
     rows = [header] + [(
         str(i.id), i.status, i.wiki, i.ban_id or "(no ban)", i.actor, i.target,
         ",".join(dict.fromkeys(f.kind.value if hasattr(f.kind, "value") else str(f.kind)
-                               for f in i.findings)),
+                               for f in i.findings)), _confidence(highest_confidence(i)),
         _clip(i.page, 40), i.timestamp.strftime("%Y-%m-%d %H:%M")) for i in items]
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
     return "\n".join(lines) if items else "(no queue items)"
+
+
+def _confidence(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _clip(text: str, n: int) -> str:

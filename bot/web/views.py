@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from flask import (
 )
 from markupsafe import Markup
 
-from bot import review
+from bot import review, search
 from bot.app import App
 from bot.errors import IbanbotError, NotFound, UsageError
 from bot.storage import ReportStore
@@ -20,12 +21,10 @@ from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
 from bot.web.html import sanitize_diff
 from bot.wiki.reader import AnonymousReader
-from detectors.model import Kind
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
 PUBLIC = {"web.login", "web.login_form", "web.oauth_start", "web.oauth_callback", "static"}
-MAX_PAGE = 10**9  # a larger page number is as empty, and its offset would overflow SQLite
 
 
 def ibanbot() -> App:
@@ -169,28 +168,29 @@ def logout() -> Response:
 
 
 # -- queue, item, decide --------------------------------------------------------------------
-def _filters() -> dict[str, str | None]:
-    args = request.args
-    filters = {k: (args.get(k) or None) for k in ("status", "wiki", "ban", "kind", "source")}
-    review.validate_filters(filters["status"])
-    if filters["kind"] and filters["kind"] not in {k.value for k in Kind}:
-        raise UsageError(f"unknown kind {filters['kind']!r}")
-    return filters
+def queue_search() -> review.QueuePage:
+    """The queue page's search: the query string through the CLI's own parse (bot.search);
+    other parameters are left to whoever reads them."""
+    app = ibanbot()
+    raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
+    base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
+    return review.search_queue(app.store, raw, app.settings.wiki_names,
+                               [b.id for b in app.bans],
+                               app.settings.queue_min_confidence.by_kind(), base)
 
 
 @bp.get("/")
 def queue() -> str:
-    filters, size = _filters(), ibanbot().settings.web.page_size
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    items = ibanbot().store.list_items(
-        status=filters["status"], ban_id=filters["ban"], wiki=filters["wiki"],
-        kind=filters["kind"], source=filters["source"], limit=size + 1,
-        offset=(page - 1) * size)
+    found = queue_search()
+    app = ibanbot()
+    held_wikis, held_bans = app.store.queue_values()
     return render_template(
-        "queue.html", items=items[:size], page=page, more=len(items) > size, filters=filters,
-        counts=ibanbot().store.count_by_status(), statuses=review.STATUSES,
-        wikis=ibanbot().settings.wiki_names, kinds=[k.value for k in Kind],
-        bans=[b.id for b in ibanbot().bans])
+        "queue.html", items=found.items, search=found.search, more=found.more,
+        query=found.search.query(), counts=app.store.count_by_status(),
+        statuses=(*search.STATUSES, search.ANY), sorts=search.SORTS,
+        thresholds=search.THRESHOLDS, wikis=sorted({*app.settings.wiki_names, *held_wikis}),
+        kinds=search.KINDS, sources=search.SOURCES,
+        bans=sorted({*(b.id for b in app.bans), *held_bans}), top=review.top_finding)
 
 
 @bp.get("/items/<int:item_id>")

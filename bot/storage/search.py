@@ -1,0 +1,129 @@
+"""A queue search (bot.search.Search) as SQL: filters, order and page in the database.
+
+Names: an actor matches by the name the item recorded or by account (the user id of a stored
+identity, or of another item, named so on that wiki): a renamed account's items are found by
+its old and its new name. A target matches the name the item recorded or, through the stored
+identities, the account's current name. `thresholds` (kind -> minimum confidence) decide which
+items are below threshold: those whose every finding is under its kind's minimum (an item with
+no finding, a report, never is).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement, Connection, and_, exists, func, literal, not_, or_, select, true,
+)
+
+from bot.search import Search
+from bot.storage.queue import _with_children as with_children
+from bot.storage.records import QueueItem, to_db_time
+from bot.storage.reports import report_items, reports
+from bot.storage.schema import findings, identities, queue_items
+
+q = queue_items.c
+f = findings.c
+
+
+def highest_confidence() -> Any:
+    """The item's highest finding confidence (NULL without findings), as a column."""
+    return (select(func.max(f.confidence)).where(f.item_id == q.id)
+            .correlate(queue_items).scalar_subquery())
+
+
+def search_items(conn: Connection, search: Search,
+                 thresholds: Mapping[str, float]) -> tuple[list[QueueItem], bool]:
+    """One page of items and whether more follow."""
+    stmt = (select(queue_items).where(*conditions(search, thresholds))
+            .order_by(*_order(search.sort)).offset(search.offset).limit(search.limit + 1))
+    rows = conn.execute(stmt).mappings().all()
+    return with_children(conn, rows[: search.limit]), len(rows) > search.limit
+
+
+def conditions(search: Search, thresholds: Mapping[str, float]) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    for column, value in ((q.status, search.status), (q.wiki, search.wiki),
+                          (q.ban_id, search.ban), (q.source, search.source),
+                          (q.revid, search.revid), (q.logid, search.logid)):
+        if value is not None:
+            where.append(column == value)
+    if search.kind is not None:
+        where.append(exists().where(f.item_id == q.id, f.kind == search.kind))
+    if search.actor is not None:
+        where.append(_actor(search.actor))
+    if search.target is not None:
+        where.append(_target(search.target))
+    if search.title is not None:
+        where.append(_title(search.title))
+    if search.report is not None:
+        where.append(q.id.in_(select(report_items.c.item_id).join(
+            reports, reports.c.id == report_items.c.report_id).where(
+            reports.c.reference == search.report)))
+    if search.since is not None:
+        where.append(q.event_time >= to_db_time(search.since))
+    if search.before is not None:
+        where.append(q.event_time < to_db_time(search.before))
+    if search.min_confidence is not None:
+        where.append(exists().where(f.item_id == q.id, f.confidence >= search.min_confidence))
+    shown = _shown(thresholds)
+    if search.threshold == "shown":
+        where.append(shown)
+    elif search.threshold == "below":
+        where.append(not_(shown))
+    return where
+
+
+def _actor(name: str) -> ColumnElement[bool]:
+    ident = identities.c
+    other = queue_items.alias("other_items")
+    by_identity = exists().where(ident.wiki == q.wiki, ident.user_id == q.actor_id,
+                                 or_(ident.name == name, ident.current_name == name))
+    by_item = exists().where(other.c.wiki == q.wiki, other.c.actor == name,
+                             other.c.actor_id == q.actor_id)
+    return or_(q.actor == name, and_(q.actor_id != 0, or_(by_identity, by_item)))
+
+
+def _target(name: str) -> ColumnElement[bool]:
+    ident = identities.c
+    renamed = exists().where(ident.wiki == q.wiki,
+                             or_(ident.name == name, ident.current_name == name),
+                             or_(ident.name == q.target, ident.current_name == q.target))
+    return or_(q.target == name, renamed)
+
+
+def _title(title: str) -> ColumnElement[bool]:
+    if not title.endswith("*"):
+        return q.page == title
+    prefix = title[:-1]
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return q.page.like(literal(escaped) + "%", escape="\\")
+
+
+def _shown(thresholds: Mapping[str, float]) -> ColumnElement[bool]:
+    """Not below threshold: some finding reaches its kind's minimum, or no finding at all."""
+    limits = {k: v for k, v in thresholds.items() if v > 0}
+    if not limits:
+        return true()
+    reaches = or_(f.kind.notin_(list(limits)), *[
+        and_(f.kind == kind, f.confidence >= value) for kind, value in sorted(limits.items())])
+    any_finding = exists().where(f.item_id == q.id)
+    return or_(not_(any_finding), exists().where(f.item_id == q.id, reaches))
+
+
+def _order(sort: str) -> list[Any]:
+    top = func.coalesce(highest_confidence(), -1.0)
+    return {
+        "newest": [q.event_time.desc(), q.id.desc()],
+        "oldest": [q.event_time.asc(), q.id.asc()],
+        "most-confident": [top.desc(), q.event_time.desc(), q.id.desc()],
+        "least-confident": [top.asc(), q.event_time.asc(), q.id.asc()],
+    }[sort]
+
+
+def known_values(conn: Connection) -> tuple[list[str], list[str]]:
+    """The wikis and ban ids the queue holds (for the valid values of a filter)."""
+    wikis = conn.execute(select(q.wiki).distinct()).scalars().all()
+    bans = conn.execute(select(q.ban_id).where(q.ban_id != "").distinct()).scalars().all()
+    return list(wikis), list(bans)
+
