@@ -97,6 +97,8 @@ def _ban_line(ban) -> str:
 
 def cmd_queue(args: argparse.Namespace) -> int:
     app = App.load(args.config, need_bans=False)  # reviewers' tools work with a bad bans file
+    if args.queue_command == "list":  # a bad filter is said before the database is opened
+        search.parse({name: getattr(args, name) for name in search.FILTERS}, search.UNCHECKED)
     app.store.check_schema()
     if args.queue_command == "list":
         backfillcommands.print_warnings_above_queue(app)  # stderr: the JSON stays an array

@@ -87,10 +87,14 @@ WEB_DEFAULT = Search(status="new", sort="oldest")  # the triage view: new items,
 @dataclass(frozen=True)
 class Choices:
     """The valid values of the open-ended closed sets: the configured wikis and the bans
-    (plus those the queue holds, so that items of a wiki or ban since removed stay findable)."""
+    (plus those the queue holds, so that items of a wiki or ban since removed stay findable).
+    None: not checked (UNCHECKED: a first pass before the database is opened)."""
 
-    wikis: Sequence[str] = ()
-    bans: Sequence[str] = ()
+    wikis: Sequence[str] | None = ()
+    bans: Sequence[str] | None = ()
+
+
+UNCHECKED = Choices(wikis=None, bans=None)
 
 
 def parse(values: Mapping[str, str | None], choices: Choices,
@@ -127,10 +131,14 @@ def _member(name: str, text: str, valid: Sequence[str]) -> str:
 
 
 def _wiki(text: str, choices: Choices) -> str:
+    if choices.wikis is None:
+        return _text("wiki")(text, choices)
     return _member("wiki", text, sorted(set(choices.wikis)))
 
 
 def _ban(text: str, choices: Choices) -> str:
+    if choices.bans is None:
+        return _text("ban")(text, choices)
     return _member("ban", text, sorted(set(choices.bans)))
 
 

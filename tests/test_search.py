@@ -61,7 +61,7 @@ CASES = [
     ({"min_confidence": "0.9"}, "BAE"),
     ({"min_confidence": "0.8"}, "DBAE"),
     ({"sort": "oldest"}, "EABCFD"),
-    ({"sort": "most-confident"}, "ABEDCF"),  # 1.0 (newest first), 0.95, 0.8, 0.3, none
+    ({"sort": "most-confident"}, "AEBDCF"),  # 1.0 (newest first), 0.95, 0.8, 0.3, none
     ({"sort": "least-confident"}, "FCDBEA"),
     ({"limit": "2"}, "DF"),
     ({"limit": "2", "page": "2"}, "CB"),

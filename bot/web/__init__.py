@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.app import App
 from bot.web import views, wikisignin  # noqa: F401 (wikisignin adds its routes to views.bp)
+from bot.web import insight  # noqa: F401 (the legend and the stats pages, on views.bp)
 from bot.web.auth import Auth, AuthPolicy
 from bot.wiki import reader
 
