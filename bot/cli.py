@@ -177,17 +177,17 @@ SEARCH_HELP = {  # `queue list` filters: checked by bot.search.parse, as on the 
     "kind": ("K", f"only items with a finding of this kind: {', '.join(search.KINDS)}"),
     "source": ("S", "only items the detectors found (detector) or reported ones (report)"),
     "actor": ("NAME", "only items by this account (a name it had then or has now)"),
-    "target": ("NAME", "only items about this protected user (a name in the bans file or "
-                       "the current one)"),
+    "target": ("NAME", ("only items about this protected user (a name in the bans file or "
+                        "the current one)")),
     "title": ("PAGE", "only items on this page (ending in *: pages starting so)"),
-    "revid": ("N", "only the item of this revision"),
-    "logid": ("N", "only the item of this log entry"),
+    "revid": ("N", "only items of this revision"),
+    "logid": ("N", "only items of this log entry"),
     "report": ("REF", "only items a report (its reference) named"),
     "since": ("DATE", "events from this date (YYYY-MM-DD) or time (ISO, UTC)"),
     "until": ("DATE", "events up to this date (included) or time"),
     "min_confidence": ("X", "only items whose highest finding has at least this confidence"),
-    "threshold": ("T", "shown: hide findings below [queue_min_confidence] (default); below: "
-                       "only those; all"),
+    "threshold": ("T", ("shown: hide findings below [queue_min_confidence] (default); "
+                        "below: only those; all")),
     "sort": ("ORDER", f"{', '.join(search.SORTS)} (default: newest)"),
     "limit": ("N", f"items per page, at most {search.MAX_LIMIT} (default: 50)"),
     "page": ("N", "which page of --limit items (default: 1)"),

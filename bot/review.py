@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -92,11 +92,6 @@ def top_finding(item: Any) -> Any:
 def highest_confidence(item: Any) -> float | None:
     top = top_finding(item)
     return None if top is None else top.confidence
-
-
-def validate_filters(status: str | None) -> None:
-    if status and status not in STATUSES:
-        raise UsageError(f"--status must be one of {', '.join(STATUSES)}, not {status!r}")
 
 
 def decide(store: QueueStore, item_id: int, decision: str, reviewer: str, note: str,
