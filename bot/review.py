@@ -70,6 +70,8 @@ class QueuePage:
     search: _search.Search
     items: tuple[Any, ...]
     more: bool
+    wikis: tuple[str, ...] = ()  # the valid values of the wiki filter
+    bans: tuple[str, ...] = ()  # ... and of the ban filter
 
 
 def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
@@ -81,7 +83,8 @@ def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequen
     choices = _search.Choices(wikis=[*wikis, *held_wikis], bans=[*bans, *held_bans])
     search = _search.parse(raw, choices, base)
     items, more = store.search(search, thresholds)
-    return QueuePage(search, tuple(items), more)
+    return QueuePage(search, tuple(items), more, tuple(sorted(set(choices.wikis or ()))),
+                     tuple(sorted(set(choices.bans or ()))))
 
 
 def top_finding(item: Any) -> Any:

@@ -35,13 +35,14 @@ def highest_confidence() -> Any:
 def search_items(conn: Connection, search: Search,
                  thresholds: Mapping[str, float]) -> tuple[list[QueueItem], bool]:
     """One page of items and whether more follow."""
-    stmt = (select(queue_items).where(*conditions(search, thresholds))
+    stmt = (select(queue_items).where(*conditions(conn, search, thresholds))
             .order_by(*_order(search.sort)).offset(search.offset).limit(search.limit + 1))
     rows = conn.execute(stmt).mappings().all()
     return with_children(conn, rows[: search.limit]), len(rows) > search.limit
 
 
-def conditions(search: Search, thresholds: Mapping[str, float]) -> list[ColumnElement[bool]]:
+def conditions(conn: Connection, search: Search,
+               thresholds: Mapping[str, float]) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     for column, value in ((q.status, search.status), (q.wiki, search.wiki),
                           (q.ban_id, search.ban), (q.source, search.source),
@@ -51,7 +52,7 @@ def conditions(search: Search, thresholds: Mapping[str, float]) -> list[ColumnEl
     if search.kind is not None:
         where.append(exists().where(f.item_id == q.id, f.kind == search.kind))
     if search.actor is not None:
-        where.append(_actor(search.actor))
+        where.append(_actor(conn, search.actor))
     if search.target is not None:
         where.append(_target(search.target))
     if search.title is not None:
@@ -74,14 +75,16 @@ def conditions(search: Search, thresholds: Mapping[str, float]) -> list[ColumnEl
     return where
 
 
-def _actor(name: str) -> ColumnElement[bool]:
+def _actor(conn: Connection, name: str) -> ColumnElement[bool]:
+    """The name at the event, or the accounts (wiki, user id) that had or have it: read first,
+    a handful of pairs, so that the page's query compares plain columns."""
     ident = identities.c
-    other = queue_items.alias("other_items")
-    by_identity = exists().where(ident.wiki == q.wiki, ident.user_id == q.actor_id,
-                                 or_(ident.name == name, ident.current_name == name))
-    by_item = exists().where(other.c.wiki == q.wiki, other.c.actor == name,
-                             other.c.actor_id == q.actor_id)
-    return or_(q.actor == name, and_(q.actor_id != 0, or_(by_identity, by_item)))
+    named = select(q.wiki, q.actor_id).where(q.actor == name, q.actor_id != 0).distinct()
+    known = select(ident.wiki, ident.user_id).where(
+        or_(ident.name == name, ident.current_name == name), ident.user_id != 0)
+    accounts = sorted({(w, int(i)) for w, i in conn.execute(named).all()}
+                      | {(w, int(i)) for w, i in conn.execute(known).all()})
+    return or_(q.actor == name, *[and_(q.wiki == w, q.actor_id == i) for w, i in accounts])
 
 
 def _target(name: str) -> ColumnElement[bool]:

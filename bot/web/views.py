@@ -183,14 +183,12 @@ def queue_search() -> review.QueuePage:
 def queue() -> str:
     found = queue_search()
     app = ibanbot()
-    held_wikis, held_bans = app.store.queue_values()
     return render_template(
         "queue.html", items=found.items, search=found.search, more=found.more,
         query=found.search.query(), counts=app.store.count_by_status(),
         statuses=(*search.STATUSES, search.ANY), sorts=search.SORTS,
-        thresholds=search.THRESHOLDS, wikis=sorted({*app.settings.wiki_names, *held_wikis}),
-        kinds=search.KINDS, sources=search.SOURCES,
-        bans=sorted({*(b.id for b in app.bans), *held_bans}), top=review.top_finding)
+        thresholds=search.THRESHOLDS, wikis=found.wikis, kinds=search.KINDS,
+        sources=search.SOURCES, bans=found.bans, top=review.top_finding)
 
 
 @bp.get("/items/<int:item_id>")
