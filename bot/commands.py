@@ -121,6 +121,9 @@ def _list(app: App, args: argparse.Namespace) -> int:
         print(review.render_table(list(found.items)))
     if found.more:  # stderr: the JSON stays an array
         say("info", f"(more items: add --page {found.search.page + 1})")
+    if found.below:
+        say("info", f"({found.below} more below [queue_min_confidence]: "
+                    "add --threshold below)")
     return 0
 
 

@@ -22,6 +22,7 @@ class QueueStore(Protocol):
     def list_items(self, **filters: Any) -> list: ...
     def search(self, search: _search.Search, thresholds: Any = None) -> tuple[list, bool]: ...
     def queue_values(self) -> tuple[list[str], list[str]]: ...
+    def count_below(self, search: _search.Search, thresholds: Any) -> int: ...
     def get_item(self, item_id: int) -> Any: ...
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
                at: datetime) -> Any: ...
@@ -72,6 +73,7 @@ class QueuePage:
     more: bool
     wikis: tuple[str, ...] = ()  # the valid values of the wiki filter
     bans: tuple[str, ...] = ()  # ... and of the ban filter
+    below: int = 0  # items matching but left aside, under [queue_min_confidence]
 
 
 def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
@@ -83,8 +85,9 @@ def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequen
     choices = _search.Choices(wikis=[*wikis, *held_wikis], bans=[*bans, *held_bans])
     search = _search.parse(raw, choices, base)
     items, more = store.search(search, thresholds)
+    below = store.count_below(search, thresholds) if search.threshold == "shown" else 0
     return QueuePage(search, tuple(items), more, tuple(sorted(set(choices.wikis or ()))),
-                     tuple(sorted(set(choices.bans or ()))))
+                     tuple(sorted(set(choices.bans or ()))), below)
 
 
 def top_finding(item: Any) -> Any:

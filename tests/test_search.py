@@ -127,6 +127,9 @@ def test_thresholds_hide_low_findings_but_keep_them(store: Store) -> None:
     assert found(threshold="below") == "C"  # B's reply is under 0.7, its mention is not
     assert found(threshold="all") == "DFCBAE"  # F has no finding: never below
     assert found(threshold="below", sort="oldest", status="dismissed") == "C"
+    assert store.count_below(search.parse({}, CHOICES), limits) == 1
+    assert store.count_below(search.parse({"status": "new"}, CHOICES), limits) == 0
+    assert store.count_below(search.parse({}, CHOICES), {}) == 0
 
 
 @pytest.mark.parametrize("filters,message", ERRORS, ids=[case_id(e) for e in ERRORS])
@@ -232,6 +235,17 @@ def test_cli_threshold_setting(queue_config, capsys, tmp_path) -> None:
                      + '[queue_min_confidence]\n"edit-change" = 0.5\n', encoding="utf-8")
     assert labels(ids, cli_ids(tuned, {}, capsys)) == "DFBAE"
     assert labels(ids, cli_ids(tuned, {"threshold": "below"}, capsys)) == "C"
+    code, out, err = cli(tuned, {"status": "dismissed"}, capsys)
+    assert code == 0 and out == "(no queue items)\n"
+    assert err == "(1 more below [queue_min_confidence]: add --threshold below)\n"
+    assert cli(tuned, {"status": "new"}, capsys)[2] == ""
+    web = create_app(App.load(tuned), secure_cookies=False).test_client()
+    page = web.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
+    web.post("/login", data={"csrf": csrf, "name": "Rita Reviewer", "password": PASSWORD})
+    body = html.unescape(web.get("/?status=dismissed").get_data(as_text=True))
+    assert "1 more item(s) below" in body and "threshold=below" in body
+    assert web_ids(web, {}) == cli_ids(tuned, {}, capsys)
 
 
 # -- the web queue page: the same items and the same errors --------------------------------

@@ -10,6 +10,7 @@ no finding, a report, never is).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +40,17 @@ def search_items(conn: Connection, search: Search,
             .order_by(*_order(search.sort)).offset(search.offset).limit(search.limit + 1))
     rows = conn.execute(stmt).mappings().all()
     return with_children(conn, rows[: search.limit]), len(rows) > search.limit
+
+
+def count_below(conn: Connection, search: Search, thresholds: Mapping[str, float]) -> int:
+    """How many items the search would show with `threshold = below` (0 when no kind has a
+    minimum): the items the default view keeps aside."""
+    if not any(v > 0 for v in thresholds.values()):
+        return 0
+    below = replace(search, threshold="below")
+    stmt = select(func.count()).select_from(queue_items).where(
+        *conditions(conn, below, thresholds))
+    return int(conn.execute(stmt).scalar_one())
 
 
 def conditions(conn: Connection, search: Search,

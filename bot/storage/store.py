@@ -150,6 +150,11 @@ class Store:
         with storage_errors(self.engine, "searching the queue"), self.engine.connect() as conn:
             return _search.search_items(conn, search, thresholds or {})
 
+    def count_below(self, search: Search, thresholds: Mapping[str, float]) -> int:
+        """Items the search leaves aside as below their kinds' minimum confidence."""
+        with storage_errors(self.engine, "counting the queue"), self.engine.connect() as conn:
+            return _search.count_below(conn, search, thresholds)
+
     def queue_values(self) -> tuple[list[str], list[str]]:
         """The wikis and ban ids the queue holds."""
         with storage_errors(self.engine, "reading the queue"), self.engine.connect() as conn:

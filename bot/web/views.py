@@ -188,7 +188,7 @@ def queue() -> str:
         query=found.search.query(), counts=app.store.count_by_status(),
         statuses=(*search.STATUSES, search.ANY), sorts=search.SORTS,
         thresholds=search.THRESHOLDS, wikis=found.wikis, kinds=search.KINDS,
-        sources=search.SOURCES, bans=found.bans, top=review.top_finding)
+        sources=search.SOURCES, bans=found.bans, top=review.top_finding, below=found.below)
 
 
 @bp.get("/items/<int:item_id>")
