@@ -6,13 +6,12 @@ import sys
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
-from bot import identities, logformat
+from bot import identities, logformat, staffwarnings
 from bot.app import App, utcnow
 from bot.backfill import ban_label
 from bot.review import print_json
 from bot.errors import UsageError
 from bot.progress import Counts, Progress
-from bot.storage import Ledger
 from detectors.bans import Ban
 
 
@@ -66,14 +65,11 @@ def _bar(ban: Ban, wiki: str) -> Progress:
 def cmd_warnings(args: argparse.Namespace) -> int:
     app = App.load(args.config, need_bans=False)
     app.store.check_schema()
-    ledger = Ledger(app.store)
     if args.warnings_command == "ack":
-        if not args.reviewer.strip():
-            raise UsageError("ibanbot warnings ack: --reviewer must name the staff member")
-        warning = ledger.acknowledge(args.id, args.reviewer.strip(), utcnow())
-        print(f"warning {warning.id}: acknowledged by {warning.acknowledged_by}")
+        warning = staffwarnings.acknowledge(app.store, args.id, args.reviewer, utcnow())
+        print(staffwarnings.acknowledged_line(warning))
         return 0
-    found = ledger.warnings(include_acknowledged=args.all)
+    found = staffwarnings.listing(app.store, include_acknowledged=args.all)
     if args.format == "json":
         print_json([w.to_json() for w in found])
         return 0
@@ -87,7 +83,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
 
 def print_warnings_above_queue(app: App) -> None:
     """Unacknowledged staff warnings on stderr, so `queue list --format json` stays an array."""
-    found = Ledger(app.store).warnings()
+    found = staffwarnings.listing(app.store)
     for w in found:
         logformat.say("warning", f"staff warning {w.id}: {w.message}")
     if found:

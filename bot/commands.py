@@ -5,7 +5,7 @@ import argparse
 import logging
 
 from bot import (
-    backfillcommands, opscommands, reportcommands, review, search, stats, webcommands,
+    backfillcommands, banlist, opscommands, reportcommands, review, search, stats, webcommands,
 )
 from bot.app import App, utcnow
 from bot.logformat import say
@@ -72,7 +72,7 @@ def cmd_bans(args: argparse.Namespace) -> int:
     app = App.load(args.config)
     if args.bans_command == "list":
         for ban in app.bans:
-            print(_ban_line(ban))
+            print(banlist.ban_line(ban))
         return 0
     app.ensure_schema()
     checks = backfillcommands.resolve_with_progress(app)
@@ -85,14 +85,6 @@ def cmd_bans(args: argparse.Namespace) -> int:
     unknown = sum(1 for c in checks if c.status == "unknown")
     print(f"{len(app.bans)} ban(s), {len(checks)} name(s) checked, {unknown} unknown")
     return 2 if unknown else 0
-
-
-def _ban_line(ban) -> str:
-    arrow = "<->" if ban.two_way else "->"
-    until = ban.expires.strftime("%Y-%m-%d") if ban.expires else "indefinite"
-    flags = " confidential" if ban.confidential else ""
-    return (f"{ban.id}: {', '.join(ban.banned)} {arrow} {', '.join(ban.protected)}; "
-            f"wikis {', '.join(ban.wikis)}; {ban.start:%Y-%m-%d} to {until}{flags}")
 
 
 def cmd_queue(args: argparse.Namespace) -> int:

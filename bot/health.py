@@ -83,6 +83,9 @@ def _span(seconds: float) -> str:
     return f"{seconds // 3600} h"
 
 
+span = _span  # the web UI's status page says it the same way
+
+
 def render(rows: list[StreamStatus]) -> str:
     lines = [f"{'wiki':<16} {'stream':<14} {'last success':<21} {'lag':>8}  state"]
     for r in rows:

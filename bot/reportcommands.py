@@ -8,13 +8,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.app import App
 from bot.review import print_json
 from bot.errors import IbanbotError, UsageError
-from bot.reportpage import extract_diffs
-from bot.reports import staff_submission
+from bot.reportreview import list_reports, show_report
+from bot.staffintake import MAX_TEXT_BYTES, add_staff_report
 from bot.storage import Report, ReportStore, Version
 from bot.storage.records import NO_BAN_NOTE
 
@@ -22,15 +21,14 @@ from bot.storage.records import NO_BAN_NOTE
 def cmd_report(args: argparse.Namespace) -> int:
     app = App.load(args.config, need_bans=args.report_command == "add")  # add checks bans
     app.store.check_schema()
-    store = ReportStore(app.store.engine)
     if args.report_command == "add":
         return _add(app, args)
     if args.report_command == "show":
-        report, versions = store.get(args.reference), store.versions(args.reference)
+        report, versions = show_report(app, args.reference)
         _print({**report.to_json(), "versions": [v.to_json() for v in versions]}
                if args.format == "json" else render_report(report, versions))
         return 0
-    reports = store.list(wiki=args.wiki, outcome=args.outcome, limit=args.limit)
+    reports = list_reports(app, wiki=args.wiki, outcome=args.outcome, limit=args.limit)
     if args.format == "json":
         _print([r.to_json() for r in reports])
     else:
@@ -39,15 +37,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add(app: App, args: argparse.Namespace) -> int:
-    settings = app.settings.wiki(args.wiki)
     reporter, note = private_texts(args)
-    if not reporter.strip():
-        raise UsageError("--reporter must name who reported it")
-    if "\n" in reporter.strip():
-        raise UsageError("the reporter must be one line")
-    diffs = [_revid(value, settings.api) for value in args.diff]
-    report = app.report_intake(args.wiki).submit(
-        staff_submission(args.wiki, diffs, reporter.strip(), note))
+    report = add_staff_report(app, args.wiki, args.diff, reporter, note)
     if report.outcome != "queued":
         raise IbanbotError(f"report {report.reference} kept but not queued: "
                            + "; ".join(report.problems))
@@ -57,7 +48,6 @@ def _add(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-MAX_TEXT_BYTES = 1024 * 1024  # a report's text from a file or stdin
 
 
 def private_texts(args: argparse.Namespace) -> tuple[str, str]:
@@ -86,19 +76,6 @@ def _text(option: str, value: str | None, path: str | None) -> str:
     if len(data) > MAX_TEXT_BYTES:
         raise UsageError(f"{label}: longer than {MAX_TEXT_BYTES} characters")
     return data.rstrip("\n")
-
-
-def _revid(value: str, api: str) -> int:
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    found = extract_diffs(value if "://" not in value else f"[{value}]",
-                          urlsplit(api).netloc)
-    if found.foreign:
-        raise UsageError(f"--diff {value!r}: a diff of another wiki")
-    if len(found.revids) != 1:
-        raise UsageError(f"--diff {value!r}: not a revision id or a diff link")
-    return found.revids[0]
 
 
 def _print(value: Any) -> None:

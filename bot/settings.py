@@ -253,6 +253,11 @@ class WebSettings(_Frozen):
     # reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Prefix are
     # trusted (werkzeug's ProxyFix); 0: none, the client's address is the connection's
     trusted_proxies: NonNegativeInt = 0
+    # reads from a wiki (a diff, a timeline's contributions): each request's timeout, and how
+    # long a page waits for them before it renders without (saying what it could not fetch;
+    # the read goes on, and a diff it brings is kept with its item)
+    wiki_timeout_seconds: Annotated[float, Field(strict=True, gt=0, le=120)] = 5.0
+    page_wait_seconds: Annotated[float, Field(strict=True, gt=0, le=120)] = 0.5
 
     @field_validator("public_url")
     @classmethod

@@ -184,7 +184,9 @@ class Supervisor:
         if not self.locks.acquire(wiki):
             return False
         self.standing_by.discard(wiki)
-        log.info("wiki %s: took the polling lock", wiki)
+        # who polls what matters in `run` (several processes); `run --once` takes every lock
+        log.log(logging.DEBUG if self.once else logging.INFO, "wiki %s: took the polling lock",
+                wiki)
         return True
 
     def _stand_by(self, wiki: str) -> None:

@@ -6,6 +6,7 @@ previous edit there or anywhere on those pages.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, Sequence
@@ -33,7 +34,7 @@ class Timeline:
     users: tuple[str, str]
     start: datetime
     end: datetime
-    pages: tuple[str, ...]  # edited by both, alphabetically
+    pages: tuple[str, ...]  # edited by both, in natural order (natural_key)
     rows: tuple[TimelineRow, ...]  # oldest first
     truncated: bool = False  # a user had more edits in the range than were read
 
@@ -55,7 +56,19 @@ def build(users: tuple[str, str], start: datetime, end: datetime,
         rows.append(TimelineRow(side, edit.title, edit.revid, when, edit.comment,
                                 when - other if other is not None else None))
         last[side] = when
-    return Timeline(users, start, end, tuple(sorted(common)), tuple(rows), truncated)
+    return Timeline(users, start, end, tuple(sorted(common, key=natural_key)), tuple(rows),
+                    truncated)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(title: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    """Sorts titles as people do: `Archive 2` before `Archive 10`, case aside (`apple`
+    before `Banana`); titles that differ only in case keep a fixed order (by their text)."""
+    parts = _DIGITS.split(title)
+    return tuple((0, int(p)) if i % 2 else (1, p.casefold())
+                 for i, p in enumerate(parts) if p), title
 
 
 def format_gap(gap: timedelta | None) -> str:

@@ -153,3 +153,40 @@ def test_batch_size_follows_apihighlimits(user, high, size):
     gateway = WikiGateway(WikiConfig("w", "http://w.invalid/api.php", user=user))
     gateway._site = _Site(high)
     assert gateway.batch_size() == size
+
+
+def _kind(request) -> str:
+    query = parse_qs(urlsplit(request.url).query)
+    query.update(parse_qs(request.body if isinstance(request.body, str)
+                          else (request.body or b"").decode()))
+    get = lambda key: (query.get(key) or [""])[0]  # noqa: E731
+    return get("action") if get("action") != "query" else \
+        "|".join(sorted(m for m in get("meta").split("|") if m and m != "userinfo")) or \
+        get("list") or get("prop")
+
+
+@pytest.mark.wiki
+def test_run_once_learns_the_wiki_in_four_requests(tmp_path, local_wiki):
+    """Namespaces, language, zone and month names: one siteinfo|allmessages request; the zone
+    names one allmessages; the ~~~~~ sample one parse; the ping redirects one more (issue 15:
+    at most 8 one-time requests per process, with the bans' users and the sign-in)."""
+    (alice, a), (bob, b) = people(local_wiki, "Alice", "Bob")
+    bot = Bot(tmp_path / "bot", local_wiki, bans=[ban(alice, bob)])
+    b.edit(f"Talk:Learn {bob}", "== Q ==\nA question. ~~~~")
+    a.append_reply(f"Talk:Learn {bob}", ": An answer. ~~~~")
+    counts: Counter = Counter()
+    original = requests.Session.send
+
+    def send(self, request, **kwargs):
+        counts[_kind(request)] += 1
+        return original(self, request, **kwargs)
+
+    requests.Session.send = send
+    try:
+        bot.run_once()
+    finally:
+        requests.Session.send = original
+    learning = {k: n for k, n in counts.items()
+                if k in ("allmessages|siteinfo", "siteinfo", "allmessages", "parse", "redirects")}
+    assert learning == {"allmessages|siteinfo": 1, "allmessages": 1, "parse": 1, "redirects": 1}
+    assert [f["kind"] for i in bot.queue() for f in i["findings"]] == ["reply"]

@@ -126,8 +126,9 @@ def test_a_poll_logs_its_items_at_info_an_idle_poll_nothing(scene, caplog):
     supervisor = Supervisor(app)
     with caplog.at_level(logging.DEBUG):
         assert supervisor.poll(bot.wiki.name) is not None
-    (line,) = [r for r in caplog.records if r.levelno == logging.INFO
-               and r.name == "bot.supervisor"]
+    took, line = [r for r in caplog.records if r.levelno == logging.INFO
+                  and r.name == "bot.supervisor"]  # `run` says which process polls the wiki
+    assert took.getMessage() == f"wiki {bot.wiki.name}: took the polling lock"
     assert line.queued == 1 and line.wiki == bot.wiki.name and line.events >= 1
     assert "1 item(s) queued" in line.getMessage()
     caplog.clear()

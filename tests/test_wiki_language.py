@@ -64,13 +64,16 @@ def answers(sample: str, now: str = "2026-11-27T21:30:05Z", zone: str = "Europe/
     def call(params):
         if params.get("action") == "parse":
             return {"parse": {"text": sample}, "curtimestamp": now}
-        if params.get("meta") == "siteinfo":
-            return {"query": {"general": {"lang": lang, "timezone": zone, "timeoffset": 60}}}
+        query = {}
+        if "siteinfo" in params.get("meta", ""):  # with the names, in the content language
+            assert params.get("uselang") == "content" and "general" in params["siprop"]
+            query["general"] = {"lang": lang, "timezone": zone, "timeoffset": 60}
         keys = params["ammessages"].split("|")
         named = dict(zip(language.MONTHS, months))
-        return {"query": {"allmessages": [
+        query["allmessages"] = [
             {"name": k, "content": named[k]} if k in named else {"name": k, "missing": True}
-            for k in keys]}}
+            for k in keys]
+        return {"query": query}
     return call
 
 

@@ -67,7 +67,9 @@ def review_env(tmp_path_factory, local_wiki) -> ReviewEnv:
     assert reported.code == 0, reported.err
     settings = bot.folder / "settings.toml"
     with settings.open("a", encoding="utf-8") as fh:
-        fh.write("[web]\npage_size = 2\nlogin_attempts = 3\n")
+        # a generous wait for the wiki: a loaded test machine must not lose a diff (the
+        # fast-page tests put the default back)
+        fh.write("[web]\npage_size = 2\nlogin_attempts = 3\npage_wait_seconds = 10\n")
     env = ReviewEnv(settings, alice, bob, "Rita Reviewer", hostile, Clock())
     app = env.app()
     accounts.add(app.store, env.reviewer, PASSWORD, utcnow())

@@ -9,8 +9,9 @@ from bot.storage.reviewers import AuditNote, Reviewer, ReviewerStore, WebSession
 from bot.storage.backfill import Ledger, StaffWarning  # backfill_state, staff_warnings
 from bot.storage.reports import NewReport, Report, ReportStore, Version  # reports, report_items
 from bot.storage.wikiaccounts import WikiAccount, WikiAccountStore
+from bot.storage.itemdiffs import ItemDiffStore, KeptDiff  # item_diffs (0011_item_diffs)
 
 __all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
            "ReviewerStore", "Reviewer", "WebSession", "AuditNote", "Ledger", "StaffWarning",
            "ReportStore", "Report", "NewReport", "Version",
-           "WikiAccountStore", "WikiAccount"]
+           "WikiAccountStore", "WikiAccount", "ItemDiffStore", "KeptDiff"]

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean, Column, Connection, Index, Integer, String, Table, insert, select, update,
+    Boolean, Column, Connection, Index, Integer, String, Table, func, insert, select, update,
 )
 
 from bot.errors import NotFound
+from bot.storage.audit import record_audit
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
@@ -124,17 +125,38 @@ class Ledger:
                 self.engine.connect() as conn:
             return [_warning(r) for r in conn.execute(query)]
 
+    def pending_count(self) -> int:
+        """How many warnings wait for staff (the web UI's banner)."""
+        c = staff_warnings.c
+        with storage_errors(self.engine, "counting staff warnings"), \
+                self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(staff_warnings).where(
+                c.acknowledged_at.is_(None))).scalar_one())
+
+    def get(self, warning_id: int) -> StaffWarning:
+        c = staff_warnings.c
+        with storage_errors(self.engine, f"reading staff warning {warning_id}"), \
+                self.engine.connect() as conn:
+            row = conn.execute(select(staff_warnings).where(c.id == warning_id)).first()
+        if row is None:
+            raise NotFound(f"no staff warning {warning_id}")
+        return _warning(row)
+
     def acknowledge(self, warning_id: int, reviewer: str, at: datetime) -> StaffWarning:
-        """Who read it first, and when; a second acknowledgment changes nothing."""
+        """Who read it first, and when (with an audit row); a second acknowledgment changes
+        nothing and adds no audit row."""
         c = staff_warnings.c
         with storage_errors(self.engine, f"acknowledging warning {warning_id}"), \
                 self.engine.begin() as conn:
-            conn.execute(update(staff_warnings).where(
+            changed = conn.execute(update(staff_warnings).where(
                 c.id == warning_id, c.acknowledged_at.is_(None)).values(
-                acknowledged_by=reviewer, acknowledged_at=to_db_time(at)))
+                acknowledged_by=reviewer, acknowledged_at=to_db_time(at))).rowcount
             row = conn.execute(select(staff_warnings).where(c.id == warning_id)).first()
             if row is None:
                 raise NotFound(f"no staff warning {warning_id}")
+            if changed:
+                record_audit(conn, reviewer, "acknowledge", None,
+                             f"staff warning {warning_id} ({row.kind}, wiki {row.wiki})", at)
             return _warning(row)
 
 

@@ -8,8 +8,9 @@ API; every public method is one transaction, and database failures are one-line 
   writes are bot.storage.locks; here they are only read (`ibanbot status`).
 - A health row per (wiki, stream): last attempt, last success, consecutive failures, last error.
 - Purge: decided items (confirmed, dismissed) whose last decision is older than the cutoff are
-  deleted with their findings and decisions; one audit row per item keeps who decided what and
-  when (wiki, ban id, decision, reviewer, time), never the evidence or the names involved.
+  deleted with their findings, decisions and kept diffs; one audit row per item keeps who
+  decided what and when (wiki, ban id, decision, reviewer, time), never the evidence or the
+  names involved.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
 
 from bot.storage import audit as _audit
 from bot.storage.engine import storage_errors
+from bot.storage.itemdiffs import item_diffs
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import (
     INDEXED_NAME, KEY, MYSQL_TABLE, WIKI, check_lengths, decisions, findings, long_text,
@@ -136,6 +138,7 @@ class Ops:
                 chunk = ids[start:start + 500]
                 conn.execute(delete(findings).where(findings.c.item_id.in_(chunk)))
                 conn.execute(delete(decisions).where(decisions.c.item_id.in_(chunk)))
+                conn.execute(delete(item_diffs).where(item_diffs.c.item_id.in_(chunk)))
                 conn.execute(delete(queue_items).where(queue_items.c.id.in_(chunk)))
         return PurgeResult(len(ids), cutoff)
 

@@ -339,10 +339,10 @@ class ReportStore:
             return _load(conn, conn.execute(stmt).mappings().all())
 
     def list(self, wiki: str | None = None, outcome: str | None = None,
-             limit: int | None = None) -> list[Report]:
+             limit: int | None = None, offset: int = 0) -> list[Report]:
         """Newest first."""
         r = reports.c
-        stmt = select(reports).order_by(r.received_at.desc(), r.id.desc())
+        stmt = select(reports).order_by(r.received_at.desc(), r.id.desc()).offset(offset)
         if wiki:
             stmt = stmt.where(r.wiki == wiki)
         if outcome:

@@ -13,9 +13,11 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.app import App
-from bot.web import views, wikisignin  # noqa: F401 (wikisignin adds its routes to views.bp)
-from bot.web import insight  # noqa: F401 (the legend and the stats pages, on views.bp)
+from bot.web import views, wikisignin  # noqa: F401 (these add their routes to views.bp)
+from bot.web import staffpages, timelinepage  # noqa: F401
+from bot.web import insight  # noqa: F401 (the legend and the stats pages)
 from bot.web.auth import Auth, AuthPolicy
+from bot.web.wikiwait import Waits
 from bot.wiki import reader
 
 HERE = Path(__file__).parent
@@ -39,7 +41,9 @@ def create_app(app: App, secure_cookies: bool | None = None,
     flask.extensions["ibanbot.auth"] = Auth(app.store, policy, app.now)
     flask.extensions["ibanbot.oauth"] = wikisignin.clients(app.settings, environ)
     flask.extensions["ibanbot.readers"] = reader.readers(
-        [(w.name, w.api) for w in app.settings.wikis], app.settings.bot.contact)
+        [(w.name, w.api) for w in app.settings.wikis], app.settings.bot.contact,
+        web.wiki_timeout_seconds)
+    flask.extensions["ibanbot.waits"] = Waits(web.page_wait_seconds)
 
     flask.register_blueprint(views.bp)
     flask.after_request(_security_headers)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,15 +16,16 @@ from markupsafe import Markup
 from bot import review, search
 from bot.app import App
 from bot.errors import IbanbotError, NotFound, UsageError
-from bot.storage import ReportStore
+from bot.storage import ItemDiffStore, ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
-from bot.web.html import sanitize_diff
+from bot.web.itemdiff import item_diff
 from bot.wiki.reader import AnonymousReader
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
 PUBLIC = {"web.login", "web.login_form", "web.oauth_start", "web.oauth_callback", "static"}
+MAX_PAGE = 10**9  # a larger page number is as empty, and its offset would overflow SQLite
 
 
 def ibanbot() -> App:
@@ -212,19 +213,11 @@ def item(item_id: int) -> str:
 
 
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
-    """(sanitized diff rows, why there is none, the edit summary)."""
-    if not found.revid:
-        return None, "a logged action: no diff (see the log entry on the wiki)", None
-    wiki = readers().get(found.wiki)
-    if wiki is None:
-        return None, f"wiki {found.wiki} is not configured any more", None
-    try:
-        comparison = wiki.compare(found.revid)
-    except IbanbotError as exc:
-        return None, f"the wiki did not give the diff ({exc})", None
-    # sanitized by nh3 (an allow-list) and rebuilt as well-formed rows before it is marked safe
-    rows = Markup(sanitize_diff(comparison.html))  # noqa: S704  # nosec B704
-    return rows, "", comparison.comment
+    """(sanitized diff rows, why there is none, the edit summary): the kept diff, or the
+    wiki's if it answers within `page_wait_seconds` (bot.web.itemdiff)."""
+    shown = item_diff(found, ItemDiffStore(app.store.engine), readers(),
+                      current_app.extensions["ibanbot.waits"], app.now)
+    return shown.rows, shown.problem, shown.summary
 
 
 @bp.post("/items/<int:item_id>/decide")
@@ -234,39 +227,8 @@ def decide(item_id: int) -> Response:
     return redirect(url_for("web.item", item_id=item_id))
 
 
-# -- audit, timeline -----------------------------------------------------------------------
+# -- audit (the timeline: bot.web.timelinepage) ---------------------------------------------
 @bp.get("/audit")
 def audit() -> str:
     size = ibanbot().settings.web.page_size * 4
     return render_template("audit.html", entries=ibanbot().store.audit(limit=size))
-
-
-@bp.get("/timeline")
-def timeline_form() -> str:
-    return render_template("timeline.html", wikis=ibanbot().settings.wiki_names, result=None,
-                           form={})
-
-
-@bp.post("/timeline")
-def timeline() -> str:
-    form = {k: request.form.get(k, "").strip() for k in ("wiki", "first", "second", "start",
-                                                          "end")}
-    app = ibanbot()
-    if form["wiki"] not in readers():
-        raise UsageError(f"no wiki named {form['wiki']!r}")
-    start, end = _day(form["start"], "start"), _day(form["end"], "end", time.max)
-    result = review.timeline(readers()[form["wiki"]], form["first"], form["second"],
-                             start, end)
-    index = review.index_url(app.settings.wiki(form["wiki"]).api)
-    return render_template("timeline.html", wikis=app.settings.wiki_names, result=result,
-                           form=form, index=index,
-                           user_url=lambda name: review.user_url(index, name),
-                           page_url=lambda title: review.page_url(index, title))
-
-
-def _day(text: str, label: str, at: time = time.min) -> datetime:
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise UsageError(f"the timeline's {label} must be a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, at, tzinfo=timezone.utc)

@@ -73,12 +73,13 @@ class WikiGateway:
 
     def site_info(self) -> SiteInfo:
         if self._site_info is None:
-            query = next(self._query({"meta": "siteinfo",
-                                      "siprop": "namespaces|namespacealiases|specialpagealiases"}))
+            query = next(self._query({
+                **language.NAMES,
+                "siprop": "general|namespaces|namespacealiases|specialpagealiases"}))
             info = normalize.site_info_from_api(query, self.config.ping_templates)
             self._site_info = replace(
                 info, ping_templates=self._with_redirects(info.ping_templates, info.namespace(10)),
-                timestamps=language.learn_timestamps(self._call, self.name))
+                timestamps=language.learn_timestamps(self._call, self.name, query))
         return self._site_info
 
     def _with_redirects(self, templates: tuple[str, ...], ns: Any) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
 """How a wiki writes signature timestamps, learned from the wiki itself (once per process).
 
-Three reads: the wiki's language and time zone (`meta=siteinfo`), the timestamp MediaWiki
-writes for `~~~~~` right now (`action=parse` with `onlypst`, and `curtimestamp`), and the
-content language's month, weekday and time zone names (`meta=allmessages`). The pure part is
+Three reads: the wiki's language and time zone with its content language's month and weekday
+names (`meta=siteinfo|allmessages` with `uselang=content`: the gateway asks for the namespaces in
+the same request, see `NAMES`), the names of the wiki's time zones (`meta=allmessages`), and the
+timestamp MediaWiki writes for `~~~~~` right now (`action=parse` with `onlypst`, and
+`curtimestamp`). The pure part is
 `detectors.wikitext.timestamps.learn`. A format that cannot be learned (a calendar other than
 the Gregorian, say) leaves the wiki on the English UTC format, and is logged once at WARNING.
 """
@@ -26,20 +28,30 @@ ABBREVIATED = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "o
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAYS_SHORT = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+NAME_KEYS = (*MONTHS, *GENITIVE, *ABBREVIATED, *WEEKDAYS, *WEEKDAYS_SHORT)  # 50: one request
+# The query parts that carry the wiki's language, zone and names: add them to a siteinfo query
+# (siprop must include `general`) and hand its answer to `learn_timestamps`.
+NAMES = {"meta": "siteinfo|allmessages", "ammessages": "|".join(NAME_KEYS), "uselang": "content"}
+
 Call = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def learn_timestamps(call: Call, wiki: str) -> TimestampFormat:
-    """The wiki's signature timestamp format (`call` makes one API request)."""
-    general = _part(_part(call({"action": "query", "meta": "siteinfo", "siprop": "general"}),
-                          "query"), "general")
+def learn_timestamps(call: Call, wiki: str, query: dict[str, Any] | None = None
+                     ) -> TimestampFormat:
+    """The wiki's signature timestamp format (`call` makes one API request).
+
+    `query` is the `query` part of an answer to a request with `NAMES` and `siprop=general`
+    made already; without it, that request is made here."""
+    if query is None:
+        query = _part(call({"action": "query", **NAMES, "siprop": "general"}), "query")
+    general = _part(query, "general")
     lang, zone_name = str(general.get("lang") or "en"), str(general.get("timezone") or "UTC")
     try:
         offset = int(general.get("timeoffset") or 0)
     except (TypeError, ValueError):  # a strange answer: the zone's name still gives it
         offset = 0
     zones = zone_labels(zone_name, offset)
-    messages = _messages(call, lang, [f"timezone-{abbr.lower()}" for abbr in zones])
+    messages = {**_found(query), **_messages(call, lang, [f"timezone-{a.lower()}" for a in zones])}
     labels = {messages.get(f"timezone-{abbr.lower()}") or abbr: minutes
               for abbr, minutes in zones.items()}
     names = LocalNames(
@@ -100,17 +112,20 @@ def _part(answer: Any, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _messages(call: Call, lang: str, extra: list[str]) -> dict[str, str]:
-    keys = [*MONTHS, *GENITIVE, *ABBREVIATED, *WEEKDAYS, *WEEKDAYS_SHORT, *extra]
+def _messages(call: Call, lang: str, keys: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for i in range(0, len(keys), 50):
-        answer = call({"action": "query", "meta": "allmessages", "amlang": lang,
-                       "ammessages": "|".join(keys[i:i + 50])})
-        found = _part(answer, "query").get("allmessages")
-        for m in found if isinstance(found, list) else ():
-            if isinstance(m, dict) and not m.get("missing") and m.get("name"):
-                out[str(m["name"])] = str(m.get("content", m.get("*", "")))
+        out.update(_found(_part(call({"action": "query", "meta": "allmessages", "amlang": lang,
+                                      "ammessages": "|".join(keys[i:i + 50])}), "query")))
     return out
+
+
+def _found(query: dict[str, Any]) -> dict[str, str]:
+    """The messages of an allmessages answer that exist, by name."""
+    found = query.get("allmessages")
+    return {str(m["name"]): str(m.get("content", m.get("*", "")))
+            for m in (found if isinstance(found, list) else ())
+            if isinstance(m, dict) and not m.get("missing") and m.get("name")}
 
 
 def _forms(messages: dict[str, str], *keys: str) -> tuple[str, ...]:

@@ -16,16 +16,16 @@ import requests
 from bot.errors import WikiError
 from bot.wiki import diffs, session
 
-TIMEOUT = (6.05, 30)  # connect, read (seconds): a reviewer waits on the other end
+TIMEOUT = 5.0  # seconds to connect, and between bytes of the answer ([web] wiki_timeout_seconds)
 MAX_ANSWER = 20 * 1024 * 1024  # bytes; a diff of two 2 MiB revisions stays well under
 
 
 class AnonymousReader:
     """One wiki's API, read as an anonymous visitor (no login, no cookie ever sent)."""
 
-    def __init__(self, name: str, api: str, contact: str | None = None, maxlag: int = 5
-                 ) -> None:
-        self.name, self.api, self.maxlag = name, api, maxlag
+    def __init__(self, name: str, api: str, contact: str | None = None, maxlag: int = 5,
+                 timeout: float = TIMEOUT) -> None:
+        self.name, self.api, self.maxlag, self.timeout = name, api, maxlag, timeout
         self._http = requests.Session()
         self._http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # keeps none
         self._http.headers["User-Agent"] = (f"ibanbot/{session.VERSION} (review UI)"
@@ -38,7 +38,7 @@ class AnonymousReader:
         what = f"wiki {self.name}: {params.get('action')} {params.get('list') or ''}".strip()
         query = {"format": "json", "formatversion": "2", "maxlag": self.maxlag, **params}
         try:
-            r = self._http.get(self.api, params=query, timeout=TIMEOUT)
+            r = self._http.get(self.api, params=query, timeout=self.timeout)
             r.raise_for_status()
             if len(r.content) > MAX_ANSWER:
                 raise WikiError(f"{what} failed: the answer is over {MAX_ANSWER} bytes")
@@ -52,6 +52,10 @@ class AnonymousReader:
             raise WikiError(f"{what} failed: {str(error.get('code', ''))[:80]}")
         return answer
 
+    def ping(self) -> None:
+        """One small read (siteinfo): WikiError unless the wiki answers."""
+        self.call({"action": "query", "meta": "siteinfo", "siprop": "general"})
+
     def compare(self, revid: int) -> diffs.Comparison:
         """The wiki's diff of a revision against its parent (untrusted HTML rows)."""
         return diffs.compare(self.call, self.name, revid)
@@ -60,6 +64,7 @@ class AnonymousReader:
         return diffs.contributions(self.call, user, start, end)
 
 
-def readers(wikis: list[tuple[str, str]], contact: str | None) -> dict[str, AnonymousReader]:
+def readers(wikis: list[tuple[str, str]], contact: str | None, timeout: float = TIMEOUT
+            ) -> dict[str, AnonymousReader]:
     """An anonymous reader per (name, api) pair."""
-    return {name: AnonymousReader(name, api, contact) for name, api in wikis}
+    return {name: AnonymousReader(name, api, contact, timeout=timeout) for name, api in wikis}
