@@ -50,6 +50,8 @@ CASES = [
     ({"title": "Talk:Foo_bar"}, "C"),
     ({"title": "Talk:Foo*"}, "DFCB"),
     ({"title": "Talk:Fo%"}, ""),  # % and _ are no wildcards
+    ({"title": "Talk:foo*"}, ""),  # case counts, on every database
+    ({"title": "Talk:Foo/*"}, "D"),
     ({"revid": "10"}, "AE"),
     ({"logid": "5"}, "D"),
     ({"report": "R-1"}, "FB"),

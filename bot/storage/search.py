@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Connection, and_, exists, func, literal, not_, or_, select, true,
+    ColumnElement, Connection, and_, exists, func, not_, or_, select, true,
 )
 
 from bot.search import Search
@@ -110,9 +110,8 @@ def _target(name: str) -> ColumnElement[bool]:
 def _title(title: str) -> ColumnElement[bool]:
     if not title.endswith("*"):
         return q.page == title
-    prefix = title[:-1]
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return q.page.like(literal(escaped) + "%", escape="\\")
+    prefix = title[:-1]  # compared exactly (LIKE ignores case on SQLite) and without wildcards
+    return func.substr(q.page, 1, len(prefix)) == prefix
 
 
 def _shown(thresholds: Mapping[str, float]) -> ColumnElement[bool]:
