@@ -104,8 +104,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 def _list(app: App, args: argparse.Namespace) -> int:
     raw = {name: getattr(args, name) for name in search.FILTERS}
-    found = review.search_queue(app.store, raw, app.settings.wiki_names,
-                                [b.id for b in app.bans],
+    found = review.search_queue(app.store, raw, app.settings.wiki_names, app.bans,
                                 app.settings.queue_min_confidence.by_kind())
     if args.format == "json":
         print_json([i.to_json() for i in found.items])

@@ -77,12 +77,15 @@ class QueuePage:
 
 
 def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
-                 bans: Sequence[str], thresholds: Mapping[str, float],
+                 bans: Sequence[Any], thresholds: Mapping[str, float],
                  base: _search.Search = _search.CLI_DEFAULT) -> QueuePage:
     """`queue list` and the web queue page: the filters checked the same way (a UsageError
-    naming the valid values), then one page found in the database."""
+    naming the valid values, never a confidential ban's id), then one page found in the
+    database. `bans`: the registered bans (bot.bansfile)."""
     held_wikis, held_bans = store.queue_values()
-    choices = _search.Choices(wikis=[*wikis, *held_wikis], bans=[*bans, *held_bans])
+    choices = _search.Choices(wikis=[*wikis, *held_wikis],
+                              bans=[*(b.id for b in bans), *held_bans],
+                              named_bans=[b.id for b in bans if not b.confidential])
     search = _search.parse(raw, choices, base)
     items, more = store.search(search, thresholds)
     below = store.count_below(search, thresholds) if search.threshold == "shown" else 0

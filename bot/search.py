@@ -92,6 +92,9 @@ class Choices:
 
     wikis: Sequence[str] | None = ()
     bans: Sequence[str] | None = ()
+    # the bans an error may name (None: all): a confidential ban is valid but never named,
+    # nor is a ban only the queue holds (whether it was confidential is not known)
+    named_bans: Sequence[str] | None = None
 
 
 UNCHECKED = Choices(wikis=None, bans=None)
@@ -121,11 +124,16 @@ def _one_of(name: str, valid: Sequence[str]):
     return check
 
 
-def _member(name: str, text: str, valid: Sequence[str]) -> str:
+def _member(name: str, text: str, valid: Sequence[str],
+            named: Sequence[str] | None = None) -> str:
     if text in valid:
         return text
-    shown = list(valid[:NAMED]) + ([f"... ({len(valid) - NAMED} more)"]
-                                  if len(valid) > NAMED else [])
+    named = valid if named is None else [v for v in valid if v in set(named)]
+    unnamed = len(valid) - len(named)
+    shown = list(named[:NAMED]) + ([f"... ({len(named) - NAMED} more)"]
+                                  if len(named) > NAMED else [])
+    if unnamed:
+        shown.append(f"{unnamed} not named here")
     names = ", ".join(shown) if valid else "(none yet)"
     raise UsageError(f"filter {name} must be one of {names}; not {_clip(text)!r}")
 
@@ -139,7 +147,7 @@ def _wiki(text: str, choices: Choices) -> str:
 def _ban(text: str, choices: Choices) -> str:
     if choices.bans is None:
         return _text("ban")(text, choices)
-    return _member("ban", text, sorted(set(choices.bans)))
+    return _member("ban", text, sorted(set(choices.bans)), choices.named_bans)
 
 
 def _name(label: str, limit: int):

@@ -175,8 +175,7 @@ def queue_search() -> review.QueuePage:
     app = ibanbot()
     raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
     base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
-    return review.search_queue(app.store, raw, app.settings.wiki_names,
-                               [b.id for b in app.bans],
+    return review.search_queue(app.store, raw, app.settings.wiki_names, app.bans,
                                app.settings.queue_min_confidence.by_kind(), base)
 
 
