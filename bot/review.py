@@ -23,6 +23,8 @@ class QueueStore(Protocol):
     def search(self, search: _search.Search, thresholds: Any = None) -> tuple[list, bool]: ...
     def queue_values(self) -> tuple[list[str], list[str]]: ...
     def count_below(self, search: _search.Search, thresholds: Any) -> int: ...
+    def adjacent(self, search: _search.Search, thresholds: Any,
+                 item_id: int) -> tuple[int | None, int | None]: ...
     def get_item(self, item_id: int) -> Any: ...
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
                at: datetime) -> Any: ...
@@ -82,15 +84,27 @@ def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequen
     """`queue list` and the web queue page: the filters checked the same way (a UsageError
     naming the valid values, never a confidential ban's id), then one page found in the
     database. `bans`: the registered bans (bot.bansfile)."""
-    held_wikis, held_bans = store.queue_values()
-    choices = _search.Choices(wikis=[*wikis, *held_wikis],
-                              bans=[*(b.id for b in bans), *held_bans],
-                              named_bans=[b.id for b in bans if not b.confidential])
+    choices = _choices(store, wikis, bans)
     search = _search.parse(raw, choices, base)
     items, more = store.search(search, thresholds)
     below = store.count_below(search, thresholds) if search.threshold == "shown" else 0
     return QueuePage(search, tuple(items), more, tuple(sorted(set(choices.wikis or ()))),
                      tuple(sorted(set(choices.bans or ()))), below)
+
+
+def _choices(store: QueueStore, wikis: Sequence[str], bans: Sequence[Any]) -> _search.Choices:
+    held_wikis, held_bans = store.queue_values()
+    return _search.Choices(wikis=[*wikis, *held_wikis], bans=[*(b.id for b in bans), *held_bans],
+                           named_bans=[b.id for b in bans if not b.confidential])
+
+
+def neighbours(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
+               bans: Sequence[Any], thresholds: Mapping[str, float], item_id: int,
+               base: _search.Search = _search.CLI_DEFAULT) -> tuple[int | None, int | None]:
+    """The items before and after `item_id` in the order of the search `raw` describes (the
+    same parse as search_queue): a reviewer's "previous" and "next" within their filter."""
+    search = _search.parse(raw, _choices(store, wikis, bans), base)
+    return store.adjacent(search, thresholds, item_id)
 
 
 def top_finding(item: Any) -> Any:

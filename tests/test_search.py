@@ -134,6 +134,25 @@ def test_thresholds_hide_low_findings_but_keep_them(store: Store) -> None:
     assert store.count_below(search.parse({}, CHOICES), {}) == 0
 
 
+def test_previous_and_next_follow_every_order(store: Store) -> None:
+    """For each sort and some filters, an item's neighbours are those of the listed page."""
+    ids = fill(store)
+    failures = []
+    for sort in search.SORTS:
+        for extra in ({}, {"status": "new"}, {"wiki": "devwiki", "min_confidence": "0.5"}):
+            wanted = search.parse({"sort": sort, **extra}, CHOICES)
+            order = [i.id for i in store.search(wanted)[0]]
+            for n, item_id in enumerate(order):
+                expected = (order[n - 1] if n else None,
+                            order[n + 1] if n + 1 < len(order) else None)
+                if store.adjacent(wanted, {}, item_id) != expected:
+                    failures.append((sort, extra, n))
+    assert failures == []
+    new = search.parse({"status": "new", "sort": "oldest"}, CHOICES)  # A B F
+    assert store.adjacent(new, {}, ids["C"]) == (ids["B"], ids["F"])  # C left `new`: still placed
+    assert store.adjacent(new, {}, 10**6) == (None, None)
+
+
 @pytest.mark.parametrize("filters,message", ERRORS, ids=[case_id(e) for e in ERRORS])
 def test_bad_filters_are_one_line_usage_errors(filters, message) -> None:
     with pytest.raises(UsageError) as info:
@@ -317,3 +336,15 @@ def test_a_confidential_ban_is_valid_but_never_named(queue_config, web, capsys) 
     held_only = search.Choices(bans=["IB-1", "IB-7"], named_bans=["IB-1"])
     with pytest.raises(UsageError, match="one of IB-1, 1 not named here; not 'x'"):
         search.parse({"ban": "x"}, held_only)
+
+
+def test_the_web_places_an_item_within_the_query_strings_search(queue_config, web) -> None:
+    from bot.web import views
+    ids = queue_config[1]
+    with web.application.test_request_context("/items/1"):  # the web's default: new, oldest
+        assert views.queue_neighbours(ids["B"]) == (ids["A"], ids["F"])
+    with web.application.test_request_context("/items/1?status=any&sort=most-confident"):
+        assert views.queue_neighbours(ids["B"]) == (ids["E"], ids["D"])  # A E B D C F
+    with web.application.test_request_context("/items/1?kind=replies"):
+        with pytest.raises(UsageError, match="filter kind must be one of"):
+            views.queue_neighbours(ids["B"])

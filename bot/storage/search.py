@@ -125,14 +125,47 @@ def _shown(thresholds: Mapping[str, float]) -> ColumnElement[bool]:
     return or_(not_(any_finding), exists().where(f.item_id == q.id, reaches))
 
 
-def _order(sort: str) -> list[Any]:
+def _keys(sort: str) -> list[tuple[Any, bool]]:
+    """The sort's columns, each with True when descending."""
     top = func.coalesce(highest_confidence(), -1.0)
     return {
-        "newest": [q.event_time.desc(), q.id.desc()],
-        "oldest": [q.event_time.asc(), q.id.asc()],
-        "most-confident": [top.desc(), q.event_time.desc(), q.id.desc()],
-        "least-confident": [top.asc(), q.event_time.asc(), q.id.asc()],
+        "newest": [(q.event_time, True), (q.id, True)],
+        "oldest": [(q.event_time, False), (q.id, False)],
+        "most-confident": [(top, True), (q.event_time, True), (q.id, True)],
+        "least-confident": [(top, False), (q.event_time, False), (q.id, False)],
     }[sort]
+
+
+def _order(sort: str) -> list[Any]:
+    return [column.desc() if desc else column.asc() for column, desc in _keys(sort)]
+
+
+def adjacent(conn: Connection, search: Search, thresholds: Mapping[str, float],
+             item_id: int) -> tuple[int | None, int | None]:
+    """The items before and after `item_id` in the search's order (the item itself need not
+    match the search any more: just decided, it may have left a `new` filter)."""
+    keys = _keys(search.sort)
+    current = conn.execute(select(*[c for c, _ in keys]).where(q.id == item_id)).first()
+    if current is None:
+        return None, None
+    where = conditions(conn, search, thresholds)
+    out = []
+    for forward in (False, True):
+        after = _beyond(keys, tuple(current), forward)
+        order = [c.desc() if desc != (not forward) else c.asc() for c, desc in keys]
+        stmt = select(q.id).where(*where, after).order_by(*order).limit(1)
+        out.append(conn.execute(stmt).scalar_one_or_none())
+    return out[0], out[1]
+
+
+def _beyond(keys: list[tuple[Any, bool]], values: tuple[Any, ...],
+            forward: bool) -> ColumnElement[bool]:
+    """Rows strictly after (or before) `values` in the order of `keys`, as a keyset condition."""
+    column, desc = keys[0]
+    later = (column < values[0]) if desc == forward else (column > values[0])
+    if len(keys) == 1:
+        return later
+    return or_(later, and_(column == values[0], _beyond(keys[1:], values[1:], forward)))
 
 
 def known_values(conn: Connection) -> tuple[list[str], list[str]]:

@@ -150,6 +150,12 @@ class Store:
         with storage_errors(self.engine, "searching the queue"), self.engine.connect() as conn:
             return _search.search_items(conn, search, thresholds or {})
 
+    def adjacent(self, search: Search, thresholds: Mapping[str, float] | None,
+                 item_id: int) -> tuple[int | None, int | None]:
+        """The ids before and after the item in the search's order (None: none)."""
+        with storage_errors(self.engine, "searching the queue"), self.engine.connect() as conn:
+            return _search.adjacent(conn, search, thresholds or {}, item_id)
+
     def count_below(self, search: Search, thresholds: Mapping[str, float]) -> int:
         """Items the search leaves aside as below their kinds' minimum confidence."""
         with storage_errors(self.engine, "counting the queue"), self.engine.connect() as conn:

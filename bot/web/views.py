@@ -179,6 +179,16 @@ def queue_search() -> review.QueuePage:
                                app.settings.queue_min_confidence.by_kind(), base)
 
 
+def queue_neighbours(item_id: int) -> tuple[int | None, int | None]:
+    """The items before and after this one within the queue search of the query string (the
+    queue page's, defaults included): for "previous" and "next" links on an item page."""
+    app = ibanbot()
+    raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
+    base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
+    return review.neighbours(app.store, raw, app.settings.wiki_names, app.bans,
+                             app.settings.queue_min_confidence.by_kind(), item_id, base)
+
+
 @bp.get("/")
 def queue() -> str:
     found = queue_search()
