@@ -26,6 +26,7 @@ KINDS = tuple(k.value for k in Kind)
 FILTERS = ("status", "wiki", "ban", "kind", "source", "actor", "target", "title", "revid",
            "logid", "report", "since", "until", "min_confidence", "threshold", "sort", "limit",
            "page")
+SECOND = timedelta(seconds=1)
 MAX_ID = 2**63 - 1
 MAX_LIMIT = 10_000
 MAX_PAGE = 10**9  # page x limit stays within a 64-bit offset
@@ -51,7 +52,8 @@ class Search:
     logid: int | None = None
     report: str | None = None  # a report's reference
     since: datetime | None = None  # event time from (inclusive)
-    before: datetime | None = None  # event time before this: until's day's end (or its time)
+    before: datetime | None = None  # events before this: the end of until's day, or the
+    #                                 second after until's time (both included)
     min_confidence: float | None = None  # the item's highest finding at least this
     threshold: str = "shown"
     sort: str = "newest"
@@ -67,8 +69,11 @@ class Search:
         return {k: v for k, v in self.raw().items() if k != "page" and v != ""}
 
     def raw(self) -> dict[str, str]:
-        until = _day(self.before - timedelta(days=1)) if self.before and \
-            self.before.time() == time.min else _day(self.before)
+        until = None
+        if self.before is not None:  # back from the exclusive bound to what was typed
+            day = self.before.time() == time.min
+            until = _day(self.before - timedelta(days=1)) if day else \
+                (self.before - SECOND).strftime("%Y-%m-%dT%H:%M:%SZ")
         values = {
             "status": self.status or ANY, "wiki": self.wiki, "ban": self.ban, "kind": self.kind,
             "source": self.source, "actor": self.actor, "target": self.target,
@@ -191,7 +196,10 @@ def _confidence(text: str, _: Choices) -> float:
 
 def _time(label: str):
     def check(text: str, _: Choices) -> datetime:
-        return parse_time(text, f"filter {label}", end_of_day=label == "until")
+        when = parse_time(text, f"filter {label}", end_of_day=label == "until")
+        if label == "until" and len(text) != 10:  # a time: that second included
+            when = when.replace(microsecond=0) + SECOND
+        return when
     return check
 
 

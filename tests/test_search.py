@@ -60,6 +60,8 @@ CASES = [
     ({"until": "2026-11-25"}, "BAE"),
     ({"since": "2026-11-25", "until": "2026-11-25"}, "B"),
     ({"since": "2026-11-27T12:00:00Z"}, "D"),
+    ({"since": "2026-11-27T17:15:42Z", "until": "2026-11-27T17:15:42Z"}, "D"),  # that second
+    ({"until": "2026-11-27T17:15:41Z", "since": "2026-11-27"}, "F"),
     ({"min_confidence": "0.9"}, "BAE"),
     ({"min_confidence": "0.8"}, "DBAE"),
     ({"sort": "oldest"}, "EABCFD"),
@@ -176,6 +178,9 @@ def test_defaults_of_the_cli_and_of_the_web() -> None:
     assert parsed.before == datetime(2026, 11, 26, tzinfo=timezone.utc)
     assert parsed.actor == "Carol x"
     assert search.parse(parsed.raw(), CHOICES) == parsed  # the paging links' round trip
+    for until in ("2026-11-27T17:15:42Z", "2026-11-27T23:59:59Z", "2026-11-27T00:00:00Z"):
+        timed = search.parse({"until": until, "since": "2026-11-01T10:00:00+02:00"}, CHOICES)
+        assert search.parse(timed.raw(), CHOICES) == timed, until
 
 
 # -- the CLI and the web, over one SQLite database ----------------------------------------
