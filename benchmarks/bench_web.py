@@ -1,5 +1,6 @@
 """Review web UI: server time of its pages over a queue of 20,000 items (SQLite), and sign-in;
 the queue's searches (filters, sorts, pages: all in SQL) and the precision page among them.
+The item page includes its previous/next links and its case; the cases pages group every item.
 
     python benchmarks/bench_web.py [N]
 
@@ -74,6 +75,8 @@ def main() -> None:
         client.post("/login", data={"csrf": csrf, "name": "Bench", "password": PASSWORD})
         print(f"sign-in (scrypt check + session): {(time.perf_counter() - t) * 1000:.0f} ms")
         item = app.store.list_items(limit=1, offset=n // 2)[0].id
+        case = client.get(f"/items/{item}").get_data(as_text=True)
+        case_id = int(re.search(r'href="/cases/(\d+)#', case)[1])
         for label, path in (("queue, first page", "/"),
                             ("queue, filtered by status+kind", "/?status=new&kind=mention"),
                             ("queue, page 200", "/?page=200"),
@@ -89,7 +92,11 @@ def main() -> None:
                              f"/?status=any&since={(utcnow() - timedelta(days=3)):%Y-%m-%d}"
                              "&min_confidence=0.9"),
                             ("stats", "/stats"),
-                            (f"item {item}", f"/items/{item}"), ("audit log", "/audit")):
+                            (f"item {item}", f"/items/{item}"),
+                            (f"item {item}, in the new list", f"/items/{item}?status=new"),
+                            ("cases, first page", "/cases"),
+                            (f"case {case_id} (diffs not fetched)", f"/cases/{case_id}"),
+                            ("audit log", "/audit")):
             median, worst = timed(client, path)
             print(f"{label:34s} median {median:7.1f} ms   worst {worst:7.1f} ms")
 

@@ -168,6 +168,32 @@ def _queue_parsers(sub: argparse._SubParsersAction) -> None:
     dec.add_argument("--reviewer", required=True, metavar="NAME",
                      help="who decides (kept in the audit log)")
     dec.add_argument("--note", default="", help="why (kept with the decision)")
+    dec.add_argument("--force", action="store_true",
+                     help="change an item already confirmed or dismissed")
+    _case_parsers(queue)
+
+
+def _case_parsers(queue: argparse._SubParsersAction) -> None:
+    cases = queue.add_parser("cases", help="list cases (a ban's items with one actor and one "
+                                           "target within review.case_window_hours)")
+    cases.add_argument("--status", choices=review.STATUSES,
+                       help="only cases with an item in this state")
+    cases.add_argument("--ban", metavar="ID", help="only cases of this ban")
+    cases.add_argument("--wiki", help="only cases on this wiki (its [[wikis]] name)")
+    cases.add_argument("--limit", type=positive_int, metavar="N", help="at most N cases")
+    cases.add_argument("--format", choices=["table", "json"], default="table",
+                       help="output format")
+    case = queue.add_parser("case", help="one case: its items in order with their findings")
+    case.add_argument("id", type=positive_int, help="the case's id (its first item's id)")
+    case.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    dec = queue.add_parser("decide-case", help="one decision on every item of a case")
+    dec.add_argument("id", type=positive_int, help="the case's id (its first item's id)")
+    dec.add_argument("--decision", required=True, choices=review.DECISIONS, help="the decision")
+    dec.add_argument("--reviewer", required=True, metavar="NAME",
+                     help="who decides (kept in the audit log)")
+    dec.add_argument("--note", default="", help="why (kept with each item's decision)")
+    dec.add_argument("--force", action="store_true",
+                     help="also change items already confirmed or dismissed")
 
 
 SEARCH_HELP = {  # `queue list` filters: checked by bot.search.parse, as on the web queue page

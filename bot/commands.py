@@ -5,11 +5,14 @@ import argparse
 import logging
 
 from bot import (
-    backfillcommands, banlist, opscommands, reportcommands, review, search, stats, webcommands,
+    backfillcommands, banlist, casecommands, opscommands, reportcommands, review, search,
+    stats, webcommands,
 )
 from bot.app import App, utcnow
+from bot.errors import DecisionConflict
 from bot.logformat import say
 from bot.review import print_json
+from bot.storage import ReviewerStore
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +100,20 @@ def cmd_queue(args: argparse.Namespace) -> int:
         return _list(app, args)
     if args.queue_command == "show":
         return _show(app, args)
-    item = review.decide(app.store, args.id, args.decision, args.reviewer, args.note, utcnow())
-    print(f"queue item {item.id}: {item.status} by {args.reviewer}")
+    if args.queue_command in ("cases", "case", "decide-case"):
+        return casecommands.cmd_case(app, args)
+    return _decide(app, args)
+
+
+def _decide(app: App, args: argparse.Namespace) -> int:
+    reviewer = review.reviewer_name(args.reviewer, ReviewerStore(app.store.engine).all())
+    try:
+        item = review.decide(app.store, args.id, args.decision, reviewer, args.note, utcnow(),
+                             force=args.force)
+    except DecisionConflict as exc:
+        raise DecisionConflict(exc.item_id, exc.status, exc.reviewer, exc.at,
+                               hint="add --force to change it") from None
+    print(f"queue item {item.id}: {item.status} by {reviewer}")
     return 0
 
 

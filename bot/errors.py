@@ -69,3 +69,25 @@ class IdentityError(IbanbotError):
 
 class LockLost(IbanbotError):
     """This process no longer holds a wiki's polling lock: the poll stops before it saves."""
+
+
+class DecisionConflict(IbanbotError):
+    """A queue item was decided already (or since the reviewer looked at it): nothing recorded.
+
+    Carries the item's status now and its last decision (who, when) for the reviewer."""
+
+    def __init__(self, item_id: int, status: str, reviewer: str | None, at: object,
+                 hint: str = "") -> None:
+        by = f" (by {reviewer} at {at:%Y-%m-%d %H:%M} UTC)" if reviewer and at else ""
+        super().__init__(f"queue item {item_id} is already {status}{by}"
+                         + (f"; {hint}" if hint else ""))
+        self.item_id, self.status, self.reviewer, self.at = item_id, status, reviewer, at
+
+
+class CaseChanged(DecisionConflict):
+    """A case gained or lost items since its reviewer opened it: nothing recorded."""
+
+    def __init__(self, case_id: int) -> None:
+        IbanbotError.__init__(self, f"case {case_id} changed since it was opened (items added "
+                                    "or removed); nothing was recorded")
+        self.item_id, self.status, self.reviewer, self.at = case_id, "changed", None, None

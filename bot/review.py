@@ -27,7 +27,7 @@ class QueueStore(Protocol):
                  item_id: int) -> tuple[int | None, int | None]: ...
     def get_item(self, item_id: int) -> Any: ...
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
-               at: datetime) -> Any: ...
+               at: datetime, *, seen: str | None = None, force: bool = False) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequen
     """`queue list` and the web queue page: the filters checked the same way (a UsageError
     naming the valid values, never a confidential ban's id), then one page found in the
     database. `bans`: the registered bans (bot.bansfile)."""
-    choices = _choices(store, wikis, bans)
+    choices = search_choices(store, wikis, bans)
     search = _search.parse(raw, choices, base)
     items, more = store.search(search, thresholds)
     below = store.count_below(search, thresholds) if search.threshold == "shown" else 0
@@ -92,7 +92,9 @@ def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequen
                      tuple(sorted(set(choices.bans or ()))), below)
 
 
-def _choices(store: QueueStore, wikis: Sequence[str], bans: Sequence[Any]) -> _search.Choices:
+def search_choices(store: QueueStore, wikis: Sequence[str],
+                   bans: Sequence[Any]) -> _search.Choices:
+    """The valid wikis and bans of a queue search: configured or held by the queue."""
     held_wikis, held_bans = store.queue_values()
     return _search.Choices(wikis=[*wikis, *held_wikis], bans=[*(b.id for b in bans), *held_bans],
                            named_bans=[b.id for b in bans if not b.confidential])
@@ -103,7 +105,7 @@ def neighbours(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence
                base: _search.Search = _search.CLI_DEFAULT) -> tuple[int | None, int | None]:
     """The items before and after `item_id` in the order of the search `raw` describes (the
     same parse as search_queue): a reviewer's "previous" and "next" within their filter."""
-    search = _search.parse(raw, _choices(store, wikis, bans), base)
+    search = _search.parse(raw, search_choices(store, wikis, bans), base)
     return store.adjacent(search, thresholds, item_id)
 
 
@@ -117,13 +119,38 @@ def highest_confidence(item: Any) -> float | None:
     return None if top is None else top.confidence
 
 
+def validate_filters(status: str | None) -> None:
+    if status and status not in STATUSES:
+        raise UsageError(f"--status must be one of {', '.join(STATUSES)}, not {status!r}")
+
+
 def decide(store: QueueStore, item_id: int, decision: str, reviewer: str, note: str,
-           at: datetime) -> Any:
+           at: datetime, *, seen: str | None = None, force: bool = False) -> Any:
+    """Record a decision; a `confirmed` or `dismissed` item (or one no longer in the status
+    `seen`) changes only with `force`, else DecisionConflict and nothing is recorded."""
     if decision not in DECISIONS:
         raise UsageError(f"--decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     if not reviewer.strip():
         raise UsageError("--reviewer must name the staff member deciding")
-    return store.decide(item_id, decision, reviewer.strip(), note, at)
+    if seen is not None and seen not in STATUSES:
+        raise UsageError(f"the status seen must be one of {', '.join(STATUSES)}, not {seen!r}")
+    return store.decide(item_id, decision, reviewer.strip(), note, at, seen=seen, force=force)
+
+
+def reviewer_name(given: str, accounts: list) -> str:
+    """The reviewer's canonical name: with no accounts, `given` as typed (stripped); else the
+    active account it names, matched case-insensitively, or a UsageError listing them."""
+    given = given.strip()
+    if not given:
+        raise UsageError("--reviewer must name the staff member deciding")
+    active = [a.name for a in accounts if a.active]
+    if not accounts:
+        return given
+    match = next((n for n in active if n.casefold() == given.casefold()), None)
+    if match is None:
+        raise UsageError(f"--reviewer {given!r} is not a reviewer; the active reviewers: "
+                         f"{', '.join(active) or '(none)'}")
+    return match
 
 
 def print_json(value: object) -> None:

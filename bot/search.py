@@ -9,7 +9,7 @@ The store (bot.storage.search) turns a `Search` into SQL.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
 from bot.errors import UsageError
@@ -59,14 +59,17 @@ class Search:
     sort: str = "newest"
     limit: int = 50
     page: int = 1
+    given: tuple[str, ...] = field(default=(), compare=False)  # the filters spelled out
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.limit
 
     def query(self) -> dict[str, str]:
-        """The filters as query-string values (the web's paging links), empty ones left out."""
-        return {k: v for k, v in self.raw().items() if k != "page" and v != ""}
+        """The filters given, as query-string values in their checked form, for the links that
+        carry the search (the web's paging, an item's previous and next): what was not given
+        keeps its default there too."""
+        return {k: v for k, v in self.raw().items() if k in self.given and k != "page"}
 
     def raw(self) -> dict[str, str]:
         until = None
@@ -117,7 +120,7 @@ def parse(values: Mapping[str, str | None], choices: Choices,
         fields["before"] = fields.pop("until")
     if "status" in fields and fields["status"] == ANY:
         fields["status"] = None
-    search = replace(base, **fields)
+    search = replace(base, **fields, given=tuple(k for k in FILTERS if k in given))
     if search.since and search.before and search.before <= search.since:
         raise UsageError("filter until must not be before since")
     return search

@@ -287,6 +287,14 @@ class QueueMinConfidence(_Frozen):
         return {k: float(v) for k, v in self.model_dump(by_alias=True).items()}
 
 
+class ReviewSettings(_Frozen):
+    """Reviewing, in the CLI and the web UI alike."""
+
+    # a case: one ban's items with one actor and one target, from the first one's time
+    # to this many hours later (bot.cases)
+    case_window_hours: PositiveInt = 24
+
+
 class MetricsSettings(_Frozen):
     """The Prometheus endpoint of `ibanbot run` (bot.metrics; needs the `metrics` extra)."""
 
@@ -305,6 +313,7 @@ class Settings(_Frozen):
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     queue_min_confidence: QueueMinConfidence = Field(default_factory=QueueMinConfidence)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)

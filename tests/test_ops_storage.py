@@ -54,7 +54,7 @@ def test_purge_removes_decided_items_and_keeps_the_audit(store: Store) -> None:
     store.decide(recent, "dismissed", "Rev B", "", T0 + timedelta(days=95))
     store.decide(needs_info, "needs-info", "Rev C", "", T0 + timedelta(days=1))
     store.decide(redecided, "dismissed", "Rev D", "", T0 + timedelta(days=1))
-    store.decide(redecided, "confirmed", "Rev E", "", T0 + timedelta(days=50))
+    store.decide(redecided, "confirmed", "Rev E", "", T0 + timedelta(days=50), force=True)
     now = T0 + timedelta(days=120)
     result = store.ops.purge_decided(now - timedelta(days=90), now)
     assert result.items == 1

@@ -242,6 +242,7 @@ def test_example_settings_file_shows_every_key() -> None:
     keys |= {"file", "contact", "revert_radius", "history_revisions", "history_bytes",
              "max_parse_bytes"}
     keys |= set(Settings.model_fields["metrics"].annotation.model_fields)  # type: ignore
+    keys |= set(Settings.model_fields["review"].annotation.model_fields)  # type: ignore
     missing = {k for k in keys if not re.search(rf"^#? ?{k} = ", text, re.M)}
     assert not missing
 

@@ -33,7 +33,7 @@ def signed_in(env):
 
 def first_item_id(client, **query) -> int:
     page = client.get("/", query_string=query).get_data(as_text=True)
-    return int(re.search(r'href="/items/(\d+)"', page)[1])
+    return int(re.search(r'href="/items/(\d+)[?"]', page)[1])
 
 
 class _Elements(HTMLParser):

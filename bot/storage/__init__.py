@@ -2,7 +2,9 @@
 
 `Store(url)` is the entry point; records are frozen dataclasses. See store.py for the API.
 """
-from bot.storage.records import DECISIONS, SOURCES, STATUSES, AuditEntry, Decision, QueueItem
+from bot.storage.records import (
+    DECISIONS, SOURCES, STATUSES, AuditEntry, Decision, ItemKey, QueueItem,
+)
 from bot.storage.store import Store
 # imported here so that its tables join schema.metadata wherever the metadata is used
 from bot.storage.reviewers import AuditNote, Reviewer, ReviewerStore, WebSession
@@ -11,7 +13,8 @@ from bot.storage.reports import NewReport, Report, ReportStore, Version  # repor
 from bot.storage.wikiaccounts import WikiAccount, WikiAccountStore
 from bot.storage.itemdiffs import ItemDiffStore, KeptDiff  # item_diffs (0011_item_diffs)
 
-__all__ = ["Store", "QueueItem", "Decision", "AuditEntry", "STATUSES", "DECISIONS", "SOURCES",
+__all__ = ["Store", "QueueItem", "ItemKey", "Decision", "AuditEntry", "STATUSES", "DECISIONS",
+           "SOURCES",
            "ReviewerStore", "Reviewer", "WebSession", "AuditNote", "Ledger", "StaffWarning",
            "ReportStore", "Report", "NewReport", "Version",
            "WikiAccountStore", "WikiAccount", "ItemDiffStore", "KeptDiff"]

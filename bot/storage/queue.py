@@ -8,11 +8,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, func, insert, select, update
+from sqlalchemy import (
+    Connection, ColumnElement, and_, func, insert, or_, select, update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from bot.errors import NotFound
-from bot.storage.records import Decision, QueueItem, STATUSES, from_db_time, to_db_time
+from bot.errors import DecisionConflict, IbanbotError, NotFound
+from bot.storage.records import (
+    Decision, ItemKey, QueueItem, STATUSES, from_db_time, to_db_time,
+)
 from bot.storage.schema import check_lengths, decisions, findings, queue_items
 from detectors.model import Detection, Finding, Kind
 
@@ -90,13 +94,46 @@ def list_items(conn: Connection, *, status: str | None = None, ban_id: str | Non
                wiki: str | None = None, kind: str | Kind | None = None,
                source: str | None = None, limit: int | None = None,
                offset: int = 0) -> list[QueueItem]:
-    """Newest first: by event time, then id (both descending)."""
-    q = queue_items.c
+    """Newest first: by event time, then id (both descending; _list_order)."""
     stmt = (select(queue_items).where(*_filters(status, ban_id, wiki, kind, source))
-            .order_by(q.event_time.desc(), q.id.desc()).offset(offset))
+            .order_by(*_list_order(True)).offset(offset))
     if limit is not None:
         stmt = stmt.limit(limit)
     return _with_children(conn, conn.execute(stmt).mappings().all())
+
+
+def _list_order(down: bool) -> list[Any]:
+    """The queue list's order (down: as the list reads; else the reverse), shared by the list
+    and by neighbours(), so that "next" on an item page is the next row of its list."""
+    q = queue_items.c
+    return [q.event_time.desc(), q.id.desc()] if down else [q.event_time.asc(), q.id.asc()]
+
+
+def _beyond(row: Any, down: bool) -> ColumnElement[bool]:
+    """Rows after `row` in the list's order (down) or before it."""
+    q, at = queue_items.c, row["event_time"]
+    if down:
+        return or_(q.event_time < at, and_(q.event_time == at, q.id < row["id"]))
+    return or_(q.event_time > at, and_(q.event_time == at, q.id > row["id"]))
+
+
+def neighbours(conn: Connection, item_id: int, *, status: str | None = None,
+               ban_id: str | None = None, wiki: str | None = None,
+               kind: str | Kind | None = None,
+               source: str | None = None) -> tuple[int | None, int | None]:
+    """(previous, next): the ids around the item in the list with these filters, by the
+    item's place in the order whether or not it still matches them (once decided, a `new`
+    item leaves the `new` list, and "next" is still the one that followed it)."""
+    _require_id(item_id)
+    q = queue_items.c
+    row = conn.execute(select(q.id, q.event_time).where(q.id == item_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"queue item {item_id} does not exist")
+    where = _filters(status, ban_id, wiki, kind, source)
+    found = [conn.execute(select(q.id).where(*where, _beyond(row, down))
+                          .order_by(*_list_order(down)).limit(1)).scalar_one_or_none()
+             for down in (False, True)]
+    return found[0], found[1]
 
 
 def get_item(conn: Connection, item_id: int) -> QueueItem:
@@ -158,15 +195,71 @@ def _with_children(conn: Connection, rows: Sequence[Any]) -> list[QueueItem]:
     ) for r in rows]
 
 
+FREE = ("new", "needs-info")  # decided without force; confirmed and dismissed need it
+
+
 def record_decision(conn: Connection, item_id: int, decision: str, reviewer: str,
-                    note: str, at: datetime) -> str:
-    """Set the item's status and add the decision row; returns the previous status."""
+                    note: str, at: datetime, *, seen: str | None = None,
+                    force: bool = False) -> str:
+    """Set the item's status and add the decision row; returns the previous status.
+
+    One compare-and-set: the status changes only from an allowed one (`seen` when given,
+    else any; without `force` only `new` or `needs-info`). The row is locked before it is
+    read (a write first: SQLite's write lock, taken before any read, so no stale snapshot;
+    FOR UPDATE: the current row on PostgreSQL and MariaDB), so of two reviewers at once the
+    second sees the first's decision. DecisionConflict when not allowed; nothing is written.
+    """
     _require_id(item_id)
-    old = conn.execute(select(queue_items.c.status).where(queue_items.c.id == item_id)
-                       .with_for_update()).scalar_one_or_none()
-    if old is None:
-        raise NotFound(f"queue item {item_id} does not exist")
-    conn.execute(update(queue_items).where(queue_items.c.id == item_id).values(status=decision))
+    allowed = [s for s in STATUSES if (seen is None or s == seen) and (force or s in FREE)]
+    q = queue_items.c
+    conn.execute(update(queue_items).where(q.id == item_id).values(status=q.status))
+    old = conn.execute(select(q.status).where(q.id == item_id).with_for_update()
+                       ).scalar_one_or_none()
+    changed = conn.execute(update(queue_items).where(q.id == item_id, q.status.in_(allowed))
+                           .values(status=decision)).rowcount if allowed else 0
+    if changed != 1:
+        raise _conflict(conn, item_id)
     conn.execute(insert(decisions).values(item_id=item_id, decision=decision, reviewer=reviewer,
                                           note=note, decided_at=to_db_time(at)))
     return str(old)
+
+
+def lock_statuses(conn: Connection, item_ids: Sequence[int]) -> dict[int, str]:
+    """The items' statuses, read after locking their rows (see record_decision), by id;
+    NotFound names the first id that does not exist."""
+    ids = sorted(set(item_ids))
+    for item_id in ids:
+        _require_id(item_id)
+    q, found = queue_items.c, {}
+    for chunk in _chunks(ids):
+        conn.execute(update(queue_items).where(q.id.in_(chunk)).values(status=q.status))
+        rows = conn.execute(select(q.id, q.status).where(q.id.in_(chunk)).with_for_update())
+        found.update({int(r.id): str(r.status) for r in rows})
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"queue item {missing[0]} does not exist")
+    return {i: found[i] for i in ids}
+
+
+def _conflict(conn: Connection, item_id: int) -> IbanbotError:
+    status = conn.execute(select(queue_items.c.status).where(queue_items.c.id == item_id)
+                          ).scalar_one_or_none()
+    if status is None:
+        return NotFound(f"queue item {item_id} does not exist")
+    d = decisions.c
+    last = conn.execute(select(decisions).where(d.item_id == item_id)
+                        .order_by(d.decided_at.desc(), d.id.desc()).limit(1)).mappings().first()
+    return DecisionConflict(item_id, str(status), last["reviewer"] if last else None,
+                            from_db_time(last["decided_at"]) if last else None)
+
+
+def item_keys(conn: Connection, *, wiki: str | None = None, ban_id: str | None = None,
+              target: str | None = None) -> list[ItemKey]:
+    """Every item's grouping key (whatever its status), oldest first (event time, then id)."""
+    q = queue_items.c
+    where = [c == v for c, v in ((q.wiki, wiki), (q.ban_id, ban_id), (q.target, target))
+             if v is not None]
+    stmt = (select(q.id, q.wiki, q.ban_id, q.actor_id, q.actor, q.target, q.event_time,
+                   q.status).where(*where).order_by(q.event_time, q.id))
+    return [ItemKey(r.id, r.wiki, r.ban_id or "", int(r.actor_id), r.actor, r.target,
+                    from_db_time(r.event_time), r.status) for r in conn.execute(stmt)]

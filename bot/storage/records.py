@@ -62,6 +62,20 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemKey:
+    """What grouping an item into a case needs (bot.cases): who, whom, under which ban, when."""
+
+    id: int
+    wiki: str
+    ban_id: str
+    actor_id: int
+    actor: str
+    target: str
+    timestamp: datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class QueueItem:
     """One (wiki, event, ban) awaiting or after review. `actor` is the name at the time."""
 

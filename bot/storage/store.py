@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import URL, Engine
 
@@ -21,7 +22,7 @@ from bot.storage import search as _search
 from bot.storage import stats as _stats
 from bot.storage.engine import make_engine, safe_url, storage_errors
 from bot.search import Search
-from bot.storage.records import DECISIONS, SOURCES, AuditEntry, QueueItem
+from bot.storage.records import DECISIONS, SOURCES, AuditEntry, ItemKey, QueueItem
 from detectors.bans import Identity
 from detectors.model import Detection, Kind
 
@@ -143,6 +144,12 @@ class Store:
             return _queue.list_items(conn, status=status, ban_id=ban_id, wiki=wiki, kind=kind,
                                      source=source, limit=limit, offset=offset)
 
+    def neighbours(self, item_id: int, **filters: Any) -> tuple[int | None, int | None]:
+        """(previous, next) item ids around item_id in list_items(**filters)'s order."""
+        with storage_errors(self.engine, f"reading queue item {item_id}"), \
+                self.engine.connect() as conn:
+            return _queue.neighbours(conn, item_id, **filters)
+
     def search(self, search: Search, thresholds: Mapping[str, float] | None = None
                ) -> tuple[list[QueueItem], bool]:
         """One page of the items `search` selects (filtered, sorted, paged in SQL) and
@@ -182,8 +189,11 @@ class Store:
             return _queue.get_item(conn, item_id)
 
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
-               at: datetime) -> QueueItem:
-        """Set the status, record the decision and an audit row, in one transaction."""
+               at: datetime, *, seen: str | None = None, force: bool = False) -> QueueItem:
+        """Set the status, record the decision and an audit row, in one transaction.
+
+        A `confirmed` or `dismissed` item changes only with `force`; given `seen` (the status
+        the reviewer saw), only while the item still has it. Else DecisionConflict."""
         if decision not in DECISIONS:
             raise UsageError(f"decision must be one of {', '.join(DECISIONS)}, "
                              f"not {decision!r}")
@@ -192,10 +202,41 @@ class Store:
         reviewer, note = reviewer.strip(), note or ""
         with storage_errors(self.engine, f"deciding queue item {item_id}"), \
                 self.engine.begin() as conn:
-            old = _queue.record_decision(conn, item_id, decision, reviewer, note, at)
+            old = _queue.record_decision(conn, item_id, decision, reviewer, note, at,
+                                         seen=seen, force=force)
             _audit.record_audit(conn, reviewer, "decide", item_id,
                                 f"status {old} -> {decision}", at)
             return _queue.get_item(conn, item_id)
+
+    def item_keys(self, wiki: str | None = None, ban_id: str | None = None,
+                  target: str | None = None) -> list[ItemKey]:
+        with storage_errors(self.engine, "reading the queue"), self.engine.connect() as conn:
+            return _queue.item_keys(conn, wiki=wiki, ban_id=ban_id, target=target)
+
+    def decide_all(self, item_ids: Sequence[int], decision: str, reviewer: str, note: str,
+                   at: datetime, *, seen: Mapping[int, str] | None = None, force: bool = False,
+                   detail: str = "") -> list[int]:
+        """One decision on several items, all or nothing, in one transaction: a decision row
+        and an audit row each, with the rules of decide() per item (a DecisionConflict on one
+        records none). Items that hold this decision already (and still the status seen) are
+        left alone. Returns the ids decided."""
+        if decision not in DECISIONS:
+            raise UsageError(f"decision must be one of {', '.join(DECISIONS)}, "
+                             f"not {decision!r}")
+        if not reviewer or not reviewer.strip():
+            raise UsageError("a decision needs a reviewer name")
+        reviewer, note, done = reviewer.strip(), note or "", []
+        with storage_errors(self.engine, "deciding queue items"), self.engine.begin() as conn:
+            for item_id, old in _queue.lock_statuses(conn, item_ids).items():
+                wanted = seen.get(item_id) if seen is not None else None
+                if old == decision and wanted in (None, old):
+                    continue
+                _queue.record_decision(conn, item_id, decision, reviewer, note, at,
+                                       seen=wanted, force=force)
+                _audit.record_audit(conn, reviewer, "decide", item_id,
+                                    f"status {old} -> {decision}{detail}", at)
+                done.append(item_id)
+        return done
 
     # -- audit and settings ----------------------------------------------------------------
     def audit(self, limit: int | None = 100, item_id: int | None = None) -> list[AuditEntry]:

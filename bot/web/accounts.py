@@ -24,6 +24,10 @@ def check_name(name: str) -> str:
 def add(store: Store, name: str, password: str | None, at: datetime) -> Reviewer:
     """A new reviewer; with no password, one who signs in with a linked wiki account only."""
     how = "" if password is not None else " (no password: wiki sign-in only)"
+    same = next((r.name for r in ReviewerStore(store.engine).all()
+                 if r.name.casefold() == name.casefold() and r.name != name), None)
+    if same is not None:  # the audit must never hold two spellings of one reviewer
+        raise UsageError(f"reviewer {name!r} already exists as {same!r}")
     return ReviewerStore(store.engine).add(
         check_name(name), passwords.hash_password(password) if password is not None
         else passwords.NO_PASSWORD, at,

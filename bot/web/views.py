@@ -13,9 +13,9 @@ from flask import (
 )
 from markupsafe import Markup
 
-from bot import review, search
+from bot import cases, review, search
 from bot.app import App
-from bot.errors import IbanbotError, NotFound, UsageError
+from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
 from bot.storage import ItemDiffStore, ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
@@ -201,10 +201,32 @@ def queue() -> str:
         sources=search.SOURCES, bans=found.bans, top=review.top_finding, below=found.below)
 
 
+def queue_filters() -> dict[str, str]:
+    """The queue search of the query string, checked (a bad one: 400) and spelled out, for the
+    links that carry it: an item page's previous, next and back-to-the-queue, and the form."""
+    app = ibanbot()
+    raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
+    base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
+    return search.parse(raw, review.search_choices(app.store, app.settings.wiki_names,
+                                                   app.bans), base).query()
+
+
+def _recorded(app: App, item_id: int | None) -> Any:
+    """The decision just recorded on item_id (the "Recorded: ..." line), if any."""
+    if not item_id:
+        return None
+    try:
+        decided = app.store.get_item(item_id)
+    except NotFound:
+        return None
+    return (decided, decided.decisions[-1]) if decided.decisions else None
+
+
 @bp.get("/items/<int:item_id>")
 def item(item_id: int) -> str:
-    app = ibanbot()
+    app, filters = ibanbot(), queue_filters()
     found = app.store.get_item(item_id)
+    previous, following = queue_neighbours(item_id)
     wiki = next((w for w in app.settings.wikis if w.name == found.wiki), None)
     links = review.links_for(found, wiki.api if wiki else "")
     index = review.index_url(wiki.api) if wiki else ""
@@ -218,7 +240,10 @@ def item(item_id: int) -> str:
         audit=app.store.audit(limit=200, item_id=item_id),
         reports=ReportStore(app.store.engine).for_item(item_id),
         user_url=lambda name: review.user_url(index, name),
-        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"))
+        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"),
+        filters=filters, previous=previous, following=following,
+        recorded=_recorded(app, request.args.get("recorded", type=int)),
+        last=request.args.get("last") == "1", case=cases.case_of(app.store, _window(), found))
 
 
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
@@ -230,10 +255,99 @@ def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
 
 
 @bp.post("/items/<int:item_id>/decide")
-def decide(item_id: int) -> Response:
-    review.decide(ibanbot().store, item_id, request.form.get("decision", ""),
-                  g.session.reviewer, request.form.get("note", "").strip(), ibanbot().now())
-    return redirect(url_for("web.item", item_id=item_id))
+def decide(item_id: int) -> Response | tuple[str, int]:
+    """Record a decision. The form carries the status its reviewer saw (`seen`): when the item
+    is decided already or was decided meanwhile, HTTP 409 says by whom, records nothing and
+    offers an explicit "change it anyway" (`force`)."""
+    form, filters = request.form, queue_filters()
+    decision, note = form.get("decision", ""), form.get("note", "").strip()
+    try:
+        review.decide(ibanbot().store, item_id, decision, g.session.reviewer, note,
+                      ibanbot().now(), seen=form.get("seen") or None,
+                      force=form.get("force") == "1")
+    except DecisionConflict as exc:
+        return render_template("conflict.html", conflict=exc, decision=decision, note=note,
+                               item=ibanbot().store.get_item(item_id), filters=filters,
+                               stay=form.get("stay")), 409
+    return redirect(_after_decision(item_id, filters, form.get("stay") == "1"))
+
+
+def _after_decision(item_id: int, filters: dict[str, str], stay: bool) -> str:
+    """Record and next: the next item of the list the reviewer came from (its filters carried
+    in the query string), saying what was recorded; the same item when it was the last one
+    or the reviewer asked to stay."""
+    following = None if stay else queue_neighbours(item_id)[1]
+    if following is None:
+        return url_for("web.item", item_id=item_id, recorded=item_id,
+                       last=None if stay else "1", **filters)
+    return url_for("web.item", item_id=following, recorded=item_id, **filters)
+
+
+# -- cases ---------------------------------------------------------------------------------
+MAX_CASE_DIFFS = 20  # diffs fetched for one case page; later items link to their own page
+
+
+def _window() -> timedelta:
+    return cases.window_of(ibanbot().settings.review.case_window_hours)
+
+
+@bp.get("/cases")
+def case_list() -> str:
+    filters = {k: (request.args.get(k) or None) for k in ("status", "wiki", "ban")}
+    found = cases.list_cases(ibanbot().store, _window(), status=filters["status"],
+                             ban_id=filters["ban"], wiki=filters["wiki"])
+    size = ibanbot().settings.web.page_size
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return render_template(
+        "cases.html", cases=found[(page - 1) * size:page * size], page=page,
+        more=len(found) > page * size, filters=filters, statuses=review.STATUSES,
+        wikis=ibanbot().settings.wiki_names, bans=[b.id for b in ibanbot().bans],
+        hours=ibanbot().settings.review.case_window_hours)
+
+
+@bp.get("/cases/<int:case_id>")
+def case(case_id: int) -> str:
+    app = ibanbot()
+    found, items = cases.get_case(app.store, _window(), case_id)
+    diffs = [_diff(app, i) if n < MAX_CASE_DIFFS else (None, "open the item for its diff", None)
+             for n, i in enumerate(items)]
+    recorded = request.args.get("recorded", type=int)
+    last = max((d for i in items for d in i.decisions), key=lambda d: (d.at, d.id),
+               default=None)
+    return render_template(
+        "case.html", case=found, items=items, diffs=diffs, decisions=review.DECISIONS,
+        recorded=(last, recorded) if recorded is not None and last else None,
+        ban=next((b for b in app.bans if b.id == found.ban_id), None),
+        hours=app.settings.review.case_window_hours,
+        timeline_start=(found.start - timedelta(days=30)).strftime("%Y-%m-%d"))
+
+
+def _seen(values: list[str]) -> dict[int, str] | None:
+    """The statuses the case page showed: `item:status` fields (none: an old form)."""
+    seen: dict[int, str] = {}
+    for value in values:
+        item_id, _, status = value.partition(":")
+        if not item_id.isdigit() or status not in review.STATUSES:
+            raise UsageError(f"bad seen field {value[:40]!r}")
+        seen[int(item_id)] = status
+    return seen or None
+
+
+@bp.post("/cases/<int:case_id>/decide")
+def decide_case(case_id: int) -> Response | tuple[str, int]:
+    """One decision on every item of the case, all or nothing, as `queue decide-case`."""
+    form, app = request.form, ibanbot()
+    decision, note = form.get("decision", ""), form.get("note", "").strip()
+    seen = _seen(form.getlist("seen"))
+    try:
+        _, done = cases.decide_case(app.store, _window(), case_id, decision,
+                                    g.session.reviewer, note, app.now(), seen=seen,
+                                    force=form.get("force") == "1")
+    except DecisionConflict as exc:
+        found, items = cases.get_case(app.store, _window(), case_id)
+        return render_template("case_conflict.html", conflict=exc, case=found, items=items,
+                               decision=decision, note=note), 409
+    return redirect(url_for("web.case", case_id=case_id, recorded=len(done)))
 
 
 # -- audit (the timeline: bot.web.timelinepage) ---------------------------------------------
