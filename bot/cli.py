@@ -212,7 +212,7 @@ SEARCH_HELP = {  # `queue list` filters: checked by bot.search.parse, as on the 
     "since": ("DATE", "events from this date (YYYY-MM-DD) or time (ISO, UTC)"),
     "until": ("DATE", "events up to this date (included) or time"),
     "min_confidence": ("X", "only items whose highest finding has at least this confidence"),
-    "threshold": ("T", ("shown: hide findings below [queue_min_confidence] (default); "
+    "threshold": ("T", ("shown: hide findings below [review.queue_min_confidence] (default); "
                         "below: only those; all")),
     "sort": ("ORDER", f"{', '.join(search.SORTS)} (default: newest)"),
     "limit": ("N", f"items per page, at most {search.MAX_LIMIT} (default: 50)"),

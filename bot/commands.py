@@ -120,7 +120,7 @@ def _decide(app: App, args: argparse.Namespace) -> int:
 def _list(app: App, args: argparse.Namespace) -> int:
     raw = {name: getattr(args, name) for name in search.FILTERS}
     found = review.search_queue(app.store, raw, app.settings.wiki_names, app.bans,
-                                app.settings.queue_min_confidence.by_kind())
+                                app.settings.review.queue_min_confidence.by_kind())
     if args.format == "json":
         print_json([i.to_json() for i in found.items])
     else:
@@ -128,7 +128,7 @@ def _list(app: App, args: argparse.Namespace) -> int:
     if found.more:  # stderr: the JSON stays an array
         say("info", f"(more items: add --page {found.search.page + 1})")
     if found.below:
-        say("info", f"({found.below} more below [queue_min_confidence]: "
+        say("info", f"({found.below} more below [review.queue_min_confidence]: "
                     "add --threshold below)")
     return 0
 

@@ -75,7 +75,7 @@ class QueuePage:
     more: bool
     wikis: tuple[str, ...] = ()  # the valid values of the wiki filter
     bans: tuple[str, ...] = ()  # ... and of the ban filter
-    below: int = 0  # items matching but left aside, under [queue_min_confidence]
+    below: int = 0  # items matching but left aside, under [review.queue_min_confidence]
 
 
 def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],

@@ -20,7 +20,7 @@ ANY = "any"  # status: every status (the web queue's default is `new`)
 SOURCES = ("detector", "report")
 SORTS = ("newest", "oldest", "most-confident", "least-confident")
 # threshold: `shown` hides items whose every finding is below its kind's
-# [queue_min_confidence]; `below` shows only those; `all` both
+# [review.queue_min_confidence]; `below` shows only those; `all` both
 THRESHOLDS = ("shown", "below", "all")
 KINDS = tuple(k.value for k in Kind)
 FILTERS = ("status", "wiki", "ban", "kind", "source", "actor", "target", "title", "revid",

@@ -293,6 +293,8 @@ class ReviewSettings(_Frozen):
     # a case: one ban's items with one actor and one target, from the first one's time
     # to this many hours later (bot.cases)
     case_window_hours: PositiveInt = 24
+    # per finding kind, the confidence below which findings wait out of the default queue view
+    queue_min_confidence: QueueMinConfidence = Field(default_factory=QueueMinConfidence)
 
 
 class MetricsSettings(_Frozen):
@@ -315,7 +317,6 @@ class Settings(_Frozen):
     web: WebSettings = Field(default_factory=WebSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
-    queue_min_confidence: QueueMinConfidence = Field(default_factory=QueueMinConfidence)
     wikis: tuple[WikiSettings, ...] = Field((), validate_default=True)
 
     @field_validator("wikis", mode="before")

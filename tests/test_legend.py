@@ -18,7 +18,8 @@ NAMES = ("CONF", "CONFIDENT", "AMBIGUOUS", "SIGNED_BY_OTHER", "OLD_OWN")
 
 def _kinds(tree: ast.AST) -> set[str]:
     return {Kind[n.attr].value for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-            and isinstance(n.value, ast.Name) and n.value.id == "Kind" and n.attr in Kind.__members__}
+            and isinstance(n.value, ast.Name) and n.value.id == "Kind"
+            and n.attr in Kind.__members__}
 
 
 def _floats(node: ast.AST) -> list[float]:

@@ -71,7 +71,7 @@ CASES = [
     ({"limit": "2", "page": "2"}, "CB"),
     ({"limit": "2", "page": "3"}, "AE"),
     ({"limit": "2", "page": "4"}, ""),
-    ({"threshold": "below"}, ""),  # no [queue_min_confidence] here: nothing is below it
+    ({"threshold": "below"}, ""),  # no [review.queue_min_confidence] here: nothing is below it
 ]
 # (filters, a fragment of the one-line error)
 ERRORS = [
@@ -258,12 +258,12 @@ def test_cli_threshold_setting(queue_config, capsys, tmp_path) -> None:
     tuned.write_text(SETTINGS.replace("[[wikis]]", f'[database]\nurl = "sqlite:///'
                                       f'{config.parent / "ibanbot.sqlite3"}"\n[bans]\n'
                                       f'file = "{config.parent / "bans.toml"}"\n[[wikis]]', 1)
-                     + '[queue_min_confidence]\n"edit-change" = 0.5\n', encoding="utf-8")
+                     + '[review.queue_min_confidence]\n"edit-change" = 0.5\n', encoding="utf-8")
     assert labels(ids, cli_ids(tuned, {}, capsys)) == "DFBAE"
     assert labels(ids, cli_ids(tuned, {"threshold": "below"}, capsys)) == "C"
     code, out, err = cli(tuned, {"status": "dismissed"}, capsys)
     assert code == 0 and out == "(no queue items)\n"
-    assert err == "(1 more below [queue_min_confidence]: add --threshold below)\n"
+    assert err == "(1 more below [review.queue_min_confidence]: add --threshold below)\n"
     assert cli(tuned, {"status": "new"}, capsys)[2] == ""
     web = create_app(App.load(tuned), secure_cookies=False).test_client()
     page = web.get("/login").get_data(as_text=True)

@@ -176,7 +176,7 @@ def queue_search() -> review.QueuePage:
     raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
     base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
     return review.search_queue(app.store, raw, app.settings.wiki_names, app.bans,
-                               app.settings.queue_min_confidence.by_kind(), base)
+                               app.settings.review.queue_min_confidence.by_kind(), base)
 
 
 def queue_neighbours(item_id: int) -> tuple[int | None, int | None]:
@@ -186,7 +186,7 @@ def queue_neighbours(item_id: int) -> tuple[int | None, int | None]:
     raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
     base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
     return review.neighbours(app.store, raw, app.settings.wiki_names, app.bans,
-                             app.settings.queue_min_confidence.by_kind(), item_id, base)
+                             app.settings.review.queue_min_confidence.by_kind(), item_id, base)
 
 
 @bp.get("/")
