@@ -85,7 +85,7 @@ def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequen
     naming the valid values, never a confidential ban's id), then one page found in the
     database. `bans`: the registered bans (bot.bansfile)."""
     choices = search_choices(store, wikis, bans)
-    search = _search.parse(raw, choices, base)
+    search = _search.parse(raw, choices, base)  # as parse_search, keeping the choices
     items, more = store.search(search, thresholds)
     below = store.count_below(search, thresholds) if search.threshold == "shown" else 0
     return QueuePage(search, tuple(items), more, tuple(sorted(set(choices.wikis or ()))),
@@ -100,12 +100,17 @@ def search_choices(store: QueueStore, wikis: Sequence[str],
                            named_bans=[b.id for b in bans if not b.confidential])
 
 
-def neighbours(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
-               bans: Sequence[Any], thresholds: Mapping[str, float], item_id: int,
-               base: _search.Search = _search.CLI_DEFAULT) -> tuple[int | None, int | None]:
-    """The items before and after `item_id` in the order of the search `raw` describes (the
-    same parse as search_queue): a reviewer's "previous" and "next" within their filter."""
-    search = _search.parse(raw, search_choices(store, wikis, bans), base)
+def parse_search(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
+                 bans: Sequence[Any], base: _search.Search = _search.CLI_DEFAULT
+                 ) -> _search.Search:
+    """The filters checked as search_queue checks them (a UsageError naming valid values)."""
+    return _search.parse(raw, search_choices(store, wikis, bans), base)
+
+
+def neighbours(store: QueueStore, search: _search.Search, thresholds: Mapping[str, float],
+               item_id: int) -> tuple[int | None, int | None]:
+    """The items before and after `item_id` in the search's order: a reviewer's "previous"
+    and "next" within their filter (the item need not match it any more)."""
     return store.adjacent(search, thresholds, item_id)
 
 

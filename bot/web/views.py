@@ -179,14 +179,24 @@ def queue_search() -> review.QueuePage:
                                app.settings.review.queue_min_confidence.by_kind(), base)
 
 
+def _request_search() -> search.Search:
+    """The queue search the query string describes (the queue page's defaults for the rest),
+    parsed once per request."""
+    if "queue_search" not in g:
+        app = ibanbot()
+        raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
+        base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
+        g.queue_search = review.parse_search(app.store, raw, app.settings.wiki_names,
+                                             app.bans, base)
+    return g.queue_search
+
+
 def queue_neighbours(item_id: int) -> tuple[int | None, int | None]:
-    """The items before and after this one within the queue search of the query string (the
-    queue page's, defaults included): for "previous" and "next" links on an item page."""
+    """The items before and after this one within the queue search of the query string: for
+    "previous" and "next" on an item page, and "Record and next"."""
     app = ibanbot()
-    raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
-    base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
-    return review.neighbours(app.store, raw, app.settings.wiki_names, app.bans,
-                             app.settings.review.queue_min_confidence.by_kind(), item_id, base)
+    return review.neighbours(app.store, _request_search(),
+                             app.settings.review.queue_min_confidence.by_kind(), item_id)
 
 
 @bp.get("/")
@@ -204,11 +214,7 @@ def queue() -> str:
 def queue_filters() -> dict[str, str]:
     """The queue search of the query string, checked (a bad one: 400) and spelled out, for the
     links that carry it: an item page's previous, next and back-to-the-queue, and the form."""
-    app = ibanbot()
-    raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
-    base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
-    return search.parse(raw, review.search_choices(app.store, app.settings.wiki_names,
-                                                   app.bans), base).query()
+    return _request_search().query()
 
 
 def _recorded(app: App, item_id: int | None) -> Any:
