@@ -353,3 +353,19 @@ def test_the_web_places_an_item_within_the_query_strings_search(queue_config, we
     with web.application.test_request_context("/items/1?kind=replies"):
         with pytest.raises(UsageError, match="filter kind must be one of"):
             views.queue_neighbours(ids["B"])
+
+
+@pytest.mark.parametrize("filters,message", [
+    ({"wiki": "enwiki"}, "filter wiki must be one of devwiki, otherwiki; not 'enwiki'"),
+    ({"ban": "IB-9"}, "filter ban must be one of IB-1, 1 not named here; not 'IB-9'"),
+])
+def test_cases_check_their_filters_as_the_queue(queue_config, web, capsys, filters, message):
+    argv = ["--config", str(queue_config[0]), "queue", "cases"]
+    for name, value in filters.items():
+        argv += [f"--{name}", value]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err
+    page = web.get("/cases", query_string=filters)
+    assert page.status_code == 400 and message in html.unescape(page.get_data(as_text=True))
+    assert web.get("/cases", query_string={"wiki": "devwiki"}).status_code == 200

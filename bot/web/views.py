@@ -299,7 +299,10 @@ def _window() -> timedelta:
 
 @bp.get("/cases")
 def case_list() -> str:
-    filters = {k: (request.args.get(k) or None) for k in ("status", "wiki", "ban")}
+    app = ibanbot()  # the queue's checks: an unknown status, wiki or ban is a 400 naming them
+    checked = review.parse_search(app.store, {k: request.args.get(k) for k in (
+        "status", "wiki", "ban")}, app.settings.wiki_names, app.bans)
+    filters = {"status": checked.status, "wiki": checked.wiki, "ban": checked.ban}
     found = cases.list_cases(ibanbot().store, _window(), status=filters["status"],
                              ban_id=filters["ban"], wiki=filters["wiki"])
     size = ibanbot().settings.web.page_size
