@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 from bot.guard import Guard
 from bot.wiki.cursor import Position
 from detectors.bans import BanRegistry, Person, Restriction
+from detectors import exceptions
 from detectors.base import Context, Detector, DetectorLimits, Need
 from detectors.model import Detection, Event, EventType, Revision, SiteInfo, UserRef
 
@@ -192,6 +193,7 @@ class Pipeline:
             return None
         if not findings:
             return None
+        findings = exceptions.annotate(findings, event, ctx)  # claimed exceptions go first
         return Detection(
             wiki=self.wiki, ban_id=restriction.ban.id, event_key=event.key, actor=event.actor,
             target=findings[0].target, page=event.title, timestamp=event.timestamp,

@@ -28,7 +28,7 @@ from bot.metrics import NoMetrics
 from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline, PollResult
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
-from detectors.model import Detection, Event, EventType, UserRef
+from detectors.model import Detection, Event, EventType
 
 log = logging.getLogger(__name__)
 STREAM_KEY = ("*eventstreams", "recentchange")  # the cursor row holding the last event id
@@ -271,7 +271,7 @@ def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:
         rev = revisions.get(event.revid) if event.is_edit else None
         if rev is not None:
             actor = rev.user if rev.user.name else event.actor
-            event = replace(event, actor=UserRef(actor.id, actor.name), tags=rev.tags,
+            event = replace(event, actor=actor, tags=rev.tags,
                             sha1=rev.sha1)
         out.append(event)
     return out

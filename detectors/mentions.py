@@ -9,7 +9,13 @@ and in the edit summary or log comment:
 
 One finding per protected person and source (link, ping, plain text, summary). Plain-text
 matches of short names (3 characters or less) or common English words, and matches that only
-agree ignoring case, get lower confidence. Links and pings to anyone else (the actor's own
+agree ignoring case, get lower confidence. Names that are not the user are no mention (issue
+17, `wikitext.names`): a name inside a longer proper name ("Nick Cave" for Nick; aliases are
+matched as the ban gives them, even there), in a reference, a quotation, an italic title or an
+article link, and a common-word name in lower case ("will"). In article-like text (even
+namespaces but User and Project) a plain name counts fully only inside a hidden comment or near
+words about editing; elsewhere there it gets `CONF_ARTICLE`, and a short or common-word name
+nothing. Links and pings to anyone else (the actor's own
 signature included), URLs, and occurrences inside a longer name of the actor are masked before
 the plain-text search. In a changed block, a mention also present in the lines it replaced is
 not new (fixing a typo in a line that names Bob does not mention Bob again). Comments copied
@@ -31,10 +37,13 @@ from typing import Iterable, Sequence
 
 from detectors.base import Context, Need
 from detectors.bans import Person
-from detectors.model import Event, EventType, Finding, Kind, normalize_user_name
+from detectors.model import Event, EventType, Finding, Kind, NS_PROJECT, NS_USER, \
+    normalize_user_name
 from detectors.wikitext.comments import COPIED_AFTER, copied_comment_spans
 from detectors.wikitext.diff import diff_lines
 from detectors.wikitext.links import PingCall, UserLink, ping_calls, url_spans, user_links
+from detectors.wikitext.names import html_comment_spans, in_longer_name, near_edit_talk, \
+    not_about_users
 
 CONF_LINK = 0.95  # link to the user's page, talk page or contributions
 CONF_PING = 0.95  # ping-style template naming the user
@@ -42,6 +51,9 @@ CONF_SUMMARY_LINK = 0.9  # link or ping template in a summary (summaries notify 
 CONF_SUMMARY = 0.7  # name as a whole word in a summary
 CONF_TEXT = 0.6  # name as a whole word in added text
 CONF_WEAK = 0.3  # ... when the name is 3 characters or less, or a common English word
+# In article-like text (content namespaces: not talk, user or project pages), outside hidden
+# comments and away from words about editing, a name is most often someone else's:
+CONF_ARTICLE = 0.4  # ... a name that is neither short nor a common word (weak ones: nothing)
 CASE_PENALTY = 0.15  # subtracted when the name matches only ignoring case
 MAX_SUMMARY_CHARS = 5_000
 EXCERPT_CHARS = 120
@@ -85,9 +97,11 @@ class _Profile:
     link: float
     ping: float
     text: float
+    article: bool = False  # article-like text: plain names count only where editors talk
 
 
 ADDED = _Profile("added text", CONF_LINK, CONF_PING, CONF_TEXT)
+IN_ARTICLE = _Profile("added article text", CONF_LINK, CONF_PING, CONF_TEXT, article=True)
 IN_SUMMARY = _Profile("the edit summary", CONF_SUMMARY_LINK, CONF_SUMMARY_LINK, CONF_SUMMARY)
 IN_LOG = _Profile("the log comment", CONF_SUMMARY_LINK, CONF_SUMMARY_LINK, CONF_SUMMARY)
 
@@ -139,6 +153,23 @@ def person_names(person: Person) -> dict[str, str]:
     for name in person.aliases:
         out.setdefault(normalize_user_name(name), "an alias")
     out.pop("", None)
+    return out
+
+
+def text_names(person: Person) -> dict[str, tuple[str, bool]]:
+    """The names searched for in plain text -> (how to describe it, is it a per-ban alias).
+
+    Account names (current and former) are normalized as MediaWiki does; aliases are kept as
+    the ban gives them (only their spaces are tidied): staff chose their spelling.
+    """
+    out: dict[str, tuple[str, bool]] = {}
+    for name, role in person_names(person).items():
+        if role != "an alias":
+            out[name] = (role, False)
+    for alias in person.aliases:
+        given = " ".join(alias.replace("_", " ").split())
+        if given:
+            out.setdefault(given, ("an alias", True))
     return out
 
 
@@ -219,43 +250,76 @@ def _inside_actor_name(masked: str, start: int, end: int, actor_names: Sequence[
     return False
 
 
-def _first_plain(masked: str, name: str, actor_names: Sequence[str]) -> list[re.Match[str]]:
-    """Whole-word matches of `name` outside actor names: exact-case ones, else any-case ones."""
+def _first_plain(masked: str, name: str, actor_names: Sequence[str],
+                 as_given: bool = False) -> list[re.Match[str]]:
+    """Whole-word matches of `name` outside actor names: exact-case ones, else any-case ones.
+
+    A match inside a longer proper name ("Nick Cave" for Nick) is not one, unless the name is
+    an alias, matched as given."""
     for ignore_case in (False, True):
         found = []
         for m in _name_pattern(name, ignore_case).finditer(masked):
-            if _word_start(masked, m.start()) and not _inside_actor_name(masked, m.start(), m.end(), actor_names):
-                found.append(m)
-                if len(found) >= _MAX_TEXT_HITS:
-                    break
+            if not _word_start(masked, m.start()):
+                continue
+            if _inside_actor_name(masked, m.start(), m.end(), actor_names):
+                continue
+            if not as_given and in_longer_name(masked, m.start(), m.end()):
+                continue
+            found.append(m)
+            if len(found) >= _MAX_TEXT_HITS:
+                break
         if found:
             return found
     return []
 
 
-def _text_hits(masked: str, folded: str, text: str, person: Person, names: dict[str, str],
-               actor_names: Sequence[str], profile: _Profile) -> list[Hit]:
+def _text_hits(masked: str, folded: str, text: str, person: Person,
+               names: dict[str, tuple[str, bool]], actor_names: Sequence[str],
+               profile: _Profile) -> list[Hit]:
     out = []
-    for name, role in names.items():
+    for name, (role, as_given) in names.items():
         first_word = name.split()[0].casefold() if name.split() else ""
         if not first_word or first_word not in folded:
             continue
-        for m in _first_plain(masked, name, actor_names):
-            out.append(_text_hit(m, name, role, person, text, profile))
+        for m in _first_plain(masked, name, actor_names, as_given):
+            hit = _text_hit(m, name, role, person, text, profile)
+            if hit is not None:
+                out.append(hit)
     return out
 
 
 def _text_hit(m: re.Match[str], name: str, role: str, person: Person, text: str,
-              profile: _Profile) -> Hit:
+              profile: _Profile) -> Hit | None:
     exact = " ".join(m.group().replace("_", " ").replace("&nbsp;", " ").split()) == name
     weak = is_weak_name(name)
-    confidence = (CONF_WEAK if weak else profile.text) - (0 if exact else CASE_PENALTY)
+    if not exact and _as_a_word(m.group(), name):
+        return None  # "it will rain" does not name Will
+    confidence = CONF_WEAK if weak else profile.text
     how = "whole word, exact case" if exact else f"whole word, matching {m.group()!r} ignoring case"
     if weak:
         how += f"; {name!r} is short or a common word, so it may not mean the user"
+    if profile.article and not _editors_talk(text, m.start(), m.end()):
+        if weak:
+            return None  # "Grace" in an article about hymns is not the user
+        confidence = CONF_ARTICLE
+        how += "; in article text, with no word about editing near it"
+    confidence -= 0 if exact else CASE_PENALTY
     how = f"named {person.name}{_as(name, role)} in plain text in {profile.where} ({how})"
     return Hit(person.name, TEXT, f"{TEXT}:{name.casefold()}", round(confidence, 2), how,
                text, m.start(), m.end())
+
+
+def _as_a_word(found: str, name: str) -> bool:
+    """A name that is a common word, found in lower case: the word, not the name."""
+    return found.islower() and not name.islower() and " ".join(name.split()).casefold() in \
+        COMMON_WORDS
+
+
+def _editors_talk(text: str, start: int, end: int) -> bool:
+    """In article text: inside a hidden comment, or near words about editing."""
+    if any(a <= start and end <= b for a, b in html_comment_spans(text)):
+        return True
+    return near_edit_talk(text, start, end)
 
 
 def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Profile,
@@ -269,12 +333,26 @@ def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Prof
     masked = _mask(text, [(x.start, x.end) for x in (*links, *calls)] + url_spans(text))
     folded = masked.casefold()
     hits: list[Hit] = []
+    plain: str | None = None
     for person in context.restriction.protected:
         names = person_names(person)
         hits += _link_hits(links, person, names, text, profile)
         hits += _ping_hits(calls, person, names, text, profile)
-        hits += _text_hits(masked, folded, text, person, names, actor_names, profile)
+        words = text_names(person)
+        if not any(n.split()[0].casefold() in folded for n in words):
+            continue
+        if plain is None:
+            plain = _plain(masked, context)
+        hits += _text_hits(plain, plain.casefold(), text, person, words, actor_names, profile)
     return hits
+
+
+def _plain(masked: str, context: Context) -> str:
+    """`masked` without references, quotations, titles and article links: no name there is
+    a mention (only links that hold the first word of a protected name are looked at)."""
+    words = [w.split()[0].casefold() for p in context.restriction.protected
+             for w in text_names(p)]
+    return _mask(masked, not_about_users(masked, context.site, words))
 
 
 def _byte_size_over(parts: Sequence[str], limit: int) -> bool:
@@ -297,26 +375,33 @@ def added_blocks(old: str | None, new: str) -> list[tuple[str, str]]:
 
 
 def _new_hits(blocks: Sequence[tuple[str, str]], context: Context,
-              actor_names: Sequence[str], parse: bool, before: datetime) -> list[Hit]:
+              actor_names: Sequence[str], parse: bool, before: datetime,
+              profile: _Profile = ADDED) -> list[Hit]:
     """New mentions per block; comments copied from elsewhere (dated before `before`) are
     blanked out first, when the block holds any mention at all."""
     hits = []
     for new_part, old_part in blocks:
-        found = scan(new_part, context, actor_names, ADDED, parse)
+        found = scan(new_part, context, actor_names, profile, parse)
         spans = []
         if found and parse:
             spans = copied_comment_spans(new_part, context.site, before, actor_names)
         if spans:
-            found = scan(_mask(new_part, spans), context, actor_names, ADDED, parse)
+            found = scan(_mask(new_part, spans), context, actor_names, profile, parse)
         if not found:
             continue
-        before_hits = Counter(h.key for h in scan(old_part, context, actor_names, ADDED, parse))
+        before_hits = Counter(h.key for h in scan(old_part, context, actor_names, profile, parse))
         for hit in found:
             if before_hits[hit.key] > 0:
                 before_hits[hit.key] -= 1
             else:
                 hits.append(hit)
     return hits
+
+
+def is_article_like(event: Event, context: Context) -> bool:
+    """A content page: not a talk page (odd namespaces), user page or project page."""
+    ns = event.namespace or (context.site.split_title(event.title)[0] if event.title else 0)
+    return ns >= 0 and ns % 2 == 0 and ns not in (NS_USER, NS_PROJECT)
 
 
 def _actor_names(event: Event, context: Context) -> tuple[str, ...]:
@@ -367,7 +452,9 @@ class MentionDetector:
             return []  # old text hidden or not fetched: the added text is unknown
         blocks = added_blocks(context.old_text, new)
         parse = not _byte_size_over([b for b, _ in blocks], context.limits.max_parse_bytes)
-        return _new_hits(blocks, context, actor_names, parse, event.timestamp - COPIED_AFTER)
+        profile = IN_ARTICLE if is_article_like(event, context) else ADDED
+        return _new_hits(blocks, context, actor_names, parse, event.timestamp - COPIED_AFTER,
+                         profile)
 
     def _summary_hits(self, event: Event, context: Context,
                       actor_names: Sequence[str]) -> list[Hit]:

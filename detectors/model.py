@@ -41,10 +41,18 @@ def normalize_user_name(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class UserRef:
-    """A user as an event names them. `id` is 0 for IPs and unknown users."""
+    """A user as an event names them. `id` is 0 for IPs and unknown users.
+
+    `anon`: the API marked the edit as made by an IP address (id 0). `temp`: a temporary
+    account (`~2025-12345-67`: an account with an id, made for a logged-out editor, its IP
+    hidden). The two never mean the same thing, and neither is ever taken for a registered
+    account: identities are user ids (or, before an id is known, exact names).
+    """
 
     id: int
     name: str
+    temp: bool = False
+    anon: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,21 @@ import mwparserfromhell
 
 from detectors.base import Context, Need
 from detectors.bans import Person
-from detectors.model import Event, Finding, Kind, SiteInfo, normalize_user_name
-from detectors.wikitext.comments import COPIED_AFTER, AddedComment, added_comments
+from detectors.model import NS_PROJECT, Event, Finding, Kind, SiteInfo, normalize_user_name
+from detectors.wikitext.comments import COPIED_AFTER, AddedComment, Changes, added_comments, \
+    line_changes
 from detectors.wikitext.signatures import Signature
 from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
+from detectors.wikitext.undated import BARE_NAME, DATED, MAX_UNDATED, NO_DATE, UNSIGNED, \
+    Prior, UndatedComment, below_undated, undated_comments
 
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
 AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
 VIA_INLINE = "a signature earlier on its line"  # an inline reply, or a quote of its parent
 SIGNED_BY_OTHER = 0.5  # the new comment carries someone else's signature
 OLD_OWN = 0.3  # the actor's own comment, dated more than a day before the edit
+UNDATED = 0.8  # a comment with no timestamp (~~~, a bare name, unsigned), below a clear parent
+UNDATED_AMBIGUOUS = 0.5  # the same, parent through {{outdent}}, a skipped level or undated
 _SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first words
 _SNIPPET_WORDS = 8
 _MARKUP = re.compile(r"^[:*#;]+\s*", re.MULTILINE)
@@ -49,8 +54,13 @@ def _names(person: Person) -> set[str]:
 
 
 def _first_words(text: str, comment: Comment) -> str:
-    raw = text[comment.start:min(comment.signature.start, comment.start + _SNIPPET_SOURCE)]
-    if comment.signature.start - comment.start <= _SNIPPET_SOURCE:  # the signature's head is in
+    return _words(text, comment.start, comment.signature.start)
+
+
+def _words(text: str, start: int, words_end: int) -> str:
+    """The first words of text[start:words_end], a comment without its signature."""
+    raw = text[start:min(words_end, start + _SNIPPET_SOURCE)]
+    if words_end - start <= _SNIPPET_SOURCE:  # the signature's head is in
         raw = _SIG_LINKS.sub("", raw.rstrip())
     raw = _MARKUP.sub("", raw)
     try:
@@ -115,16 +125,26 @@ class ReplyDetector:
         if not event.is_edit or not context.restriction.protected:
             return []
         try:
-            added = added_comments(context.old_text, context.new_text, context.site,
+            changes = line_changes(context.old_text, context.new_text,
                                    context.limits.max_parse_bytes)
+            if changes is None:
+                return []
+            added = added_comments(context.old_text, context.new_text, context.site,
+                                   context.limits.max_parse_bytes, changes)
             replies = _replies(added, context.new_text or "", context.site)
+            undated = _undated(event, context, changes)
+            undated += _below_undated(added, event, context)
         except (RecursionError, MemoryError):  # a bound we did not foresee: no finding
             return []
         findings = []
         for person in context.restriction.protected:
             theirs = self._theirs(replies, person, event, context)
+            loose = [(u, u.parent) for u in undated
+                     if u.parent is not None and u.parent.author in _names(person)]
             if theirs:
-                findings.append(self._finding(person, theirs, event, context))
+                findings.append(self._finding(person, theirs, event, context, len(loose)))
+            elif loose:
+                findings.append(_undated_finding(person, loose, context))
         return findings
 
     def _theirs(self, replies: list[_Reply], person: Person, event: Event,
@@ -145,7 +165,7 @@ class ReplyDetector:
         return reply.sig.author in _names(context.restriction.actor) or not _old(reply, event)
 
     def _finding(self, person: Person, replies: list[_Reply], event: Event,
-                 context: Context) -> Finding:
+                 context: Context, undated: int = 0) -> Finding:
         first = replies[0]
         comment, parent, parent_sig = first.comment, first.parent, first.parent_sig
         confidence = CONFIDENT if first.via == VIA_INDENT else AMBIGUOUS
@@ -161,9 +181,65 @@ class ReplyDetector:
             confidence = min(confidence, OLD_OWN)
             evidence += (f"; the new comment is dated {_when(first.sig)}, more than a day before "
                          "the edit (copied or archived?)")
-        if len(replies) > 1:
-            evidence += f"; {len(replies)} replies to {person.name} in this edit"
+        if len(replies) + undated > 1:
+            evidence += f"; {len(replies) + undated} replies to {person.name} in this edit"
         return Finding(Kind.REPLY, confidence, evidence, person.name)
+
+
+def _discussion(event: Event, site: SiteInfo) -> bool:
+    """A talk or project page: where an undated added line is a comment, not article text."""
+    ns = event.namespace or site.split_title(event.title)[0]
+    return ns % 2 == 1 or ns == NS_PROJECT
+
+
+def _undated(event: Event, context: Context, changes: Changes) -> list[UndatedComment]:
+    if not _discussion(event, context.site):
+        return []
+    return undated_comments(context.old_text, context.new_text, context.site,
+                            context.restriction.actor.names, context.limits.max_parse_bytes,
+                            changes)
+
+
+def _below_undated(added: list[AddedComment], event: Event, context: Context
+                   ) -> list[UndatedComment]:
+    """Dated comments added without a DiscussionTools parent whose parent is a comment
+    signed without a date (`~~~`)."""
+    if not _discussion(event, context.site):
+        return []
+    text = context.new_text or ""
+    found = (below_undated(text, a.comment.signature, context.site,
+                           context.limits.max_parse_bytes)
+             for a in added[:MAX_UNDATED] if a.parent is None)
+    return [f for f in found if f is not None]
+
+
+_FORMS = {UNSIGNED: "unsigned", NO_DATE: "signed without a date",
+          BARE_NAME: "signed with a bare name"}
+
+
+def _undated_finding(person: Person, replies: list[tuple[UndatedComment, Prior]],
+                     context: Context) -> Finding:
+    """`replies`: the undated replies to `person`, each with its parent."""
+    first, parent = replies[0]
+    text = context.new_text or ""
+    words = _words(text, parent.start, parent.words_end)
+    dated = parent.signature is not None and bool(parent.signature.timestamp_text)
+    whose = (f"{parent.author}'s comment of {_when(parent.signature)}"
+             if dated and parent.signature else f"{parent.author}'s undated comment")
+    section = f'in section "{first.section}"' if first.section else "at the top of the page"
+    evidence = f'replied to {whose} ("{words}") {section}'
+    confidence = UNDATED if first.via == VIA_INDENT and dated else UNDATED_AMBIGUOUS
+    if first.via != VIA_INDENT:
+        evidence += f" (parent found through {first.via})"
+    form = _FORMS.get(first.form, "")
+    if first.form in (NO_DATE, DATED) and first.signer not in _names(context.restriction.actor):
+        form = f"signed {first.signer}" + (" without a date" if first.form == NO_DATE else "")
+        confidence = min(confidence, SIGNED_BY_OTHER)
+    if form:
+        evidence += f"; the reply is {form} (the edit's author wrote it)"
+    if len(replies) > 1:
+        evidence += f"; {len(replies)} replies to {person.name} in this edit"
+    return Finding(Kind.REPLY, confidence, evidence, person.name)
 
 
 DETECTOR = ReplyDetector()

@@ -239,7 +239,7 @@ def test_json_shape_is_design_md(store: Store) -> None:
         "status": "new", "source": "detector",
         "findings": [{"kind": "reply", "confidence": 0.9,
                       "evidence": "replied to Bob's comment of ..."}],
-        "decisions": []}
+        "decisions": [], "exception": None}
     design_keys = ["id", "wiki", "ban_id", "actor", "target", "page", "revid", "logid",
                    "timestamp", "detected_at", "status", "source", "findings"]
     assert list(doc)[:len(design_keys)] == design_keys

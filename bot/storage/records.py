@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from detectors.exceptions import exception_note
 from detectors.model import Finding
 
 STATUSES = ("new", "confirmed", "dismissed", "needs-info")
@@ -110,5 +111,12 @@ class QueueItem:
             "source": self.source,
             "findings": [{"kind": f.kind.value, "confidence": f.confidence,
                           "evidence": f.evidence} for f in self.findings],
-            "decisions": [d.to_json() for d in self.decisions], **extra,
+            "decisions": [d.to_json() for d in self.decisions],
+            "exception": self.exception, **extra,
         }
+
+    @property
+    def exception(self) -> str | None:
+        """What the event claims as an exception to the ban, or its dispute-resolution page
+        (`detectors.exceptions`), as the evidence starts with it; None when nothing."""
+        return next((n for f in self.findings if (n := exception_note(f.evidence))), None)

@@ -14,8 +14,8 @@ from typing import Any, Iterator, Mapping
 
 from bot.wiki.cursor import Position, format_ts, parse_ts
 from bot.wiki.gateway import LOG_PROPS, Page, WikiGateway
-from bot.wiki.normalize import event_from_log
-from detectors.model import Event, EventType, UserRef
+from bot.wiki.normalize import event_from_log, user_ref
+from detectors.model import Event, EventType
 
 UC_PROPS = "ids|title|timestamp|comment|size|sizediff|flags|tags"
 
@@ -31,7 +31,7 @@ def event_from_contrib(wiki: str, row: Mapping[str, Any]) -> Event | None:
     size = int(row.get("size") or 0)
     return Event(
         wiki=wiki, type=EventType.NEW if row.get("new") else EventType.EDIT, timestamp=ts,
-        actor=UserRef(int(row.get("userid") or 0), str(row.get("user", ""))),
+        actor=user_ref(row),
         title=str(row.get("title", "")), namespace=int(row.get("ns") or 0),
         page_id=int(row.get("pageid") or 0), revid=int(row["revid"]),
         old_revid=int(row.get("parentid") or 0),

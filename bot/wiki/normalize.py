@@ -20,7 +20,22 @@ _RC_TYPES = {"edit": EventType.EDIT, "new": EventType.NEW, "log": EventType.LOG}
 def _user(row: Mapping[str, Any]) -> UserRef:
     if row.get("userhidden") or "user" not in row:
         return UserRef(0, "")
-    return UserRef(int(row.get("userid") or 0), str(row["user"]))
+    return user_ref(row)
+
+
+def user_ref(row: Mapping[str, Any], name_key: str = "user") -> UserRef:
+    """The user of an API row, with its `temp` (temporary account) and `anon` (IP) flags.
+
+    formatversion 2 writes a flag as `true` and leaves it out when false; formatversion 1
+    writes it as an empty string: a present key that is not `false` is set. A temporary
+    account keeps its user id; an IP has none. Neither is read from the name's shape.
+    """
+    return UserRef(int(row.get("userid") or 0), str(row.get(name_key, "")),
+                   temp=_flag(row, "temp"), anon=_flag(row, "anon"))
+
+
+def _flag(row: Mapping[str, Any], key: str) -> bool:
+    return key in row and row[key] is not False and row[key] is not None
 
 
 def _target(title: str, ns: int, log_type: str, params: Mapping[str, Any]) -> UserRef | None:

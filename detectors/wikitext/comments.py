@@ -15,19 +15,20 @@ Reusable pieces: `parse_comments` (threads.py) for a whole page or a range of it
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Collection
 
 from detectors.model import SiteInfo
-from detectors.wikitext.diff import LineDiff, diff_lines
+from detectors.wikitext.diff import LineDiff, diff_lines, line_key as _key
 from detectors.wikitext.signatures import Signature, find_signatures
 from detectors.wikitext.threads import HEADING, Comment, closing_signature, parse_comments, \
     section_start, thread_title
 
 __all__ = ["AddedComment", "Comment", "added_comments", "changed_region", "COPIED_AFTER",
-           "copied_comment_spans",
+           "copied_comment_spans", "line_changes", "words_before_signature",
            "parse_comments"]
 
 COPIED_AFTER = timedelta(days=1)  # a comment dated this much before the edit is copied text
@@ -150,13 +151,15 @@ def _pick_added(old: str, new: str, diff: LineDiff, starts: tuple[list[int], lis
     grew by; preferring lines that are genuinely added (not moved), then the lowest."""
     removed: Counter[_Key] = Counter()
     found: dict[_Key, list[tuple[int, Signature]]] = defaultdict(list)
+    unsigned = _unsigned_removed(diff, site)
     for h in diff.hunks:
         for key, _, _ in _signed_lines(old, diff.old_lines, starts[0], (h.old_start, h.old_end),
                                        site, limit):
             removed[key] += 1
         for key, pos, sig in _signed_lines(new, diff.new_lines, starts[1],
                                            (h.new_start, h.new_end), site, limit):
-            found[key].append((pos, sig))
+            if not _signs(new, pos, sig, unsigned):
+                found[key].append((pos, sig))
     truly_added = {starts[1][i] for i, _ in diff.added()}
     picked = []
     for key, items in found.items():
@@ -167,22 +170,62 @@ def _pick_added(old: str, new: str, diff: LineDiff, starts: tuple[list[int], lis
     return sorted(picked, key=lambda f: f[0])
 
 
-def added_comments(old: str | None, new: str | None, site: SiteInfo | None = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> list[AddedComment]:
-    """The comments `new` adds to `old` (None: an empty page), in page order.
+Changes = tuple[LineDiff, list[int], list[int]]  # see line_changes
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_SIG_GAP = " \t-\u2014\u2013~"
 
-    At most `max_bytes` of the change and of each section are looked at. Never raises on
-    odd wikitext.
-    """
-    site = site or SiteInfo()
+
+# the head of a signature before the link its timestamp follows ("[[User:X|X]] ([[User talk:X|")
+_SIG_HEAD = re.compile(r"(?:\[\[[^\[\]]*\]\][\s()\u2022\u00b7|\-\u2014\u2013~]*)+$")
+
+
+def words_before_signature(line: str) -> str:
+    """A line's words without the signature head it ends with (for comparing a line before
+    and after a signature was added to it)."""
+    return _key(_SIG_HEAD.sub("", _HTML_COMMENT.sub("", line).rstrip(" (["))).rstrip(_SIG_GAP)
+
+
+def _unsigned_removed(diff: LineDiff, site: SiteInfo) -> set[str]:
+    """The removed lines that carried no signature, as `words_before_signature` keys."""
+    return {words_before_signature(line) for line in diff.removed_lines()
+            if line.strip() and _line_sigs(line, site) is None}
+
+
+def _signs(new: str, line_start: int, sig: Signature, unsigned: set[str]) -> bool:
+    """The line is a removed unsigned line with a signature appended: the edit signs an
+    existing comment (`~~~~` added later, a signing bot's `{{unsigned}}`); it adds none."""
+    words = words_before_signature(new[line_start:line_start + sig.start])
+    return bool(words) and words in unsigned
+
+
+def line_changes(old: str | None, new: str | None, max_bytes: int = DEFAULT_MAX_BYTES
+                 ) -> Changes | None:
+    """The line diff of the changed middle of `old` -> `new` (at most `max_bytes` of it), with
+    the offset of each of its old and new lines; None when nothing was added or changed."""
     old, new = old or "", new or ""
     a_lo, a_hi, b_lo, b_hi = changed_region(old, new)
     if b_hi <= b_lo:
-        return []
+        return None
     a_hi, b_hi = _clip(old, a_lo, a_hi, max_bytes), _clip(new, b_lo, b_hi, max_bytes)
     diff = diff_lines(old[a_lo:a_hi], new[b_lo:b_hi])
-    starts = (_line_starts(a_lo, diff.old_lines), _line_starts(b_lo, diff.new_lines))
-    picked = _pick_added(old, new, diff, starts, site, max_bytes)
+    return diff, _line_starts(a_lo, diff.old_lines), _line_starts(b_lo, diff.new_lines)
+
+
+def added_comments(old: str | None, new: str | None, site: SiteInfo | None = None,
+                   max_bytes: int = DEFAULT_MAX_BYTES,
+                   changes: Changes | None = None) -> list[AddedComment]:
+    """The comments `new` adds to `old` (None: an empty page), in page order.
+
+    At most `max_bytes` of the change and of each section are looked at. Never raises on
+    odd wikitext. `changes`: `line_changes(old, new, max_bytes)`, when already computed.
+    """
+    site = site or SiteInfo()
+    old, new = old or "", new or ""
+    changes = changes or line_changes(old, new, max_bytes)
+    if changes is None:
+        return []
+    diff, *starts = changes
+    picked = _pick_added(old, new, diff, (starts[0], starts[1]), site, max_bytes)
     sections: dict[int, list[int]] = defaultdict(list)
     for start, sig in picked:
         sections[section_start(new, start, max_bytes)].append(start + sig.start)

@@ -49,8 +49,12 @@ class LineDiff:
         return "\n".join(line for _, line in self.added())
 
 
-def _key(line: str) -> str:
+def line_key(line: str) -> str:
+    """A line as the diff compares moved lines: its words, whitespace collapsed."""
     return " ".join(line.split())
+
+
+_key = line_key
 
 
 def diff_lines(old: str | None, new: str | None) -> LineDiff:

@@ -291,6 +291,9 @@ def _template_spans(text: str) -> list[tuple[int, int, tuple[int, ...]]] | None:
     return spans
 
 
+template_spans = _template_spans  # for other scans of template calls (wikitext.names)
+
+
 def _innermost_spans(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
     out = []
     for m in _INNERMOST.finditer(text):

@@ -18,7 +18,7 @@ from detectors.wikitext.signatures import Signature, find_signatures, \
 
 HEADING = re.compile(r"^(={1,6})(.+?)(={1,6})[ \t]*$", re.MULTILINE)
 _INDENT = re.compile(r"[:*#;]*")
-_OUTDENT = re.compile(r"[:*#;]*\s*\{\{\s*(?:outdent|od\d?|out|unindent|deindent)\s*[|}]",
+OUTDENT = re.compile(r"[:*#;]*\s*\{\{\s*(?:outdent|od\d?|out|unindent|deindent)\s*[|}]",
                       re.IGNORECASE)
 _NONBLANK = re.compile(r"\S")
 _BACKWARD_WINDOW = 4096
@@ -97,7 +97,7 @@ def thread_title(text: str, pos: int, limit: int) -> str:
     return heading.title if heading else ""
 
 
-def _indent(text: str, line_start: int) -> int:
+def indent(text: str, line_start: int) -> int:
     m = _INDENT.match(text, line_start)
     return m.end() - line_start if m else 0
 
@@ -119,8 +119,11 @@ def _events(text: str, site: SiteInfo, start: int, end: int) -> list[tuple[int, 
     return sorted(items, key=lambda item: item[0])
 
 
-def _attach(stack: list[int | None], level: int, index: int, outdent: bool
-            ) -> tuple[int | None, str, list[int | None]]:
+def attach(stack: list[int | None], level: int, index: int, outdent: bool
+           ) -> tuple[int | None, str, list[int | None]]:
+    """DiscussionTools' parent rule, one comment at a time: (parent index, via, next stack).
+
+    `stack` is [None] at a heading; item i is the latest comment at level i."""
     if outdent:
         return stack[-1], VIA_OUTDENT, [stack[0], index]
     via = VIA_INDENT
@@ -150,9 +153,9 @@ def parse_comments(text: str, site: SiteInfo | None = None, start: int = 0,
             continue  # a signature on a heading line
         sig: Signature = item  # type: ignore[assignment]
         first = _first_line(text, cursor, pos) if cursor < pos else pos
-        level = min(_indent(text, first), _indent(text, pos)) + 1
-        outdent = bool(_OUTDENT.match(text, first))
-        parent, via, stack = _attach(stack, level, len(comments), outdent)
+        level = min(indent(text, first), indent(text, pos)) + 1
+        outdent = bool(OUTDENT.match(text, first))
+        parent, via, stack = attach(stack, level, len(comments), outdent)
         comments.append(Comment(sig, level, first, sig.end, section, parent, via))
         cursor = text.find("\n", sig.end, end) + 1 or end
     return comments
