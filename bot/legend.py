@@ -32,6 +32,7 @@ def _v(value: float, meaning: str, computed: str) -> Value:
 
 
 _PEN = mentions.CASE_PENALTY
+_LOOK = changes.APPEARANCE_CONFIDENCE  # by the form of the change: "struck", "hatted", ...
 _CI = f"the name matches only ignoring case (minus {_PEN})"
 LEGEND: dict[str, tuple[Value, ...]] = {
     "userspace": (
@@ -52,6 +53,10 @@ LEGEND: dict[str, tuple[Value, ...]] = {
            "at most this (the lowest reason applies)"),
         _v(replies.OLD_OWN, "the actor's own comment, dated more than a day before the edit "
                             "(copied or archived?)", "at most this (the lowest reason applies)"),
+        _v(replies.UNDATED, "a comment without a timestamp (~~~, a bare name, {{unsigned}}) one "
+                            "level below a clear, dated comment of the protected user", "fixed"),
+        _v(replies.UNDATED_AMBIGUOUS, "the same, but the parent was found through {{outdent}} or "
+                                      "a skipped level, or is itself undated", "fixed"),
     ),
     "mention": (
         _v(mentions.CONF_LINK, "a link to their user page, talk page or contributions in "
@@ -68,6 +73,9 @@ LEGEND: dict[str, tuple[Value, ...]] = {
         _v(mentions.CONF_WEAK, "a name of 3 characters or less, or a common English word, "
                                "in text or a summary: it may not mean the user", "exact case"),
         _v(mentions.CONF_WEAK - _PEN, "the same", _CI),
+        _v(mentions.CONF_ARTICLE, "their name in article-like text (any namespace but User and "
+                                  "Project), with no word about editing near it", "exact case"),
+        _v(mentions.CONF_ARTICLE - _PEN, "the same", _CI),
     ),
     "revert": (
         _v(reverts._CONFIDENCE[reverts.ROLLBACK], "rollback, undo or manual revert of their "
@@ -86,6 +94,14 @@ LEGEND: dict[str, tuple[Value, ...]] = {
                                  "at most 0.9"),
         _v(changes.TAG_CONFIDENCE, "a maintenance tag they added was removed or moved "
                                    "(contested)", "fixed"),
+        _v(_LOOK["struck"], "their signed comment struck through, words unchanged",
+           "fixed; several changes to their comments: the highest"),
+        _v(_LOOK["hatted"], "their comment hatted (collapsed) or moved elsewhere on the page",
+           "fixed; several: the highest"),
+        _v(_LOOK["small"], "their comment made small, put in a quote, re-indented or removed",
+           "fixed; several: the highest"),
+        _v(_LOOK["moved-in"], "their comment moved or copied in from another page (or a copied "
+                              "signature)", "fixed (low: the copy may be legitimate)"),
     ),
     "log-action": (
         _v(1.0, "a block, unblock, rights change or rename of the protected user, or a logged "

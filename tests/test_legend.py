@@ -27,9 +27,32 @@ def _floats(node: ast.AST) -> list[float]:
             and isinstance(n.value, float) and 0 < n.value <= 1]
 
 
+def constants() -> dict[str, list[float]]:
+    """Every module-level constant of detectors/ (wikitext/ too) that holds numbers 0-1."""
+    out: dict[str, list[float]] = {}
+    for path in sorted(DETECTORS.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and _floats(node.value):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        out.setdefault(target.id, []).extend(_floats(node.value))
+    return out
+
+
+def _line_values(line: str, known: dict[str, list[float]]) -> list[float]:
+    """The numbers a `confidence ...` line uses: literals, and constants by name."""
+    try:
+        tree = ast.parse(line.strip().rstrip(":"))
+    except SyntaxError:
+        return []
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    return _floats(tree) + [v for n in names for v in known.get(n, ())]
+
+
 def emitted() -> dict[str, set[float]]:
     """kind -> the confidence values its module spells out (literals and constants)."""
     out: dict[str, set[float]] = {}
+    known = constants()
     for path in sorted(DETECTORS.glob("*.py")):
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
@@ -48,12 +71,9 @@ def emitted() -> dict[str, set[float]]:
                     isinstance(t, ast.Name) and any(w in t.id for w in NAMES)
                     for t in node.targets):
                 values.update(_floats(node.value))
-        for line in source.splitlines():  # `confidence = ...` lines
+        for line in source.splitlines():  # `confidence = ...` lines, constants they name too
             if "confidence" in line.lower() and "=" in line and not line.lstrip().startswith("#"):
-                try:
-                    values.update(_floats(ast.parse(line.strip().rstrip(":"))))
-                except SyntaxError:
-                    pass
+                values.update(_line_values(line, known))
     return out
 
 
@@ -62,6 +82,8 @@ def test_the_scan_sees_every_detector() -> None:
     assert set(found) == {k.value for k in Kind}
     assert {1.0} <= found["userspace"] and {0.9, 0.6, 0.5, 0.3} <= found["reply"]
     assert {0.95, 0.9, 0.7, 0.6, 0.3} <= found["mention"] and 0.8 in found["log-action"]
+    assert {0.8, 0.5} <= found["reply"]  # undated replies, through their constants' names
+    assert {0.8, 0.7, 0.6, 0.3} <= found["edit-change"]  # appearance changes
 
 
 @pytest.mark.parametrize("kind", [k.value for k in Kind])
@@ -71,7 +93,9 @@ def test_every_emitted_value_is_explained(kind: str) -> None:
 
 
 def test_derived_mention_values_are_explained() -> None:
-    for base in (mentions.CONF_TEXT, mentions.CONF_SUMMARY, mentions.CONF_WEAK):
+    """Plain-text hits lose CASE_PENALTY when the name matches only ignoring case."""
+    for base in (mentions.CONF_TEXT, mentions.CONF_SUMMARY, mentions.CONF_WEAK,
+                 mentions.CONF_ARTICLE):
         value = round(base - mentions.CASE_PENALTY, 2)
         assert legend.explain("mention", value) is not None, value
 
