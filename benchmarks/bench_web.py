@@ -1,4 +1,5 @@
-"""Review web UI: server time of its pages over a queue of 20,000 items (SQLite), and sign-in.
+"""Review web UI: server time of its pages over a queue of 20,000 items (SQLite), and sign-in;
+the queue's searches (filters, sorts, pages: all in SQL) and the precision page among them.
 The item page includes its previous/next links and its case; the cases pages group every item.
 
     python benchmarks/bench_web.py [N]
@@ -24,6 +25,7 @@ from detectors.model import Detection, Finding, Kind, UserRef  # noqa: E402
 
 PASSWORD = "Correct-horse-battery-9"
 KINDS = list(Kind)
+CONFIDENCES = (0.3, 0.45, 0.6, 0.8, 0.9, 0.95, 1.0)
 
 
 def detection(n: int) -> Detection:
@@ -32,7 +34,8 @@ def detection(n: int) -> Detection:
                      actor=UserRef(10 + n % 50, f"User{n % 50}"), target=f"Target{n % 50}",
                      page=f"Talk:Page {n % 700}", revid=n + 1, logid=0,
                      timestamp=utcnow() - timedelta(minutes=n), source="detector",
-                     findings=(Finding(kind, 0.9, f"evidence {n} " + "x" * 200, "T"),))
+                     findings=(Finding(kind, CONFIDENCES[n % len(CONFIDENCES)],
+                                       f"evidence {n} " + "x" * 200, "T"),))
 
 
 def setup(folder: Path, n: int) -> App:
@@ -77,6 +80,18 @@ def main() -> None:
         for label, path in (("queue, first page", "/"),
                             ("queue, filtered by status+kind", "/?status=new&kind=mention"),
                             ("queue, page 200", "/?page=200"),
+                            ("queue, every status, newest", "/?status=any&sort=newest"),
+                            ("queue, sorted by confidence", "/?status=any&sort=most-confident"),
+                            ("queue, confidence sort, page 100",
+                             "/?status=any&sort=most-confident&page=100"),
+                            ("queue, actor (any name)", "/?status=any&actor=User7"),
+                            ("queue, target and page prefix",
+                             "/?status=any&target=Target7&title=Talk:Page 1*"),
+                            ("queue, revision id", f"/?status=any&revid={n // 3}"),
+                            ("queue, since a date, min 0.9",
+                             f"/?status=any&since={(utcnow() - timedelta(days=3)):%Y-%m-%d}"
+                             "&min_confidence=0.9"),
+                            ("stats", "/stats"),
                             (f"item {item}", f"/items/{item}"),
                             (f"item {item}, in the new list", f"/items/{item}?status=new"),
                             ("cases, first page", "/cases"),

@@ -12,7 +12,9 @@ from bot.storage import ReviewerStore
 
 def cmd_case(app: App, args: argparse.Namespace) -> int:
     window = cases.window_of(app.settings.review.case_window_hours)
-    if args.queue_command == "cases":
+    if args.queue_command == "cases":  # the queue's checks: an unknown wiki or ban, exit 2
+        review.parse_search(app.store, {"wiki": args.wiki, "ban": args.ban},
+                            app.settings.wiki_names, app.bans)
         found = cases.list_cases(app.store, window, status=args.status, ban_id=args.ban,
                                  wiki=args.wiki)[:args.limit]
         if args.format == "json":

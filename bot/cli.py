@@ -14,9 +14,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Sequence
 
-from bot import logformat, review
+from bot import logformat, review, search
 from bot.errors import IbanbotError, UsageError
-from detectors.model import Kind
 
 DEFAULT_CONFIG = "settings.toml"
 GLOBAL_OPTIONS = ("--config", "--debug", "--log-level", "--log-format")
@@ -116,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     bans.add_parser("check", help="validate the bans file and resolve every user on its wikis")
     bans.add_parser("list", help="list the registered bans")
     _queue_parsers(sub)
+    _stats_parser(sub)
     db = sub.add_parser("db", help="the database").add_subparsers(
         dest="db_command", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply the database migrations")
@@ -146,18 +146,21 @@ def _ops_parsers(sub: argparse._SubParsersAction) -> None:
                        help="retention in days (default: operations.retention_days)")
 
 
+def _stats_parser(sub: argparse._SubParsersAction) -> None:
+    stats = sub.add_parser("stats", help="precision from decisions, per finding kind and "
+                                         "confidence band (no names, no ban ids)")
+    stats.add_argument("--since", metavar="DATE", help="items whose event is from this date "
+                                                       "(YYYY-MM-DD) or time on")
+    stats.add_argument("--wiki", metavar="W", help="only this wiki (its [[wikis]] name)")
+    stats.add_argument("--format", choices=["table", "json"], default="table",
+                       help="output format")
+
+
 def _queue_parsers(sub: argparse._SubParsersAction) -> None:
     queue = sub.add_parser("queue", help="the review queue").add_subparsers(
         dest="queue_command", required=True, parser_class=_Parser)
-    lst = queue.add_parser("list", help="list queue items, newest first")
-    lst.add_argument("--status", choices=review.STATUSES, help="only items in this state")
-    lst.add_argument("--ban", metavar="ID", help="only items of this ban")
-    lst.add_argument("--wiki", help="only items on this wiki (its [[wikis]] name)")
-    lst.add_argument("--kind", choices=[k.value for k in Kind],
-                     help="only items with a finding of this kind")
-    lst.add_argument("--source", choices=["detector", "report"],
-                     help="only items the detectors found, or only reported ones")
-    lst.add_argument("--limit", type=positive_int, metavar="N", help="at most N items")
+    lst = queue.add_parser("list", help="list queue items (filters, sort, pages of --limit)")
+    _search_options(lst)
     lst.add_argument("--format", choices=["table", "json"], default="table", help="output format")
     show = queue.add_parser("show", help="one item with its findings and evidence")
     show.add_argument("id", type=positive_int, help="the queue item's id")
@@ -194,6 +197,35 @@ def _case_parsers(queue: argparse._SubParsersAction) -> None:
     dec.add_argument("--note", default="", help="why (kept with each item's decision)")
     dec.add_argument("--force", action="store_true",
                      help="also change items already confirmed or dismissed")
+
+
+SEARCH_HELP = {  # `queue list` filters: checked by bot.search.parse, as on the web queue page
+    "status": ("S", f"only items in this state: {', '.join(search.STATUSES)} or any"),
+    "wiki": ("W", "only items on this wiki (its [[wikis]] name)"),
+    "ban": ("ID", "only items of this ban"),
+    "kind": ("K", f"only items with a finding of this kind: {', '.join(search.KINDS)}"),
+    "source": ("S", "only items the detectors found (detector) or reported ones (report)"),
+    "actor": ("NAME", "only items by this account (a name it had then or has now)"),
+    "target": ("NAME", ("only items about this protected user (a name in the bans file or "
+                        "the current one)")),
+    "title": ("PAGE", "only items on this page (ending in *: pages starting so)"),
+    "revid": ("N", "only items of this revision"),
+    "logid": ("N", "only items of this log entry"),
+    "report": ("REF", "only items a report (its reference) named"),
+    "since": ("DATE", "events from this date (YYYY-MM-DD) or time (ISO, UTC)"),
+    "until": ("DATE", "events up to this date (included) or time"),
+    "min_confidence": ("X", "only items whose highest finding has at least this confidence"),
+    "threshold": ("T", ("shown: hide findings below [review.queue_min_confidence] (default); "
+                        "below: only those; all")),
+    "sort": ("ORDER", f"{', '.join(search.SORTS)} (default: newest)"),
+    "limit": ("N", f"items per page, at most {search.MAX_LIMIT} (default: 50)"),
+    "page": ("N", "which page of --limit items (default: 1)"),
+}
+
+
+def _search_options(p: argparse.ArgumentParser) -> None:
+    for name, (metavar, text) in SEARCH_HELP.items():
+        p.add_argument("--" + name.replace("_", "-"), dest=name, metavar=metavar, help=text)
 
 
 def setup_logging(level: str, debug: bool, log_format: str = "text") -> None:

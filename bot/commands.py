@@ -5,8 +5,8 @@ import argparse
 import logging
 
 from bot import (
-    backfillcommands, banlist, casecommands, opscommands, reportcommands, review,
-    webcommands,
+    backfillcommands, banlist, casecommands, opscommands, reportcommands, review, search,
+    stats, webcommands,
 )
 from bot.app import App, utcnow
 from bot.errors import DecisionConflict
@@ -23,7 +23,7 @@ def dispatch(args: argparse.Namespace) -> int:
         "status": opscommands.cmd_status, "purge": opscommands.cmd_purge,
         "web": webcommands.cmd_web, "reviewers": webcommands.cmd_reviewers,
         "backfill": backfillcommands.cmd_backfill, "warnings": backfillcommands.cmd_warnings,
-        "report": reportcommands.cmd_report,
+        "report": reportcommands.cmd_report, "stats": cmd_stats,
     }[args.command]
     return handler(args)
 
@@ -92,16 +92,12 @@ def cmd_bans(args: argparse.Namespace) -> int:
 
 def cmd_queue(args: argparse.Namespace) -> int:
     app = App.load(args.config, need_bans=False)  # reviewers' tools work with a bad bans file
+    if args.queue_command == "list":  # a bad filter is said before the database is opened
+        search.parse({name: getattr(args, name) for name in search.FILTERS}, search.UNCHECKED)
     app.store.check_schema()
     if args.queue_command == "list":
         backfillcommands.print_warnings_above_queue(app)  # stderr: the JSON stays an array
-        items = app.store.list_items(status=args.status, ban_id=args.ban, wiki=args.wiki,
-                                     kind=args.kind, source=args.source, limit=args.limit)
-        if args.format == "json":
-            print_json([i.to_json() for i in items])
-        else:
-            print(review.render_table(items))
-        return 0
+        return _list(app, args)
     if args.queue_command == "show":
         return _show(app, args)
     if args.queue_command in ("cases", "case", "decide-case"):
@@ -121,6 +117,22 @@ def _decide(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def _list(app: App, args: argparse.Namespace) -> int:
+    raw = {name: getattr(args, name) for name in search.FILTERS}
+    found = review.search_queue(app.store, raw, app.settings.wiki_names, app.bans,
+                                app.settings.review.queue_min_confidence.by_kind())
+    if args.format == "json":
+        print_json([i.to_json() for i in found.items])
+    else:
+        print(review.render_table(list(found.items)))
+    if found.more:  # stderr: the JSON stays an array
+        say("info", f"(more items: add --page {found.search.page + 1})")
+    if found.below:
+        say("info", f"({found.below} more below [review.queue_min_confidence]: "
+                    "add --threshold below)")
+    return 0
+
+
 def _show(app: App, args: argparse.Namespace) -> int:
     item = app.store.get_item(args.id)
     reports = reportcommands.item_reports(app, item)
@@ -135,6 +147,19 @@ def _show(app: App, args: argparse.Namespace) -> int:
     extra = reportcommands.render_item_reports(item, reports)
     if extra:
         print(extra)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    app = App.load(args.config, need_bans=False)
+    app.store.check_schema()
+    since = search.parse_time(args.since, "stats: --since") if args.since else None
+    wikis = {*app.settings.wiki_names, *app.store.queue_values()[0]}
+    figures = stats.precision(app.store, wikis, since, args.wiki)
+    if args.format == "json":
+        print_json(figures.to_json())
+    else:
+        print(stats.render_table(figures))
     return 0
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from bot import search as _search
 from bot import timeline as _timeline
 from bot.errors import UsageError
 from detectors.model import normalize_user_name
@@ -18,6 +20,11 @@ STATUSES = ("new", *DECISIONS)
 
 class QueueStore(Protocol):
     def list_items(self, **filters: Any) -> list: ...
+    def search(self, search: _search.Search, thresholds: Any = None) -> tuple[list, bool]: ...
+    def queue_values(self) -> tuple[list[str], list[str]]: ...
+    def count_below(self, search: _search.Search, thresholds: Any) -> int: ...
+    def adjacent(self, search: _search.Search, thresholds: Any,
+                 item_id: int) -> tuple[int | None, int | None]: ...
     def get_item(self, item_id: int) -> Any: ...
     def decide(self, item_id: int, decision: str, reviewer: str, note: str,
                at: datetime, *, seen: str | None = None, force: bool = False) -> Any: ...
@@ -57,6 +64,64 @@ def user_url(index: str, name: str) -> str:
 
 def diff_url(index: str, revid: int) -> str:
     return f"{index}?diff={int(revid)}" if index and revid else ""
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a queue search: the search as parsed, its items, whether more follow."""
+
+    search: _search.Search
+    items: tuple[Any, ...]
+    more: bool
+    wikis: tuple[str, ...] = ()  # the valid values of the wiki filter
+    bans: tuple[str, ...] = ()  # ... and of the ban filter
+    below: int = 0  # items matching but left aside, under [review.queue_min_confidence]
+
+
+def search_queue(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
+                 bans: Sequence[Any], thresholds: Mapping[str, float],
+                 base: _search.Search = _search.CLI_DEFAULT) -> QueuePage:
+    """`queue list` and the web queue page: the filters checked the same way (a UsageError
+    naming the valid values, never a confidential ban's id), then one page found in the
+    database. `bans`: the registered bans (bot.bansfile)."""
+    choices = search_choices(store, wikis, bans)
+    search = _search.parse(raw, choices, base)  # as parse_search, keeping the choices
+    items, more = store.search(search, thresholds)
+    below = store.count_below(search, thresholds) if search.threshold == "shown" else 0
+    return QueuePage(search, tuple(items), more, tuple(sorted(set(choices.wikis or ()))),
+                     tuple(sorted(set(choices.bans or ()))), below)
+
+
+def search_choices(store: QueueStore, wikis: Sequence[str],
+                   bans: Sequence[Any]) -> _search.Choices:
+    """The valid wikis and bans of a queue search: configured or held by the queue."""
+    held_wikis, held_bans = store.queue_values()
+    return _search.Choices(wikis=[*wikis, *held_wikis], bans=[*(b.id for b in bans), *held_bans],
+                           named_bans=[b.id for b in bans if not b.confidential])
+
+
+def parse_search(store: QueueStore, raw: Mapping[str, str | None], wikis: Sequence[str],
+                 bans: Sequence[Any], base: _search.Search = _search.CLI_DEFAULT
+                 ) -> _search.Search:
+    """The filters checked as search_queue checks them (a UsageError naming valid values)."""
+    return _search.parse(raw, search_choices(store, wikis, bans), base)
+
+
+def neighbours(store: QueueStore, search: _search.Search, thresholds: Mapping[str, float],
+               item_id: int) -> tuple[int | None, int | None]:
+    """The items before and after `item_id` in the search's order: a reviewer's "previous"
+    and "next" within their filter (the item need not match it any more)."""
+    return store.adjacent(search, thresholds, item_id)
+
+
+def top_finding(item: Any) -> Any:
+    """The item's finding of highest confidence (the first of equals), None without any."""
+    return max(item.findings, key=lambda f: f.confidence, default=None)
+
+
+def highest_confidence(item: Any) -> float | None:
+    top = top_finding(item)
+    return None if top is None else top.confidence
 
 
 def validate_filters(status: str | None) -> None:
@@ -104,15 +169,20 @@ def _ts(value: datetime | None) -> str:
 
 
 def render_table(items: list) -> str:
-    header = ("ID", "STATUS", "WIKI", "BAN", "ACTOR", "TARGET", "KINDS", "PAGE", "WHEN (UTC)")
+    header = ("ID", "STATUS", "WIKI", "BAN", "ACTOR", "TARGET", "KINDS", "CONF", "PAGE",
+              "WHEN (UTC)")
     rows = [header] + [(
         str(i.id), i.status, i.wiki, i.ban_id or "(no ban)", i.actor, i.target,
         ",".join(dict.fromkeys(f.kind.value if hasattr(f.kind, "value") else str(f.kind)
-                               for f in i.findings)),
+                               for f in i.findings)), _confidence(highest_confidence(i)),
         _clip(i.page, 40), i.timestamp.strftime("%Y-%m-%d %H:%M")) for i in items]
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
     return "\n".join(lines) if items else "(no queue items)"
+
+
+def _confidence(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _clip(text: str, n: int) -> str:

@@ -266,12 +266,35 @@ class WebSettings(_Frozen):
         return check_url(url, "", example).rstrip("/") if url is not None else None
 
 
+Confidence = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class QueueMinConfidence(_Frozen):
+    """Per finding kind, the confidence below which a finding stays out of the default queue
+    view (kept in the database; the `below` threshold filter shows it). 0: every finding."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    userspace: Confidence = 0.0
+    reply: Confidence = 0.0
+    mention: Confidence = 0.0
+    revert: Confidence = 0.0
+    edit_change: Confidence = Field(0.0, alias="edit-change")
+    thanks: Confidence = 0.0
+    log_action: Confidence = Field(0.0, alias="log-action")
+
+    def by_kind(self) -> dict[str, float]:
+        """kind value (`edit-change`) -> minimum."""
+        return {k: float(v) for k, v in self.model_dump(by_alias=True).items()}
+
+
 class ReviewSettings(_Frozen):
     """Reviewing, in the CLI and the web UI alike."""
 
     # a case: one ban's items with one actor and one target, from the first one's time
     # to this many hours later (bot.cases)
     case_window_hours: PositiveInt = 24
+    # per finding kind, the confidence below which findings wait out of the default queue view
+    queue_min_confidence: QueueMinConfidence = Field(default_factory=QueueMinConfidence)
 
 
 class MetricsSettings(_Frozen):

@@ -82,7 +82,7 @@ class Bot:
         return outcome
 
     def queue(self, *filters: str) -> list[dict]:
-        outcome = self.cli("queue", "list", "--format", "json", *filters)
+        outcome = self.cli("queue", "list", "--format", "json", "--limit", "10000", *filters)
         assert outcome.code == 0, outcome.err
         return outcome.json()
 

@@ -73,7 +73,7 @@ def test_queue_show_and_decide_with_audit(filled, capsys):
     (["queue", "decide", "1", "--decision", "maybe", "--reviewer", "X"], 2, "invalid choice"),
     (["queue", "decide", "1", "--decision", "confirmed", "--reviewer", " "], 2, "--reviewer"),
     (["queue", "frobnicate"], 2, "invalid choice"),
-    (["queue", "list", "--limit", "x"], 2, "not a whole number"),
+    (["queue", "list", "--limit", "x"], 2, "must be a whole number, not 'x'"),
 ])  # a bare `ibanbot` prints its usage too: tests/test_cli_conventions.py
 def test_errors_are_one_line_with_exit_codes(filled, capsys, argv, code, fragment):
     out = run(filled, *argv, capsys=capsys)

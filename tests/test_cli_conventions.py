@@ -100,9 +100,9 @@ def test_every_subcommand_accepts_every_global_option():
 
 @pytest.mark.parametrize("argv,code,fragment", [
     (["queue", "list", "--format", "yaml"], 2, "invalid choice: 'yaml'"),
-    (["queue", "list", "--kind", "nonsense"], 2, "invalid choice: 'nonsense'"),
+    (["queue", "list", "--kind", "nonsense"], 2, "filter kind must be one of userspace"),
     (["frobnicate"], 2, "invalid choice"),
-    (["queue", "list", "--limit", "0"], 2, "must be at least 1"),
+    (["queue", "list", "--limit", "0"], 2, "filter limit must be from 1 to 10000, not 0"),
     (["--log-format", "yaml", "bans", "list"], 2, "invalid choice: 'yaml'"),
 ])
 def test_usage_errors_are_one_error_line(config, capsys, argv, code, fragment):

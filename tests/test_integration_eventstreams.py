@@ -147,7 +147,8 @@ def test_stream_several_wikis_disconnect_gap_and_restart(tmp_path, local_wiki):
     assert {i["actor"] for i in items} == {alice, carol}
     assert sorted(i["wiki"] for i in items) == ["wa"] * 4 + ["wb"] * 3
     assert all(i["target"] == (bob if i["wiki"] == "wa" else dave) for i in items)
-    assert json.loads(bot.cli("queue", "list", "--format", "json", "--wiki", "zz").out) == []
+    unknown = bot.cli("queue", "list", "--format", "json", "--wiki", "zz")
+    assert unknown.code == 2 and "filter wiki must be one of wa, wb; not 'zz'" in unknown.err
 
 
 def test_run_once_reads_the_stream_until_idle_and_resumes(tmp_path, local_wiki):

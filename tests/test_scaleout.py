@@ -151,7 +151,7 @@ def _cli(settings, *argv: str) -> str:
 
 
 def _items(settings) -> list[dict]:
-    return json.loads(_cli(settings, "queue", "list", "--format", "json"))
+    return json.loads(_cli(settings, "queue", "list", "--format", "json", "--limit", "10000"))
 
 
 def _queued(settings) -> set[tuple[str, int]]:

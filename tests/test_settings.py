@@ -270,3 +270,22 @@ def test_user_config_example_holds_the_account_keys_and_no_secret() -> None:
         assert key in namespace
     assert "maxlag" in text and "BotPassword(" in text
     assert "family =" not in text and "mylang" not in text.replace("`mylang`", "")
+
+
+def test_queue_min_confidence_per_kind(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, WIKI + '[review.queue_min_confidence]\nmention = 0.5\n'
+                                              '"edit-change" = 0.4\n'), NO_ENV)
+    limits = settings.review.queue_min_confidence.by_kind()
+    assert limits["mention"] == 0.5 and limits["edit-change"] == 0.4 and limits["reply"] == 0
+    assert set(limits) == {"userspace", "reply", "mention", "revert", "edit-change", "thanks",
+                           "log-action"}
+    assert "key 'review.queue_min_confidence.replies': unknown key" in error_of(
+        tmp_path, WIKI + "[review.queue_min_confidence]\nreplies = 0.5\n")
+    assert "key 'review.queue_min_confidence.mention': must be at most 1" in error_of(
+        tmp_path, WIKI + "[review.queue_min_confidence]\nmention = 1.5\n")
+    inline = load_settings(write(tmp_path, WIKI + "[review]\ncase_window_hours = 12\n"
+                                              "queue_min_confidence = { reply = 0.6 }\n"), NO_ENV)
+    assert inline.review.queue_min_confidence.by_kind()["reply"] == 0.6
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for kind in limits:
+        assert re.search(rf'^# "?{kind}"? = 0.0', text, re.M), kind

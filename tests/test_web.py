@@ -106,10 +106,10 @@ def test_queue_filters_counts_and_paging(review_env):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert re.search(r"new: <b>(\d+)</b>", html)
-    assert html.count('<tr>\n    <td><a href="/items/') == 2  # page_size = 2
-    assert "older &rarr;" in html
+    assert html.count('<tr class="item">\n    <td><a href="/items/') == 2  # page_size = 2
+    assert "next &rarr;" in html
     second = client.get("/?page=2").get_data(as_text=True)
-    assert "&larr; newer" in second
+    assert "&larr; previous" in second
     mention = client.get("/?kind=mention").get_data(as_text=True)
     assert "mention" in mention and "Javascript:alert(1)" in mention
     assert "No queue items match" in client.get("/?status=dismissed&kind=thanks").get_data(
@@ -121,11 +121,12 @@ def test_queue_filters_counts_and_paging(review_env):
 
 def test_item_shows_ban_findings_and_sanitized_diff(review_env):
     client = signed_in(review_env)
-    item_id = first_item_id(client, kind="userspace")
+    item_id = first_item_id(client, kind="userspace", sort="newest")  # the edit, not the creation
     html = client.get(f"/items/{item_id}").get_data(as_text=True)
     assert "<h2>Ban " in html and review_env.alice in html and review_env.bob in html
     assert "Project:Arbitration/*" in html  # exemptions
-    assert "userspace" in html and re.search(r"<td>[01]\.\d\d</td>", html)
+    assert "userspace" in html and re.search(
+        r'<td><a href="/help/confidence#userspace"[^>]*>[01]\.\d\d</a></td>', html)
     assert 'class="diff-addedline' in html and '<ins class="diffchange' in html
     assert "&lt;script&gt;" in html  # the payload is shown as text
     assert "Reports (1)" in html and "Victim &lt;script&gt;" in html  # the staff report

@@ -1,9 +1,10 @@
 """A real browser (Playwright driving Debian's chromium) against the review UI, served over
 HTTP on 127.0.0.1, with a real queue built by the real bot from the real local wiki.
 
-Takes a screenshot of the item page as a reviewer sees it; with IBANBOT_UPDATE_DOCS=1 it
-replaces docs/review-item.png (otherwise it goes to the test's temporary folder, so a test run
-leaves the work tree clean).
+Takes screenshots of the item, queue and precision pages as a reviewer sees them; with
+IBANBOT_UPDATE_DOCS=1 they replace docs/review-item.png, docs/review-queue.png and
+docs/review-stats.png (otherwise they go to the test's temporary folder, so a test run leaves
+the work tree clean).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from bot import stats
 from bot.app import App
 from bot.web import accounts, create_app
 from localwiki.process import free_port
@@ -71,8 +73,10 @@ def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, revie
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Queue")
+    expect(page.locator("table.queue")).to_be_visible()  # new items, oldest first
+    page.goto(server + "/?kind=mention")
     expect(page.locator("table.queue")).to_contain_text(review_env.hostile_title)
-    page.goto(server + "/?kind=userspace")
+    page.goto(server + "/?kind=userspace&sort=newest")  # the edit, not the page's creation
     page.locator("table.queue tbody tr a").first.click()
     expect(page.locator("table.diff")).to_be_visible()
     expect(page.locator("table.diff")).to_contain_text("<script>alert('text')</script>")
@@ -105,7 +109,7 @@ def test_sign_in_open_item_see_diff_decide_see_audit(server, browser_page, revie
 
 def test_hostile_titles_and_summaries_render_inert(server, browser_page, review_env):
     page, alerts = browser_page
-    page.goto(server + "/?kind=mention")
+    page.goto(server + "/?kind=mention&status=any")
     link = page.get_by_role("link", name=review_env.hostile_title)
     expect(link).to_be_visible()
     assert link.get_attribute("href").startswith("/items/")
@@ -174,4 +178,58 @@ def test_sign_in_with_a_wiki_account(oauth_server, browser_page, local_wiki):
     page.click("nav >> text=Audit log")
     row = page.locator("table.audit tbody tr").first
     expect(row).to_contain_text(f"as {user.name} on {local_wiki.name} (OAuth)")
+    assert alerts == []
+
+
+def _shot(tmp_path_factory, name: str) -> Path:
+    if os.environ.get("IBANBOT_UPDATE_DOCS") == "1":
+        return REPO / "docs" / name
+    return tmp_path_factory.mktemp("shots") / name
+
+
+def test_search_decide_then_precision(server, browser_page, review_env, tmp_path_factory):
+    """Search the queue, dismiss the mention from the item page, read the precision figures
+    (the first test confirmed a userspace edit): no name, no ban id on the page."""
+    page, alerts = browser_page
+    page.context.clear_cookies()  # whoever an earlier test left signed in
+    page.goto(server + "/login")
+    page.fill("input[name=name]", review_env.reviewer)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Queue")
+    page.goto(server + "/?status=any&sort=most-confident&limit=20")
+    expect(page.locator("table.queue td.confidence").first).to_have_text("1.00")
+    page.screenshot(path=str(_shot(tmp_path_factory, "review-queue.png")), full_page=True)
+    page.fill("input[name=actor]", review_env.alice.lower())  # MediaWiki's first letter
+    page.select_option("select[name=status]", "new")
+    page.select_option("select[name=kind]", "mention")
+    page.select_option("select[name=sort]", "most-confident")
+    page.click("form.filters button[type=submit]")
+    rows = page.locator("table.queue tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(review_env.hostile_title)
+    expect(rows.first.locator("td.confidence a")).to_have_attribute(
+        "href", "/help/confidence#mention")
+    rows.first.locator("td.confidence a").click()
+    expect(page.locator("section#mention")).to_contain_text("a link to their user page")
+    page.go_back()
+    page.get_by_role("link", name=review_env.hostile_title).click()
+    page.click("button[name=decision][value=dismissed]")  # record (and go on to the next)
+    expect(page.locator("p.recorded")).to_contain_text("Recorded: dismissed")
+    page.click("nav >> text=Precision")
+    table = page.locator("table.stats")
+    mention = table.locator("tr.total", has_text="mention")
+    expect(mention.locator("td.precision")).to_have_text("0%")
+    app = review_env.app()
+    figures = stats.precision(app.store, app.settings.wiki_names)
+    totals = [r for r in figures.rows if r.wiki == stats.ALL]
+    expect(table.locator("tr.total")).to_have_count(len(totals))
+    for row in totals:  # the page says what the use case counts
+        shown = table.locator("tr.total", has_text=row.kind).filter(has_text=row.band)
+        expect(shown.locator("td.precision")).to_have_text(
+            "-" if row.precision is None else f"{row.precision:.0%}")
+    body = page.locator("main").inner_text()
+    for secret in (review_env.alice, review_env.bob, "IB-"):
+        assert secret not in body
+    page.screenshot(path=str(_shot(tmp_path_factory, "review-stats.png")), full_page=True)
     assert alerts == []

@@ -98,7 +98,9 @@ def test_twenty_items_cleared_with_the_keyboard_alone(triage_server, browser_pag
                                                      tmp_path_factory):
     page, alerts = browser_page
     store = triage_env.app().store
-    mine = [i.id for i in store.list_items(status="new") if i.actor == triage_env.alice]
+    mine = [i.id for i in reversed(store.list_items(status="new"))  # the web's order: oldest
+            if i.actor == triage_env.alice]                            # first
+
     assert len(mine) == TRIAGED + 1
     _sign_in_by_keyboard(page, triage_server, triage_env)
     query = f"status=new&ban={store.get_item(mine[0]).ban_id}"  # Ann and Ben's ban only

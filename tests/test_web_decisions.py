@@ -71,7 +71,8 @@ def test_changing_a_decided_item_needs_the_confirmation(review_env):
 def test_record_and_next_follows_the_filter_and_says_what_was_recorded(review_env):
     client = signed_in(review_env)
     store = review_env.app().store
-    listed = [i.id for i in store.list_items(status="new", wiki=None)]
+    # the web queue's order: oldest first (list_items gives newest first)
+    listed = [i.id for i in reversed(store.list_items(status="new", wiki=None))]
     assert len(listed) >= 2
     first, second = listed[0], listed[1]
     page = client.get(f"/items/{first}?status=new").get_data(as_text=True)
@@ -104,5 +105,5 @@ def test_record_and_next_follows_the_filter_and_says_what_was_recorded(review_en
 
 def test_queue_rows_carry_the_filter_to_the_item(review_env):
     client = signed_in(review_env)
-    html = client.get("/?kind=mention").get_data(as_text=True)
-    assert re.search(r'href="/items/\d+\?kind=mention"', html)
+    html = client.get("/?kind=mention&status=any").get_data(as_text=True)  # decided ones too
+    assert re.search(r'href="/items/\d+\?status=any&amp;kind=mention"', html)

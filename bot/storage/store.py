@@ -19,7 +19,10 @@ from bot.storage import locks as _locks
 from bot.storage import migrate
 from bot.storage import ops as _ops  # its tables join schema.metadata (migration 0003_ops)
 from bot.storage import queue as _queue
+from bot.storage import search as _search
+from bot.storage import stats as _stats
 from bot.storage.engine import make_engine, safe_url, storage_errors
+from bot.search import Search
 from bot.storage.records import DECISIONS, SOURCES, AuditEntry, ItemKey, QueueItem
 from detectors.bans import Identity
 from detectors.model import Detection, Kind
@@ -171,6 +174,35 @@ class Store:
         with storage_errors(self.engine, f"reading queue item {item_id}"), \
                 self.engine.connect() as conn:
             return _queue.neighbours(conn, item_id, **filters)
+
+    def search(self, search: Search, thresholds: Mapping[str, float] | None = None
+               ) -> tuple[list[QueueItem], bool]:
+        """One page of the items `search` selects (filtered, sorted, paged in SQL) and
+        whether more follow; `thresholds`: kind -> the queue's minimum confidence."""
+        with storage_errors(self.engine, "searching the queue"), self.engine.connect() as conn:
+            return _search.search_items(conn, search, thresholds or {})
+
+    def adjacent(self, search: Search, thresholds: Mapping[str, float] | None,
+                 item_id: int) -> tuple[int | None, int | None]:
+        """The ids before and after the item in the search's order (None: none)."""
+        with storage_errors(self.engine, "searching the queue"), self.engine.connect() as conn:
+            return _search.adjacent(conn, search, thresholds or {}, item_id)
+
+    def count_below(self, search: Search, thresholds: Mapping[str, float]) -> int:
+        """Items the search leaves aside as below their kinds' minimum confidence."""
+        with storage_errors(self.engine, "counting the queue"), self.engine.connect() as conn:
+            return _search.count_below(conn, search, thresholds)
+
+    def queue_values(self) -> tuple[list[str], list[str]]:
+        """The wikis and ban ids the queue holds."""
+        with storage_errors(self.engine, "reading the queue"), self.engine.connect() as conn:
+            return _search.known_values(conn)
+
+    def decision_counts(self, since: datetime | None = None, wiki: str | None = None
+                        ) -> list[_stats.Count]:
+        """Items per (wiki, finding kind, confidence, status), for the precision figures."""
+        with storage_errors(self.engine, "counting decisions"), self.engine.connect() as conn:
+            return _stats.decision_counts(conn, since, wiki)
 
     def count_by_status(self) -> dict[str, int]:
         with storage_errors(self.engine, "counting the queue"), self.engine.connect() as conn:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from flask import (
 )
 from markupsafe import Markup
 
-from bot import cases, review
+from bot import cases, review, search
 from bot.app import App
 from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
 from bot.storage import ItemDiffStore, ReportStore
@@ -20,7 +21,6 @@ from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
 from bot.web.itemdiff import item_diff
 from bot.wiki.reader import AnonymousReader
-from detectors.model import Kind
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
@@ -169,34 +169,52 @@ def logout() -> Response:
 
 
 # -- queue, item, decide --------------------------------------------------------------------
-def _filters() -> dict[str, str | None]:
-    args = request.args
-    filters = {k: (args.get(k) or None) for k in ("status", "wiki", "ban", "kind", "source")}
-    review.validate_filters(filters["status"])
-    if filters["kind"] and filters["kind"] not in {k.value for k in Kind}:
-        raise UsageError(f"unknown kind {filters['kind']!r}")
-    return filters
+def queue_search() -> review.QueuePage:
+    """The queue page's search: the query string through the CLI's own parse (bot.search);
+    other parameters are left to whoever reads them."""
+    app = ibanbot()
+    raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
+    base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
+    return review.search_queue(app.store, raw, app.settings.wiki_names, app.bans,
+                               app.settings.review.queue_min_confidence.by_kind(), base)
+
+
+def _request_search() -> search.Search:
+    """The queue search the query string describes (the queue page's defaults for the rest),
+    parsed once per request."""
+    if "queue_search" not in g:
+        app = ibanbot()
+        raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}
+        base = replace(search.WEB_DEFAULT, limit=app.settings.web.page_size)
+        g.queue_search = review.parse_search(app.store, raw, app.settings.wiki_names,
+                                             app.bans, base)
+    return g.queue_search
+
+
+def queue_neighbours(item_id: int) -> tuple[int | None, int | None]:
+    """The items before and after this one within the queue search of the query string: for
+    "previous" and "next" on an item page, and "Record and next"."""
+    app = ibanbot()
+    return review.neighbours(app.store, _request_search(),
+                             app.settings.review.queue_min_confidence.by_kind(), item_id)
 
 
 @bp.get("/")
 def queue() -> str:
-    filters, size = _filters(), ibanbot().settings.web.page_size
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    items = ibanbot().store.list_items(
-        status=filters["status"], ban_id=filters["ban"], wiki=filters["wiki"],
-        kind=filters["kind"], source=filters["source"], limit=size + 1,
-        offset=(page - 1) * size)
+    found = queue_search()
+    app = ibanbot()
     return render_template(
-        "queue.html", items=items[:size], page=page, more=len(items) > size, filters=filters,
-        counts=ibanbot().store.count_by_status(), statuses=review.STATUSES,
-        wikis=ibanbot().settings.wiki_names, kinds=[k.value for k in Kind],
-        bans=[b.id for b in ibanbot().bans])
+        "queue.html", items=found.items, search=found.search, more=found.more,
+        query=found.search.query(), counts=app.store.count_by_status(),
+        statuses=(*search.STATUSES, search.ANY), sorts=search.SORTS,
+        thresholds=search.THRESHOLDS, wikis=found.wikis, kinds=search.KINDS,
+        sources=search.SOURCES, bans=found.bans, top=review.top_finding, below=found.below)
 
 
-def _list_filters(filters: dict[str, str | None]) -> dict[str, Any]:
-    """The queue's filters as Store.list_items and neighbours take them."""
-    return {"status": filters["status"], "ban_id": filters["ban"], "wiki": filters["wiki"],
-            "kind": filters["kind"], "source": filters["source"]}
+def queue_filters() -> dict[str, str]:
+    """The queue search of the query string, checked (a bad one: 400) and spelled out, for the
+    links that carry it: an item page's previous, next and back-to-the-queue, and the form."""
+    return _request_search().query()
 
 
 def _recorded(app: App, item_id: int | None) -> Any:
@@ -212,9 +230,9 @@ def _recorded(app: App, item_id: int | None) -> Any:
 
 @bp.get("/items/<int:item_id>")
 def item(item_id: int) -> str:
-    app, filters = ibanbot(), _filters()
+    app, filters = ibanbot(), queue_filters()
     found = app.store.get_item(item_id)
-    previous, following = app.store.neighbours(item_id, **_list_filters(filters))
+    previous, following = queue_neighbours(item_id)
     wiki = next((w for w in app.settings.wikis if w.name == found.wiki), None)
     links = review.links_for(found, wiki.api if wiki else "")
     index = review.index_url(wiki.api) if wiki else ""
@@ -247,7 +265,7 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     """Record a decision. The form carries the status its reviewer saw (`seen`): when the item
     is decided already or was decided meanwhile, HTTP 409 says by whom, records nothing and
     offers an explicit "change it anyway" (`force`)."""
-    form, filters = request.form, _filters()
+    form, filters = request.form, queue_filters()
     decision, note = form.get("decision", ""), form.get("note", "").strip()
     try:
         review.decide(ibanbot().store, item_id, decision, g.session.reviewer, note,
@@ -260,12 +278,11 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     return redirect(_after_decision(item_id, filters, form.get("stay") == "1"))
 
 
-def _after_decision(item_id: int, filters: dict[str, str | None], stay: bool) -> str:
+def _after_decision(item_id: int, filters: dict[str, str], stay: bool) -> str:
     """Record and next: the next item of the list the reviewer came from (its filters carried
     in the query string), saying what was recorded; the same item when it was the last one
     or the reviewer asked to stay."""
-    following = None if stay else ibanbot().store.neighbours(
-        item_id, **_list_filters(filters))[1]
+    following = None if stay else queue_neighbours(item_id)[1]
     if following is None:
         return url_for("web.item", item_id=item_id, recorded=item_id,
                        last=None if stay else "1", **filters)
@@ -282,7 +299,10 @@ def _window() -> timedelta:
 
 @bp.get("/cases")
 def case_list() -> str:
-    filters = {k: (request.args.get(k) or None) for k in ("status", "wiki", "ban")}
+    app = ibanbot()  # the queue's checks: an unknown status, wiki or ban is a 400 naming them
+    checked = review.parse_search(app.store, {k: request.args.get(k) for k in (
+        "status", "wiki", "ban")}, app.settings.wiki_names, app.bans)
+    filters = {"status": checked.status, "wiki": checked.wiki, "ban": checked.ban}
     found = cases.list_cases(ibanbot().store, _window(), status=filters["status"],
                              ban_id=filters["ban"], wiki=filters["wiki"])
     size = ibanbot().settings.web.page_size
