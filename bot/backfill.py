@@ -23,9 +23,10 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from bot import coverage
 from bot.coverage import Span

@@ -11,8 +11,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Sequence
 
 from bot import logformat, review, search
 from bot.errors import IbanbotError, UsageError
@@ -120,12 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply the database migrations")
     _ops_parsers(sub)
-    from bot.webcommands import add_parsers as add_web_parsers  # noqa: PLC0415
+    from bot.webcommands import add_parsers as add_web_parsers
 
     add_web_parsers(sub, _Parser)
-    from bot.backfillargs import add_parsers  # noqa: PLC0415
+    from bot.backfillargs import add_parsers
     add_parsers(sub, _Parser)
-    from bot.reportargs import add_parsers as add_report_parsers  # noqa: PLC0415
+    from bot.reportargs import add_parsers as add_report_parsers
     add_report_parsers(sub, _Parser)
     _everywhere(p)
     return p
@@ -278,7 +278,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if isinstance(args, int):
             return args
         setup_logging(args.log_level, args.debug, args.log_format)
-        from bot import commands  # noqa: PLC0415 (keeps --help fast)
+        from bot import commands
         return commands.dispatch(args)
     except IbanbotError as exc:
         if debug and not logformat.is_json() and not isinstance(exc, UsageError):

@@ -5,8 +5,15 @@ import argparse
 import logging
 
 from bot import (
-    backfillcommands, banlist, casecommands, opscommands, reportcommands, review, search,
-    stats, webcommands,
+    backfillcommands,
+    banlist,
+    casecommands,
+    opscommands,
+    reportcommands,
+    review,
+    search,
+    stats,
+    webcommands,
 )
 from bot.app import App, utcnow
 from bot.errors import DecisionConflict
@@ -41,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             app.ensure_schema()  # each wiki is prepared at its first poll (bot.supervisor)
         if args.once:
             return _run_once(app)
-        from bot.scheduler import run_forever  # noqa: PLC0415
+        from bot.scheduler import run_forever
         return run_forever(app)
     finally:
         app.metrics.close()

@@ -17,9 +17,10 @@ batch saved after migration 0010): before that, the ledger of late-ban backfills
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Iterable, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bot.pipeline import STREAMS
 from bot.wiki.cursor import Position, format_ts

@@ -6,8 +6,9 @@ space is watched. A name that no longer exists is followed through the renameuse
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from detectors.bans import Ban, Identity
 from detectors.model import UserRef, normalize_user_name

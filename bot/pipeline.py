@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from bot.guard import Guard
 from bot.storage.coverage import Covered
 from bot.wiki.cursor import Position
-from detectors.bans import BanRegistry, Person, Restriction
 from detectors import exceptions
+from detectors.bans import BanRegistry, Person, Restriction
 from detectors.base import Context, Detector, DetectorLimits, Need
 from detectors.model import Detection, Event, EventType, Revision, SiteInfo, UserRef
 
@@ -100,7 +101,7 @@ class Pipeline:
         start = self.registry().earliest_start(self.wiki)
         return Position(start if start and start < self.now() else self.now())
 
-    def _pages(self, stream: str, position: Position, keep: "Prefilter") -> Iterator:
+    def _pages(self, stream: str, position: Position, keep: Prefilter) -> Iterator:
         if stream == RECENT_CHANGES:
             return self.gateway.recent_changes(position, keep=keep)
         return self.gateway.log_events(stream.partition(":")[2], position, keep=keep)
@@ -140,7 +141,7 @@ class Pipeline:
         size = getattr(self.gateway, "batch_size", None)
         return max(1, (size() if callable(size) else 50) // 2)
 
-    def _save(self, stream: str, batch: "Batch", events: list[Event],
+    def _save(self, stream: str, batch: Batch, events: list[Event],
               result: PollResult) -> None:
         """Findings, cursor and coverage (the bans loaded all along: bot.coverage) at once."""
         registry = self.registry()
@@ -210,7 +211,7 @@ class Pipeline:
     def _needs(self) -> frozenset[Need]:
         return frozenset(n for d in self.detectors for n in d.needs)
 
-    def _detect(self, work: Work, site: SiteInfo, contents: "Contents") -> Detection | None:
+    def _detect(self, work: Work, site: SiteInfo, contents: Contents) -> Detection | None:
         event, restriction = work.event, work.restriction
         event, ctx = contents.context(event, restriction, site)
         findings = self.guard.run(self.detectors, event, ctx)

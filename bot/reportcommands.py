@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.app import App
-from bot.review import print_json
 from bot.errors import IbanbotError, UsageError
 from bot.reportreview import list_reports, show_report
+from bot.review import print_json
 from bot.staffintake import MAX_TEXT_BYTES, add_staff_report
 from bot.storage import Report, ReportStore, Version
 from bot.storage.records import NO_BAN_NOTE

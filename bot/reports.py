@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Callable, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from bot import reportpage as rp

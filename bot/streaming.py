@@ -19,9 +19,9 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Mapping, Sequence
 
 from bot.errors import IbanbotError
 from bot.metrics import NoMetrics

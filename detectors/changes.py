@@ -17,16 +17,34 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
-from detectors.base import Context, DetectorLimits, Need
 from detectors.bans import Person
+from detectors.base import Context, DetectorLimits, Need
 from detectors.model import Event, EventType, Finding, Kind, Revision, normalize_user_name
 from detectors.reverts import revert_findings, when
-from detectors.wikitext.appearance import HATTED, HOW, MOVED, MOVED_IN, QUOTED, REINDENTED, \
-    REMOVED, SMALL, STRUCK, AppearanceChange, appearance_changes
-from detectors.wikitext.attribution import SENTENCE_ENDS, UNKNOWN, Comparison, Line, Step, \
-    attribute, compare
+from detectors.wikitext.appearance import (
+    HATTED,
+    HOW,
+    MOVED,
+    MOVED_IN,
+    QUOTED,
+    REINDENTED,
+    REMOVED,
+    SMALL,
+    STRUCK,
+    AppearanceChange,
+    appearance_changes,
+)
+from detectors.wikitext.attribution import (
+    SENTENCE_ENDS,
+    UNKNOWN,
+    Comparison,
+    Line,
+    Step,
+    attribute,
+    compare,
+)
 
 TAG_CONFIDENCE = 0.3
 _EXCERPT_WORDS = 12

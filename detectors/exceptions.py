@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from detectors.base import Context
 from detectors.model import Event, Finding

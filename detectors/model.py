@@ -5,12 +5,12 @@ Timestamps are timezone-aware UTC datetimes.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 from types import MappingProxyType
-from typing import Mapping
 
 from detectors.wikitext.timestamps import ENGLISH, TimestampFormat
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,12 +11,12 @@ import requests
 from bot.pipeline import Contents
 from bot.wiki.cursor import Position
 from bot.wiki.gateway import WikiConfig, WikiGateway
-from detectors.base import DetectorLimits, Need
 from detectors.bans import Person
+from detectors.base import DetectorLimits, Need
 from detectors.model import Event, EventType, UserRef
 from tests.harness import Bot, ban, people
 
-T = datetime(2026, 11, 27, tzinfo=timezone.utc)
+T = datetime(2026, 11, 27, tzinfo=UTC)
 BOB = Person(7, "Bob")
 
 
@@ -98,7 +98,7 @@ def test_prefilter_drops_raw_rows_but_moves_the_position():
     (page,) = Rows(rows).recent_changes(Position(T, 0), keep=keep)
     assert [e.actor.name for e in page.events] == ["Alice", "Carol", "Admin"]
     assert page.dropped == 2 and page.unreadable == ("rcid 6",)
-    assert page.position == Position(datetime(2026, 11, 27, 10, 0, 2, tzinfo=timezone.utc), 6)
+    assert page.position == Position(datetime(2026, 11, 27, 10, 0, 2, tzinfo=UTC), 6)
     assert UserRef(0, "192.0.2.1") in seen
 
 

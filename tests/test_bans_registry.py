@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from detectors.bans import Ban, BanRegistry, Identity
+from detectors.bans import Ban, BanRegistry
 from detectors.model import Namespace, SiteInfo, UserRef
 from tests.core_helpers import T0, WIKI, at, ban, registry, user
 

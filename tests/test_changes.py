@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from detectors.changes import DETECTOR, TAG_CONFIDENCE, tokenize
 from detectors.model import Event, EventType, Kind, Revision, UserRef
 from detectors.wikitext.attribution import UNKNOWN, Step, attribute, compare
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 USERS = {"A": UserRef(10, "Alice"), "B": UserRef(20, "Bob"), "C": UserRef(30, "Carol"),
          "D": UserRef(40, "Dave")}
 

@@ -5,12 +5,20 @@ from datetime import timedelta
 
 import pytest
 
-from detectors.base import Context
 from detectors.bans import Person, Restriction
+from detectors.base import Context
 from detectors.changes import APPEARANCE_CONFIDENCE, DETECTOR
 from detectors.model import Event, EventType, Kind, Revision, SiteInfo
-from detectors.wikitext.appearance import HATTED, MOVED, MOVED_IN, QUOTED, REINDENTED, REMOVED, \
-    SMALL, STRUCK
+from detectors.wikitext.appearance import (
+    HATTED,
+    MOVED,
+    MOVED_IN,
+    QUOTED,
+    REINDENTED,
+    REMOVED,
+    SMALL,
+    STRUCK,
+)
 from tests.core_helpers import ban, edit
 from tests.test_changes import T0, USERS, restriction, sha
 from tests.test_replies import WHEN, sig

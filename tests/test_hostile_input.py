@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from localwiki.testing import client, make_user
 from localwiki.client import WikiClient
+from localwiki.testing import client, make_user
 from tests.botprocess import write_settings
 from tests.faultproxy import FaultProxy
 from tests.harness import Bot, ban, people

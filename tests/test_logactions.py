@@ -1,7 +1,7 @@
 """log-action detector: blocks, rights, renames, page logs and revision deletion."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 import pytest
@@ -11,7 +11,7 @@ from detectors.base import Context
 from detectors.logactions import DETECTOR
 from detectors.model import Event, EventType, Kind, UserRef
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 ALICE, BOB, CAROL = UserRef(10, "Alice"), UserRef(20, "Bob"), UserRef(30, "Carol")
 
 

@@ -6,7 +6,7 @@ import io
 import json
 import logging
 from contextlib import redirect_stderr, redirect_stdout
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,7 +43,7 @@ def test_status_and_purge_commands(tmp_path):
     assert code == 1 and [r["stream"] for r in rows] == ["recentchanges", "log:thanks"]
     assert rows[0]["warnings"] == ["never polled successfully"] and rows[0]["stale"]
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for stream in ("recentchanges", "log:thanks"):
         store.ops.record_poll("w1", stream, now - timedelta(seconds=5))
     store.ops.record_poll("w1", "log:thanks", now, "wiki w1: HTTP 500")

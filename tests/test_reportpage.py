@@ -1,7 +1,7 @@
 """bot.reportpage: diff links in every form people paste, sections, attribution, receipts."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from bot import reportpage as rp
 from detectors.model import Revision, UserRef
 
 HOST = "wiki.example.org"
-T = datetime(2026, 11, 27, tzinfo=timezone.utc)
+T = datetime(2026, 11, 27, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, revids, foreign, unclear", [

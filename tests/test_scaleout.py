@@ -12,7 +12,7 @@ import json
 import re
 import time
 from contextlib import ExitStack, redirect_stdout
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -58,7 +58,7 @@ def _lines(run: BotProcess) -> list[tuple[float, str]]:
         except ValueError:
             continue
         when = datetime.strptime(entry["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
-        out.append((when.replace(tzinfo=timezone.utc).timestamp(), entry["message"]))
+        out.append((when.replace(tzinfo=UTC).timestamp(), entry["message"]))
     return out
 
 

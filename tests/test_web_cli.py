@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import UTC
 from pathlib import Path
 
 import requests
@@ -131,7 +132,7 @@ def test_wsgi_entry_point_bad_web_settings_and_an_unreachable_wiki(tmp_path):
 
 
 def test_item_page_when_the_wiki_is_down(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from bot.app import App
     from bot.web import accounts, create_app
@@ -140,7 +141,7 @@ def test_item_page_when_the_wiki_is_down(tmp_path):
     config = settings(tmp_path)
     app = App.load(config)
     app.ensure_schema()
-    when = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 27, tzinfo=UTC)
     (item_id,) = app.store.save_batch("devwiki", "rc", None, [Detection(
         "devwiki", "IB-1", "rev:5", UserRef(3, "Alice"), "Bob", "User talk:Bob", when,
         (Finding(Kind.USERSPACE, 1.0, "edited Bob's talk page", "Bob"),), revid=5)], when)

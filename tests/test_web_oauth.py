@@ -3,6 +3,7 @@ the client's secret. The whole flow against the local wiki is in test_web_oauth_
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -147,9 +148,9 @@ def test_bad_oauth_settings_name_the_key(tmp_path):
 
 
 def test_answers_are_remembered_ten_minutes_only(tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    clock = [datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)]
+    clock = [datetime(2026, 11, 27, 12, 0, tzinfo=UTC)]
     app = App.load(settings(tmp_path), now=lambda: clock[0])
     app.ensure_schema()
     client = create_app(app, secure_cookies=False, environ=ENV).test_client()

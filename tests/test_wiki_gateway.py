@@ -71,7 +71,7 @@ def test_site_info_from_the_wiki(local_wiki):
 
 def test_user_agent_names_the_contact(gateway):
     pwb = load_pywikibot()
-    from pywikibot.comms import http  # noqa: PLC0415
+    from pywikibot.comms import http
     assert "ibanbot/" in http.user_agent(gateway.site) and "ops@example.org" in http.user_agent(gateway.site)
 
 

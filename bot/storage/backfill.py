@@ -7,12 +7,22 @@ finished one is not read again. Staff warnings are shown above the queue and by
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean, Column, Connection, Index, Integer, String, Table, func, insert, select, update,
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    update,
 )
 
 from bot.errors import NotFound
@@ -21,7 +31,13 @@ from bot.storage.cursors import set_setting
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
-    KEY, MYSQL_TABLE, NAME, WIKI, check_lengths, long_text, metadata,
+    KEY,
+    MYSQL_TABLE,
+    NAME,
+    WIKI,
+    check_lengths,
+    long_text,
+    metadata,
     utc_datetime,
 )
 

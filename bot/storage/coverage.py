@@ -8,12 +8,23 @@ the first of them says when tracking began.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, String, Table, delete, \
-    insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import KEY, MYSQL_TABLE, WIKI, check_lengths, metadata, utc_datetime

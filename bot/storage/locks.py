@@ -30,12 +30,21 @@ import hashlib
 import os
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
-from sqlalchemy import Connection, Engine, NullPool, create_engine, delete, insert, select, \
-    text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    NullPool,
+    create_engine,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.errors import LockLost, StorageError

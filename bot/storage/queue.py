@@ -9,13 +9,25 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection, ColumnElement, and_, func, insert, or_, select, update,
+    ColumnElement,
+    Connection,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import DecisionConflict, IbanbotError, NotFound
 from bot.storage.records import (
-    Decision, ItemKey, QueueItem, STATUSES, from_db_time, to_db_time,
+    STATUSES,
+    Decision,
+    ItemKey,
+    QueueItem,
+    from_db_time,
+    to_db_time,
 )
 from bot.storage.schema import check_lengths, decisions, findings, queue_items
 from detectors.model import Detection, Finding, Kind

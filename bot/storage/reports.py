@@ -13,8 +13,22 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Connection, Engine, ForeignKey, Index, Integer, String, Table,
-    UniqueConstraint, delete, func, insert, select, update,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+    update,
 )
 
 from bot.errors import NotFound
@@ -23,7 +37,15 @@ from bot.storage.audit import record_audit
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
-    KEY, MYSQL_TABLE, NAME, TITLE, WIKI, check_lengths, long_text, metadata, utc_datetime,
+    KEY,
+    MYSQL_TABLE,
+    NAME,
+    TITLE,
+    WIKI,
+    check_lengths,
+    long_text,
+    metadata,
+    utc_datetime,
 )
 from detectors.model import Detection
 

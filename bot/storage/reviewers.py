@@ -12,8 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    Boolean, Column, Connection, Engine, Index, Integer, String, Table, delete, func, insert,
-    select, update,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
 )
 
 from bot.errors import NotFound, UsageError

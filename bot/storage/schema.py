@@ -12,8 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Table,
-    Text, UniqueConstraint,
+    BigInteger,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
 

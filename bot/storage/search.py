@@ -14,7 +14,15 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Connection, and_, exists, func, not_, or_, select, true,
+    ColumnElement,
+    Connection,
+    and_,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    true,
 )
 
 from bot.search import Search

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import URL, Engine
 
 from bot.errors import UsageError
+from bot.search import Search
 from bot.storage import audit as _audit
 from bot.storage import coverage as _coverage  # its table joins schema.metadata (0010)
 from bot.storage import cursors as _cursors
@@ -22,7 +23,6 @@ from bot.storage import queue as _queue
 from bot.storage import search as _search
 from bot.storage import stats as _stats
 from bot.storage.engine import make_engine, safe_url, storage_errors
-from bot.search import Search
 from bot.storage.records import DECISIONS, SOURCES, AuditEntry, ItemKey, QueueItem
 from detectors.bans import Identity
 from detectors.model import Detection, Kind

@@ -15,16 +15,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, Engine, String, Table, delete, func, insert, select, update
+from sqlalchemy import Column, Engine, String, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFound, UsageError
-from bot.storage.engine import storage_errors
 from bot.storage.cursors import get_setting
+from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.reviewers import AuditNote, _note, _require, reviewers, token_hash
 from bot.storage.schema import (
-    INDEXED_NAME, MYSQL_TABLE, check_lengths, metadata, settings, utc_datetime,
+    INDEXED_NAME,
+    MYSQL_TABLE,
+    check_lengths,
+    metadata,
+    settings,
+    utc_datetime,
 )
 
 reviewer_wiki_accounts = Table(

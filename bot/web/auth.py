@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from bot.errors import IbanbotError
 from bot.storage import AuditNote, ReviewerStore, Store, WebSession, WikiAccountStore

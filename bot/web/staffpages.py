@@ -15,6 +15,7 @@ from bot.storage.reports import OUTCOMES
 from bot.web.views import MAX_PAGE, bp, ibanbot, readers
 from bot.web.wikiwait import StillReading
 
+
 @bp.app_context_processor
 def _warning_banner() -> dict[str, Any]:
     """The count of unacknowledged staff warnings, for the banner of every signed-in page."""

@@ -8,7 +8,7 @@ what it could not fetch.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -74,4 +74,4 @@ def _day(text: str, label: str, at: time = time.min) -> datetime:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise UsageError(f"the timeline's {label} must be a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, at, tzinfo=timezone.utc)
+    return datetime.combine(day, at, tzinfo=UTC)

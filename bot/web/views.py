@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Response, abort, current_app, g, make_response, redirect, render_template,
-    request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from markupsafe import Markup
 
@@ -113,7 +121,7 @@ def _globals() -> dict[str, Any]:
 
 
 def _ts(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
 # -- sign-in -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from bot.errors import ConfigError
 from bot.settings import Settings, WikiSettings
 from bot.storage import WikiAccountStore
 from bot.web.auth import HOST_PREFIX, SignInRefused, same
-from bot.web.views import login_page, auth, bp, ibanbot
+from bot.web.views import auth, bp, ibanbot, login_page
 from bot.wiki import oauth
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import socket
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -52,7 +53,7 @@ class StreamRef:
     host: str
 
     @classmethod
-    def of(cls, name: str, api: str, stream_wiki: str | None) -> "StreamRef":
+    def of(cls, name: str, api: str, stream_wiki: str | None) -> StreamRef:
         return cls(name, stream_wiki, (urlsplit(api).hostname or "").lower())
 
 
@@ -75,7 +76,7 @@ class Routes:
 def _stamp(data: Mapping[str, Any]) -> str | None:
     value = data.get("timestamp")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_ts(datetime.fromtimestamp(value, timezone.utc))
+        return format_ts(datetime.fromtimestamp(value, UTC))
     meta = data.get("meta")
     dt = meta.get("dt") if isinstance(meta, dict) else None
     return str(dt)[:19] + "Z" if isinstance(dt, str) and len(dt) >= 19 else None
@@ -147,7 +148,7 @@ class StreamClient:
             return
         # requests-sse reads with iter_lines(chunk_size=512), which holds a quiet stream's
         # events back until 512 bytes arrive: read what is there instead (low latency).
-        source._data_generator = _lines(source._response)  # noqa: SLF001
+        source._data_generator = _lines(source._response)
         try:
             yield from _messages(source)
         finally:

@@ -7,10 +7,11 @@ save findings and cursor together after every page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from bot.wiki import diffs, language, normalize, session
 from bot.wiki.cursor import Position, format_ts, parse_ts
@@ -209,7 +210,7 @@ class WikiGateway:
         if self._batch is None:
             try:
                 high = bool(self.config.user) and bool(self.site.has_right("apihighlimits"))
-            except Exception:  # noqa: BLE001 (pywikibot raises many types; 50 is always safe)
+            except Exception:
                 high = False
             self._batch = HIGH_BATCH if high else BATCH
         return self._batch

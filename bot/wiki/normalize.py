@@ -5,12 +5,21 @@ values; a row that lacks what identifies it (timestamp, id) yields None, and the
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from bot.wiki.cursor import parse_ts
-from detectors.model import Event, EventType, Namespace, Revision, SiteInfo, UserRef, \
-    DEFAULT_PING_TEMPLATES, NS_USER
+from detectors.model import (
+    DEFAULT_PING_TEMPLATES,
+    NS_USER,
+    Event,
+    EventType,
+    Namespace,
+    Revision,
+    SiteInfo,
+    UserRef,
+)
 
 _USER_TARGETED_LOGS = {"block", "rights", "renameuser", "thanks", "newusers", "gblblock",
                        "gblrights", "globalauth", "usermerge"}

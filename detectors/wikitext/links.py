@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from detectors.model import NS_SPECIAL, NS_USER, NS_USER_TALK, SiteInfo, normalize_user_name

@@ -20,8 +20,8 @@ The tables are data (module constants). Regexes only, bounded per span; nothing 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from detectors.model import SiteInfo
 from detectors.wikitext.links import template_name, template_spans

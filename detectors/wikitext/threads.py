@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 
 from detectors.model import SiteInfo
-from detectors.wikitext.signatures import Signature, find_signatures, \
-    first_signature_per_line
+from detectors.wikitext.signatures import Signature, find_signatures, first_signature_per_line
 
 HEADING = re.compile(r"^(={1,6})(.+?)(={1,6})[ \t]*$", re.MULTILINE)
 _INDENT = re.compile(r"[:*#;]*")

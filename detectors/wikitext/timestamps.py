@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 
 _ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -123,7 +123,7 @@ def learn(sample: str, when: datetime, names: LocalNames, zones: Mapping[str, in
 
 def _utc(local: datetime, offset: int) -> datetime:
     local = local.replace(second=0, microsecond=0, tzinfo=None)
-    return (local - timedelta(minutes=offset)).replace(tzinfo=timezone.utc)
+    return (local - timedelta(minutes=offset)).replace(tzinfo=UTC)
 
 
 def _alternatives(names: Sequence[str]) -> str:
