@@ -109,7 +109,8 @@ def _kind(request) -> str:
     if get("list"):
         return f"list={get('list')}" + (f" letype={get('letype')}" if get("letype") else "")
     if get("prop") == "revisions":
-        return "prop=revisions " + ("by revids (contents)" if get("revids") else "by title (history)")
+        how = "by revids (contents)" if get("revids") else "by title (history)"
+        return "prop=revisions " + how
     return " ".join(f"{k}={get(k)}" for k in ("action", "meta", "prop") if get(k)) or "other"
 
 

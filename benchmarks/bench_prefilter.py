@@ -80,7 +80,8 @@ class Rows:
         prefix = rng.choices([p for p, _ in SPACES], [w for _, w in SPACES])[0]
         title = prefix + (rng.choice(TITLES) if prefix in ("", "Talk:") else name(rng))
         kind = rng.choices(["edit", "new", "log"], [80, 8, 12])[0]
-        row: dict[str, Any] = {"type": kind, "ns": 0, "title": title, "pageid": rng.randint(1, 9 ** 8),
+        row: dict[str, Any] = {"type": kind, "ns": 0, "title": title,
+                               "pageid": rng.randint(1, 9 ** 8),
                                "comment": rng.choice(SUMMARIES), "tags": rng.choice(TAGS),
                                "sha1": f"{rng.getrandbits(160):040x}",
                                "oldlen": rng.randint(0, 90_000), "newlen": rng.randint(0, 90_000)}
@@ -107,7 +108,8 @@ class Rows:
                     text = format_ts(stamp)
                 row = {**templates[n % len(templates)], "rcid": n + 1, "revid": n + 1,
                        "old_revid": n, "user": user, "userid": uid, "timestamp": text}
-                if uid >= 1_000_000 and (n // banned_every) % 2:  # half the banned users' edits are breaches
+                # half the banned users' edits are breaches
+                if uid >= 1_000_000 and (n // banned_every) % 2:
                     row.update(type="edit", ns=3, title=f"User talk:Protected {i:05d}")
                 if row["type"] == "log":
                     row["logid"] = n + 1

@@ -318,7 +318,8 @@ class Contents:
                                     max_bytes=self.limits.history_bytes if with_text else 0)
 
     def _log_details(self, event: Event) -> dict[str, object]:
-        """What log-action needs beyond the log row: the page's creator, deleted revisions' authors."""
+        """What log-action needs beyond the log row: the page's creator, deleted revisions'
+        authors."""
         extra: dict[str, object] = {}
         if event.log_type in CREATOR_LOGS and event.title and event.log_action != "revision":
             if event.title not in self.creators:

@@ -196,7 +196,8 @@ def render_item(item: Any, links: Links, current_actor: str | None = None) -> st
            f"  wiki:     {item.wiki}", f"  ban:      {item.ban_id}",
            f"  actor:    {actor} (user id {item.actor_id or '?'})",
            f"  target:   {item.target}", f"  page:     {item.page}",
-           f"  event:    {'revision ' + str(item.revid) if item.revid else 'log ' + str(item.logid)}"
+           f"  event:    "
+           f"{'revision ' + str(item.revid) if item.revid else 'log ' + str(item.logid)}"
            f" at {_ts(item.timestamp)}", f"  detected: {_ts(item.detected_at)}",
            f"  diff:     {links.diff}", f"  page url: {links.page}",
            f"  actor:    {links.actor}", "Findings:"]

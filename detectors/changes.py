@@ -174,7 +174,8 @@ def _person_findings(person: Person, theirs: set[int], revs: list[Revision],
         for t, o in tags:
             moved = inserted[t] > 0
             inserted[t] -= 1 if moved else 0
-            verbs.append(f"{'moved' if moved else 'removed'} {t} added in {_sources([(t, o)], revs)}")
+            verb = "moved" if moved else "removed"
+            verbs.append(f"{verb} {t} added in {_sources([(t, o)], revs)}")
         evidence = "; ".join(verbs) + " (contested: maintenance tag, low confidence)"
         out.append(Finding(Kind.EDIT_CHANGE, TAG_CONFIDENCE, evidence, person.name))
     return out

@@ -59,7 +59,8 @@ _SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first 
 _SNIPPET_WORDS = 8
 _MARKUP = re.compile(r"^[:*#;]+\s*", re.MULTILINE)
 _SIG_TAIL = re.compile(r"[\s\-—–~]+$")
-# the rest of a signature before its last link: "[[User:Bob|Bob]] (" of "... ([[User talk:Bob|talk]])"
+# the rest of a signature before its last link:
+# "[[User:Bob|Bob]] (" of "... ([[User talk:Bob|talk]])"
 _SIG_LINKS = re.compile(r"(?:\[\[[^\[\]]*\]\][\s(\-—–~]*)+$")
 
 

@@ -8,7 +8,8 @@ from xml.sax.saxutils import escape
 CLOCK_FILE = "thanks.clock"
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-LOGITEM = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="en">
+LOGITEM = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" \
+xml:lang="en">
   <logitem>
     <timestamp>{timestamp}</timestamp>
     <contributor>

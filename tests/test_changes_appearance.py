@@ -52,7 +52,8 @@ CASES = [
     ("strike-strike", PAGE.replace(BOB2, strike(BOB2, "strike")), "Bob", STRUCK, "struck Bob's"),
     ("strike-del", PAGE.replace(BOB2, strike(BOB2, "del")), "Bob", STRUCK, "10:03"),
     ("strike-part", PAGE.replace("is reliable", "is <s>reliable</s>"), "Bob", STRUCK, "struck"),
-    ("strike-template", PAGE.replace("The source is reliable.", "{{strike|The source is reliable.}}"),
+    ("strike-template",
+     PAGE.replace("The source is reliable.", "{{strike|The source is reliable.}}"),
      "Bob", STRUCK, "struck"),
     ("hat-hab", PAGE.replace(BOB + "\n", HAT + BOB + "\n").replace(BOB2 + "\n", BOB2 + HAB + "\n"),
      "Bob", HATTED, 'hatted (collapsed) Bob\'s comments of 2026-11-20 10:01, 2026-11-20 10:03 in '

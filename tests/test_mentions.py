@@ -302,7 +302,8 @@ def test_title_user(title, expected):
 
 
 def test_url_user_odd_urls_never_raise():
-    for url in ("http://[::1", "//", "http://x/wiki/", "http://x/?title=%ZZ", "http://x/?" + "a=1&" * 99):
+    for url in ("http://[::1", "//", "http://x/wiki/", "http://x/?title=%ZZ",
+                "http://x/?" + "a=1&" * 99):
         url_user(url, SiteInfo())
     assert url_user("http://x/w/index.php/User:Bob", SiteInfo()) == ("Bob", "user page")
 

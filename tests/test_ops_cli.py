@@ -70,7 +70,8 @@ def test_status_and_purge_commands(tmp_path):
 
 @pytest.mark.parametrize("line, message", [
     ("retention_days = 0", "key 'operations.retention_days': must be at least 1"),
-    ("lease_second = 3", "key 'operations.lease_second': unknown key (did you mean 'lease_seconds'?)"),
+    ("lease_second = 3",
+     "key 'operations.lease_second': unknown key (did you mean 'lease_seconds'?)"),
     ("max_backoff_seconds = \"x\"", "key 'operations.max_backoff_seconds': must be a whole"),
 ])
 def test_operations_settings_errors(tmp_path, line, message):

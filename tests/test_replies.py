@@ -249,7 +249,8 @@ def test_parent_quoting_someone_else_is_still_the_protected_users_comment():
     bob = f'Carol said "it is fine. {carol}" - I disagree. {sig("Bob", 1)}'
     old = f"== Sources ==\n{bob}\n"
     (f,) = run(old, old + f":Why? {sig('Alice', 20)}\n")
-    assert f.target == "Bob" and f.evidence.startswith("replied to Bob's comment of 2026-11-20 10:01")
+    assert f.target == "Bob"
+    assert f.evidence.startswith("replied to Bob's comment of 2026-11-20 10:01")
 
 
 def test_archiving_the_actors_own_old_reply_is_low_confidence():

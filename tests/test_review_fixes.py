@@ -1,4 +1,5 @@
-"""Review fixes: concurrent sign-in guesses, report receipts that stay one line, one-line CLI errors."""
+"""Review fixes: concurrent sign-in guesses, report receipts that stay one line, one-line CLI
+errors."""
 from __future__ import annotations
 
 import threading

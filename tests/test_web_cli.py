@@ -71,7 +71,8 @@ def test_reviewers_link_wiki_accounts(tmp_path, local_wiki):
     assert code == 2 and "no wiki named 'elsewhere' (configured: livewiki)" in err
     code, _, err = run(config, "reviewers", "link", "Bob", "--wiki", "livewiki", "--user", ann.name)
     assert (code, err) == (1, "Error: reviewer 'Bob' does not exist\n")
-    code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "livewiki", "--user", "No such x")
+    code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "livewiki",
+                       "--user", "No such x")
     assert (code, err) == (2, "Error: there is no user 'No such x' on livewiki\n")
     code, out, _ = run(config, "reviewers", "list")
     assert code == 0 and out.startswith("Ann\tactive\tsince ")

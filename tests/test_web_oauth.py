@@ -130,8 +130,8 @@ def test_client_secret_from_the_environment_or_a_private_file(tmp_path):
     path = settings(tmp_path, 'oauth_secret_file = "secret"\n')
     assert clients(App.load(path).settings, {})["dev-wiki"].secret == SECRET
     secret.chmod(0o644)
-    with pytest.raises(ConfigError, match=r"wiki dev-wiki: key 'oauth_secret_file': .*secret: other "
-                                          r"users may read it \(mode 644\); run: chmod 600"):
+    with pytest.raises(ConfigError, match=r"wiki dev-wiki: key 'oauth_secret_file': .*secret: "
+                                          r"other users may read it \(mode 644\); run: chmod 600"):
         flask(path, environ={})
     secret.unlink()
     with pytest.raises(ConfigError, match="cannot be read"):

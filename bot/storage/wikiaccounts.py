@@ -2,12 +2,12 @@
 
 `reviewer_wiki_accounts` is the allow-list behind "Sign in with <wiki>": a wiki account
 signs in as the reviewer it is linked to, and only if that reviewer is enabled. The wiki's
-user id (OAuth's `sub`) is pinned when the link is made (`reviewers link`), so an account that later takes
-the same name (after a rename) is refused. A sign-in's `state` is signed (the key is in
-`settings`), so nothing is stored when one starts; `oauth_requests` keeps the SHA-256 of each
-state the wiki answered, for ten minutes, so that an answer is taken once (the `verifier`
-column is unused: the verifier is derived from the state and the key). Migration 0006_oauth
-creates both tables.
+user id (OAuth's `sub`) is pinned when the link is made (`reviewers link`), so an account
+that later takes the same name (after a rename) is refused. A sign-in's `state` is signed
+(the key is in `settings`), so nothing is stored when one starts; `oauth_requests` keeps
+the SHA-256 of each state the wiki answered, for ten minutes, so that an answer is taken
+once (the `verifier` column is unused: the verifier is derived from the state and the key).
+Migration 0006_oauth creates both tables.
 """
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ class WikiAccount:
     reviewer: str
     wiki: str
     username: str
-    central_id: str | None  # the wiki's user id, pinned by `reviewers link` (None: linked before 0.2)
+    # the wiki's user id, pinned by `reviewers link` (None: linked before 0.2)
+    central_id: str | None
     linked_at: datetime
 
 

@@ -1,4 +1,5 @@
-"""The pages. Every page but the sign-in form needs a signed-in reviewer; every POST a CSRF token."""
+"""The pages. Every page but the sign-in form needs a signed-in reviewer; every POST a CSRF
+token."""
 from __future__ import annotations
 
 import logging

@@ -27,7 +27,8 @@ REV_PROPS = "ids|user|userid|timestamp|sha1|size|comment|tags"
 
 @dataclass(frozen=True)
 class Page:
-    """One API page of a stream: its events (None for rows that cannot be read) and where it ends."""
+    """One API page of a stream: its events (None for rows that cannot be read) and where it
+    ends."""
 
     events: tuple[Event, ...]
     position: Position

@@ -139,5 +139,6 @@ def site_info_from_api(query: Mapping[str, Any], ping_templates: tuple[str, ...]
                 for s in query.get("specialpagealiases") or ()
                 if s.get("realname") in ("Contributions", "Diff")}
     return SiteInfo(namespaces=namespaces or SiteInfo().namespaces,
-                    ping_templates=DEFAULT_PING_TEMPLATES if ping_templates is None else tuple(ping_templates),
+                    ping_templates=(DEFAULT_PING_TEMPLATES if ping_templates is None
+                                    else tuple(ping_templates)),
                     special_aliases=MappingProxyType(specials or dict(SiteInfo().special_aliases)))

@@ -112,7 +112,7 @@ def find_signatures(text: str, site: SiteInfo, start: int = 0,
         lo = max(taken_until, stamp.start() - _LOOKBACK)
         lo = text.rfind("\n", lo, stamp.start()) + 1 or lo
         last = None
-        for last in links.finditer(text, lo, stamp.start()):
+        for last in links.finditer(text, lo, stamp.start()):  # noqa: B007 (the last match)
             pass
         author = _valid_user(last["user"]) if last else ""
         if last is None or not author:

@@ -214,7 +214,7 @@ def _trailing_link(line: str, site: SiteInfo) -> tuple[int, str]:
     """(offset, user) of the user link that ends the line (links, brackets and dots may
     follow it, no words), or (-1, "")."""
     last = None
-    for last in user_link_pattern(site).finditer(line):
+    for last in user_link_pattern(site).finditer(line):  # noqa: B007 (the last match)
         pass
     if last is None:
         return -1, ""
