@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any, NoReturn
 
 from bot import logformat, review, search
 from bot.errors import IbanbotError, UsageError
@@ -70,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
-    def error(self, message: str) -> None:  # one line, exit 2
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
         subs = self._subparsers._group_actions if self._subparsers else []
         if message.startswith("the following arguments are required: ") and \
                 message.split(": ", 1)[1] in {a.dest for a in subs}:
@@ -81,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
     """--config, --debug, --log-level, --log-format; below the top without defaults, so that
     one given after the command wins and one not given leaves the top's value."""
-    unset = {} if top else {"default": argparse.SUPPRESS}
+    unset: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     config = os.environ.get("IBANBOT_CONFIG", DEFAULT_CONFIG)
     p.add_argument("--config", metavar="PATH", help="settings TOML file ($IBANBOT_CONFIG, else "
                    "./settings.toml)" + (" (default: %(default)s)" if top else ""),

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.guard import Guard
 from bot.storage.coverage import Covered
@@ -49,6 +49,27 @@ class Gateway(Protocol):
     def history(self, title: str, from_revid: int, limit: int, with_text: bool = False,
                 max_bytes: int = 0) -> tuple[Revision, ...]: ...
     def page_creator(self, title: str) -> str | None: ...
+
+
+Contributors = Mapping[str, Sequence[UserRef]]  # title -> who edited it
+
+
+# Optional gateway capabilities (bot.wiki.gateway.WikiGateway has all three; a test or
+# benchmark gateway may lack them): checked with isinstance, never reached through getattr.
+@runtime_checkable
+class Batching(Protocol):
+    def batch_size(self) -> int: ...
+
+
+@runtime_checkable
+class ContributorLookup(Protocol):
+    def contributors(self, titles: Iterable[str]) -> Contributors | None: ...
+
+
+@runtime_checkable
+class CombinedLookup(Protocol):
+    def revisions_with_contributors(self, revids: Iterable[int]
+                                    ) -> tuple[dict[int, Revision], Contributors | None]: ...
 
 
 @dataclass
@@ -138,8 +159,8 @@ class Pipeline:
 
     def _batch_events(self) -> int:
         """Watched events per analysis: an edit needs two revisions (new and parent)."""
-        size = getattr(self.gateway, "batch_size", None)
-        return max(1, (size() if callable(size) else 50) // 2)
+        size = self.gateway.batch_size() if isinstance(self.gateway, Batching) else 50
+        return max(1, size // 2)
 
     def _save(self, stream: str, batch: Batch, events: list[Event],
               result: PollResult) -> None:
@@ -180,7 +201,9 @@ class Pipeline:
         registry = registry or self.registry()
         work = [Work(e, r) for e in self._watched(events, registry)
                 for r in registry.restrictions(self.wiki, e.actor, e.timestamp)]
-        site = self.gateway.site_info() if work else None
+        if not work:
+            return []
+        site = self.gateway.site_info()
         work = [w for w in work if not w.restriction.ban.is_exempt(w.event.title, site)]
         if not work:
             return []
@@ -271,7 +294,8 @@ class Contents:
         self.texts: dict[int, Revision] = {}
         self.histories: dict[int, tuple[Revision, ...]] = {}
         self.extras: dict[str, dict[str, object]] = {}
-        self.contributors: object = _UNSET  # title -> contributors, when read with the texts
+        # title -> contributors, when read with the texts (None: too busy to tell)
+        self.contributors: Contributors | None | object = _UNSET
         self.creators: dict[str, str | None] = {}  # title -> who created it (one read a title)
 
     def prefetch(self, events: Sequence[Event],
@@ -280,11 +304,11 @@ class Contents:
         skipped on pages none of them ever edited (one batched request instead of one each)."""
         edits = [e for e in events if e.is_edit and e.revid]
         history = Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs
-        both = getattr(self.gateway, "revisions_with_contributors", None)
         if Need.TEXT in self.needs and edits:
             ids = [e.revid for e in edits] + [e.old_revid for e in edits if e.old_revid]
-            if history and protected is not None and both is not None:
-                self.texts, self.contributors = both(ids)  # one request for both
+            if history and protected is not None and isinstance(self.gateway, CombinedLookup):
+                # one request for both
+                self.texts, self.contributors = self.gateway.revisions_with_contributors(ids)
             else:
                 self.texts = self.gateway.revisions(ids, with_text=True)
         if history:
@@ -299,12 +323,14 @@ class Contents:
                  ) -> list[Event]:
         """The edits on pages a protected user has edited: only their history can hold a
         revert of them or text they wrote. All edits when that cannot be told cheaply."""
-        lookup = getattr(self.gateway, "contributors", None)
-        if not edits or protected is None or (lookup is None and self.contributors is _UNSET):
+        if not edits or protected is None:
             return edits
-        found = lookup(e.title for e in edits) if self.contributors is _UNSET else \
-            self.contributors
-        if found is None:
+        found = self.contributors
+        if found is _UNSET:
+            if not isinstance(self.gateway, ContributorLookup):
+                return edits
+            found = self.gateway.contributors(e.title for e in edits)
+        if not isinstance(found, Mapping):  # None: too busy to tell
             return edits
         return [e for e in edits if e.title not in found or any(
             p.is_user(u) for p in protected.get(e.key, ()) for u in found[e.title])]

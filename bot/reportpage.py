@@ -443,7 +443,7 @@ def is_receipt(line: str, written: str, bot_user: str) -> bool:
     if not line.startswith(head) or "<!--" in line[len(head):]:
         return False
     first = re.match(r"\[\[[^\]|:]*:([^\]|]+)[\]|]", line[len(head):])
-    return bool(first) and normalize_user_name(first[1]) == normalize_user_name(bot_user)
+    return first is not None and normalize_user_name(first[1]) == normalize_user_name(bot_user)
 
 
 def _nowiki(text: str) -> str:

@@ -262,7 +262,8 @@ class ReportPage:
         known = self.store.find_many(self.wiki.name, [c[3] for c in candidates])
         found = [Found(section, links, origin, fp, known.get(fp))
                  for section, links, origin, fp in candidates
-                 if fp in known or (links.any and origin.added.revid > began)]
+                 if fp in known or (links.any and origin.added is not None
+                                    and origin.added.revid > began)]
         return found, genuine
 
     def _genuine(self, text: str) -> frozenset[str]:

@@ -294,7 +294,8 @@ class ReviewSettings(_Frozen):
     # to this many hours later (bot.cases)
     case_window_hours: PositiveInt = 24
     # per finding kind, the confidence below which findings wait out of the default queue view
-    queue_min_confidence: QueueMinConfidence = Field(default_factory=QueueMinConfidence)
+    queue_min_confidence: QueueMinConfidence = Field(
+        default_factory=lambda: QueueMinConfidence.model_validate({}))
 
 
 class MetricsSettings(_Frozen):

@@ -176,7 +176,7 @@ class StreamRunner:
     def _due(self) -> bool:
         batch = self._batch
         return bool(batch.watched) or batch.size >= MAX_BATCH or (
-            batch.size and time.monotonic() - batch.opened >= self.batch_seconds)
+            batch.size > 0 and time.monotonic() - batch.opened >= self.batch_seconds)
 
     # -- one message -------------------------------------------------------------------------
     def _take(self, message: Message) -> datetime | None:

@@ -169,11 +169,11 @@ def _person_findings(person: Person, theirs: set[int], revs: list[Revision],
         out.append(Finding(Kind.EDIT_CHANGE, confidence, evidence, person.name))
     tags = [(t, o) for t, o in diff.removed if o in theirs and is_tag(t)]
     if tags:
-        inserted = Counter(t for t in diff.inserted if is_tag(t))
+        reinserted = Counter(t for t in diff.inserted if is_tag(t))
         verbs = []
         for t, o in tags:
-            moved = inserted[t] > 0
-            inserted[t] -= 1 if moved else 0
+            moved = reinserted[t] > 0
+            reinserted[t] -= 1 if moved else 0
             verb = "moved" if moved else "removed"
             verbs.append(f"{verb} {t} added in {_sources([(t, o)], revs)}")
         evidence = "; ".join(verbs) + " (contested: maintenance tag, low confidence)"

@@ -341,7 +341,8 @@ def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Prof
     only = None if parse else [n for p in context.restriction.protected for n in person_names(p)]
     links = user_links(text, context.site, only)
     calls = ping_calls(text, context.site, parse, only)
-    masked = _mask(text, [(x.start, x.end) for x in (*links, *calls)] + url_spans(text))
+    spans = [(x.start, x.end) for x in links] + [(x.start, x.end) for x in calls]
+    masked = _mask(text, spans + url_spans(text))
     folded = masked.casefold()
     hits: list[Hit] = []
     plain: str | None = None

@@ -23,11 +23,9 @@ BOB = Person(7, "Bob")
 class Recorder:
     name = "w"
 
-    def __init__(self, contributors=None, has_lookup=True):
+    def __init__(self, contributors=None):
         self.calls: list[tuple] = []
         self._contributors = contributors
-        if not has_lookup:
-            self.contributors = None
 
     def revisions(self, revids, with_text=True):
         self.calls.append(("revisions", tuple(revids)))
@@ -36,6 +34,10 @@ class Recorder:
     def history(self, title, from_revid, limit, with_text=False, max_bytes=0):
         self.calls.append(("history", title))
         return ()
+
+
+class Lookup(Recorder):
+    """A gateway that can tell who edited pages (bot.pipeline.ContributorLookup)."""
 
     def contributors(self, titles):
         self.calls.append(("contributors", tuple(titles)))
@@ -54,7 +56,7 @@ def edit(title: str, revid: int) -> Event:
     ({}, False, ["Talk:A", "Talk:B"]),  # a gateway that cannot tell
 ])
 def test_histories_only_on_pages_a_protected_user_edited(contributors, has_lookup, histories):
-    gateway = Recorder(contributors, has_lookup)
+    gateway = (Lookup if has_lookup else Recorder)(contributors)
     events = [edit("Talk:A", 10), edit("Talk:B", 20)]
     Contents(gateway, DetectorLimits(), frozenset({Need.TEXT, Need.HISTORY_TEXT})).prefetch(
         events, {e.key: [BOB] for e in events})
@@ -62,7 +64,7 @@ def test_histories_only_on_pages_a_protected_user_edited(contributors, has_looku
     assert [sorted(c[1]) for c in gateway.calls if c[0] == "revisions"] == [[9, 10, 19, 20]]
 
 
-class Combined(Recorder):
+class Combined(Lookup):
     def revisions_with_contributors(self, revids):
         self.calls.append(("both", tuple(revids)))
         return {}, self._contributors

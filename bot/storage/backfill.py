@@ -38,6 +38,7 @@ from bot.storage.schema import (
     check_lengths,
     long_text,
     metadata,
+    new_id,
     utc_datetime,
 )
 
@@ -133,7 +134,7 @@ class Ledger:
             result = conn.execute(insert(staff_warnings).values(
                 wiki=wiki, kind=kind, ban_id=ban_id, message=message,
                 created_at=to_db_time(at)))
-            return int(result.inserted_primary_key[0])
+            return new_id(result)
 
     def add_noted_warning(self, wiki: str, kind: str, message: str, at: datetime, key: str,
                           note: Callable[[int], str]) -> int:
@@ -144,7 +145,7 @@ class Ledger:
         with storage_errors(self.engine, "saving a staff warning"), self.engine.begin() as conn:
             result = conn.execute(insert(staff_warnings).values(
                 wiki=wiki, kind=kind, ban_id=None, message=message, created_at=to_db_time(at)))
-            warning_id = int(result.inserted_primary_key[0])
+            warning_id = new_id(result)
             set_setting(conn, key, note(warning_id))
             return warning_id
 

@@ -132,7 +132,7 @@ class _ServerLocks(_Backend):
     def session_id(self) -> int:
         """The server's id of the lock session (tests cut it as a partition would)."""
         sql = "SELECT pg_backend_pid()" if self.pg else "SELECT CONNECTION_ID()"
-        return int(self._conn().execute(text(sql)).scalar())
+        return int(self._conn().execute(text(sql)).scalar_one())
 
     def close(self) -> None:
         conn, self.conn = self.conn, None

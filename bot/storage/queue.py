@@ -29,7 +29,7 @@ from bot.storage.records import (
     from_db_time,
     to_db_time,
 )
-from bot.storage.schema import check_lengths, decisions, findings, queue_items
+from bot.storage.schema import check_lengths, decisions, findings, new_id, queue_items
 from detectors.model import Detection, Finding, Kind
 
 CHUNK = 500  # ids per IN (...) when loading findings and decisions
@@ -57,8 +57,7 @@ def _item_values(d: Detection, detected_at: datetime) -> dict[str, Any]:
 
 
 def _insert_new(conn: Connection, d: Detection, detected_at: datetime) -> int:
-    item_id = conn.execute(insert(queue_items).values(_item_values(d, detected_at))
-                           ).inserted_primary_key[0]
+    item_id = new_id(conn.execute(insert(queue_items).values(_item_values(d, detected_at))))
     rows = [{"item_id": item_id, "position": n, "kind": Kind(f.kind).value,
              "confidence": float(f.confidence), "evidence": f.evidence, "target": f.target}
             for n, f in enumerate(d.findings)]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Engine, String, Table, delete, func, insert, select
+from sqlalchemy import Column, Engine, Row, String, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFound, UsageError
@@ -63,8 +64,8 @@ class WikiAccount:
     linked_at: datetime
 
 
-def _account(row: object) -> WikiAccount:
-    m = row._mapping  # type: ignore[attr-defined]
+def _account(row: Row[Any]) -> WikiAccount:
+    m = row._mapping
     return WikiAccount(m["reviewer"], m["wiki"], m["username"], m["central_id"],
                        from_db_time(m["linked_at"]))
 

@@ -53,6 +53,7 @@ def create_app(app: App, secure_cookies: bool | None = None,
     flask.after_request(_security_headers)
     if web.trusted_proxies:
         hops = web.trusted_proxies
+        # Flask's documented way to trust proxy headers: wrap the WSGI app in place
         flask.wsgi_app = ProxyFix(flask.wsgi_app,  # type: ignore[method-assign]
                                   x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return flask

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from bot import cases, review, search
@@ -270,7 +271,7 @@ def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
 
 
 @bp.post("/items/<int:item_id>/decide")
-def decide(item_id: int) -> Response | tuple[str, int]:
+def decide(item_id: int) -> ResponseReturnValue:
     """Record a decision. The form carries the status its reviewer saw (`seen`): when the item
     is decided already or was decided meanwhile, HTTP 409 says by whom, records nothing and
     offers an explicit "change it anyway" (`force`)."""
@@ -287,7 +288,7 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     return redirect(_after_decision(item_id, filters, form.get("stay") == "1"))
 
 
-def _after_decision(item_id: int, filters: dict[str, str], stay: bool) -> str:
+def _after_decision(item_id: int, filters: dict[str, Any], stay: bool) -> str:
     """Record and next: the next item of the list the reviewer came from (its filters carried
     in the query string), saying what was recorded; the same item when it was the last one
     or the reviewer asked to stay."""
@@ -352,7 +353,7 @@ def _seen(values: list[str]) -> dict[int, str] | None:
 
 
 @bp.post("/cases/<int:case_id>/decide")
-def decide_case(case_id: int) -> Response | tuple[str, int]:
+def decide_case(case_id: int) -> ResponseReturnValue:
     """One decision on every item of the case, all or nothing, as `queue decide-case`."""
     form, app = request.form, ibanbot()
     decision, note = form.get("decision", ""), form.get("note", "").strip()

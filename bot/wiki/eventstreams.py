@@ -65,9 +65,10 @@ class Routes:
         self.by_host = {r.host: r.name for r in refs if not r.stream_wiki and r.host}
 
     def wiki_of(self, data: Mapping[str, Any]) -> str | None:
-        name = self.by_db.get(data.get("wiki"))  # type: ignore[arg-type]
+        name = self.by_db.get(str(data.get("wiki") or ""))
         if name is None and self.by_host:
-            meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+            meta = data.get("meta")
+            meta = meta if isinstance(meta, dict) else {}
             host = str(meta.get("domain") or data.get("server_name") or "").lower()
             name = self.by_host.get(host)
         return name
@@ -185,7 +186,7 @@ def _wake(response: requests.Response | None) -> None:
 def _lines(response: requests.Response | None) -> Iterator[bytes]:
     """The response's lines as soon as they arrive; a broken read as requests' ConnectionError."""
     raw = getattr(response, "raw", None)
-    if response is None or not hasattr(raw, "read1"):
+    if response is None or raw is None or not hasattr(raw, "read1"):
         yield from (response.iter_lines(chunk_size=1) if response is not None else ())
         return
     buffer = b""

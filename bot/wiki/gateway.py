@@ -44,7 +44,7 @@ class WikiConfig:
     contact: str | None = None
     maxlag: int = 5
     max_retries: int = 3
-    retry_wait: int = 5
+    retry_wait: float = 5
     ping_templates: tuple[str, ...] | None = None
     pywikibot_dir: Path | None = None
 
@@ -223,7 +223,8 @@ class WikiGateway:
         None when the answer needs more than `max_requests` requests (very busy pages): the
         caller then assumes anyone may have edited them.
         """
-        wanted, out, left = sorted({t for t in titles if t}), {}, max_requests
+        wanted, left = sorted({t for t in titles if t}), max_requests
+        out: dict[str, tuple[UserRef, ...]] = {}
         batch = self.batch_size()
         for i in range(0, len(wanted), batch):
             params: dict[str, Any] = {"action": "query", "prop": "contributors",

@@ -63,7 +63,7 @@ def _quiet(pwb: ModuleType) -> None:
 
 
 def configure(pwb: ModuleType, *, contact: str | None, maxlag: int, max_retries: int,
-              retry_wait: int) -> None:
+              retry_wait: float) -> None:
     """Settings that hold for every site: a read-only bot that fails fast and says who it is."""
     cfg = pwb.config
     cfg.user_agent_description = f"ibanbot/{VERSION}" + (f" ({contact})" if contact else "")

@@ -138,7 +138,7 @@ def _signed_lines(text: str, lines: tuple[str, ...], starts: list[int], span: tu
     if lo >= hi:
         return []
     thread = thread_title(text, starts[lo], limit)
-    out = []
+    out: list[tuple[_Key, int, Signature]] = []
     for i in range(lo, hi):
         line = lines[i]
         if line.startswith("="):

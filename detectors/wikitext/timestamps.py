@@ -141,7 +141,9 @@ def _placements(date: str, when: datetime, names: LocalNames) -> list[list[Span]
     day = _occurrences(date, names.weekdays[when.weekday()], "day") \
         if len(names.weekdays) == 7 else []
     out = []
-    for m, d in itertools.product(month[:4] or [None], day[:4] or [None]):
+    months: list[tuple[int, int, str] | None] = [*month[:4]] or [None]
+    days: list[tuple[int, int, str] | None] = [*day[:4]] or [None]
+    for m, d in itertools.product(months, days):
         if m and d and m[0] < d[1] and d[0] < m[1]:
             continue
         out.append(sorted(x for x in (m, d) if x))
