@@ -15,7 +15,7 @@ from bot.guard import Guard
 from bot.pipeline import STREAMS, Pipeline, PollResult
 from bot.reports import PageResult, ReportIntake, ReportPage
 from bot.settings import Settings, load_bans, load_settings
-from bot.storage import ReportStore, Store
+from bot.storage import Store
 from bot.storage.backfill import Ledger
 from bot.streaming import StreamRunner
 from bot.wiki import WikiConfig, WikiGateway
@@ -159,7 +159,7 @@ class App:
     # -- community reports (bot.reports) -------------------------------------------------
     def report_intake(self, wiki: str) -> ReportIntake:
         return ReportIntake(self.settings.wiki(wiki), self.gateways[wiki], self.pipeline(wiki),
-                            ReportStore(self.store.engine), self.now)
+                            self.store.reports, self.now)
 
     def process_reports(self, wiki: str) -> PageResult | None:
         """One pass over the wiki's report page; None when it has no `report_page`."""

@@ -19,7 +19,6 @@ from bot.app import App, utcnow
 from bot.errors import DecisionConflict
 from bot.logformat import say
 from bot.review import print_json
-from bot.storage import ReviewerStore
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 
 def _decide(app: App, args: argparse.Namespace) -> int:
-    reviewer = review.reviewer_name(args.reviewer, ReviewerStore(app.store.engine).all())
+    reviewer = review.reviewer_name(args.reviewer, app.store.reviewers.all())
     try:
         item = review.decide(app.store, args.id, args.decision, reviewer, args.note, utcnow(),
                              force=args.force)

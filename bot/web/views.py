@@ -26,7 +26,6 @@ from markupsafe import Markup
 from bot import cases, review, search
 from bot.app import App
 from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
-from bot.storage import ItemDiffStore, ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
 from bot.web.itemdiff import item_diff
@@ -254,7 +253,7 @@ def item(item_id: int) -> str:
         ban=next((b for b in app.bans if b.id == found.ban_id), None), diff=diff,
         diff_error=diff_error, summary=summary, decisions=review.DECISIONS,
         audit=app.store.audit(limit=200, item_id=item_id),
-        reports=ReportStore(app.store.engine).for_item(item_id),
+        reports=app.store.reports.for_item(item_id),
         user_url=lambda name: review.user_url(index, name),
         timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"),
         filters=filters, previous=previous, following=following,
@@ -265,7 +264,7 @@ def item(item_id: int) -> str:
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
     """(sanitized diff rows, why there is none, the edit summary): the kept diff, or the
     wiki's if it answers within `page_wait_seconds` (bot.web.itemdiff)."""
-    shown = item_diff(found, ItemDiffStore(app.store.engine), readers(),
+    shown = item_diff(found, app.store.item_diffs, readers(),
                       current_app.extensions["ibanbot.waits"], app.now)
     return shown.rows, shown.problem, shown.summary
 
