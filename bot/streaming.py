@@ -25,7 +25,7 @@ from datetime import datetime
 
 from bot.errors import IbanbotError
 from bot.metrics import NoMetrics
-from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline, PollResult
+from bot.pipeline import RECENT_CHANGES, THANKS, Fetched, Pipeline, PollResult
 from bot.storage.coverage import Covered
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
@@ -243,7 +243,8 @@ class StreamRunner:
         detections: list[Detection] = []
         for wiki, events in batch.watched.items():
             pipeline = self.pipelines[wiki]
-            detections.extend(pipeline.analyse(enrich(pipeline, events)))
+            fetched = pipeline.read_revisions(events)  # once, texts included: enrich, analyse
+            detections.extend(pipeline.analyse(enrich(events, fetched), fetched=fetched))
         cursors = {k: p.format() for k in self._dirty if (p := self._positions.get(k))}
         if batch.last_id:
             cursors[STREAM_KEY] = batch.last_id
@@ -288,10 +289,10 @@ class StreamRunner:
                                                for f in findings}))
 
 
-def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:
-    """Fill what the stream lacks (user id, tags, sha1) from the revisions (one batched read)."""
-    revids = [e.revid for e in events if e.is_edit and e.revid]
-    revisions = pipeline.gateway.revisions(revids, with_text=False) if revids else {}
+def enrich(events: Sequence[Event], fetched: Fetched) -> list[Event]:
+    """Fill what the stream lacks (user id, tags, sha1) from the revisions read for them
+    (Pipeline.read_revisions: one batched read, with the texts the analysis then uses)."""
+    revisions = fetched.revisions
     out = []
     for event in events:
         rev = revisions.get(event.revid) if event.is_edit else None

@@ -8,12 +8,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from bot.pipeline import Contents
+from bot.pipeline import Contents, Pipeline
+from bot.streaming import StreamRunner
 from bot.wiki.cursor import Position
-from bot.wiki.gateway import WikiConfig, WikiGateway
+from bot.wiki.eventstreams import Routes
+from bot.wiki.gateway import Page, WikiConfig, WikiGateway
 from detectors.bans import Person
 from detectors.base import DetectorLimits, Need
-from detectors.model import Event, EventType, UserRef
+from detectors.model import Event, EventType, Kind, Revision, SiteInfo, UserRef
+from tests.core_helpers import WIKI, log_event, registry
+from tests.core_helpers import ban as core_ban
+from tests.core_helpers import edit as core_edit
 from tests.harness import Bot, ban, people
 
 T = datetime(2026, 11, 27, tzinfo=UTC)
@@ -192,3 +197,126 @@ def test_run_once_learns_the_wiki_in_four_requests(tmp_path, local_wiki):
                 if k in ("allmessages|siteinfo", "siteinfo", "allmessages", "parse", "redirects")}
     assert learning == {"allmessages|siteinfo": 1, "allmessages": 1, "parse": 1, "redirects": 1}
     assert [f["kind"] for i in bot.queue() for f in i["findings"]] == ["reply"]
+
+
+# -- issue 15: one prefilter decision per event, one fetch per watched revision -----------------
+
+class TextDetector:
+    """Needs the texts, finds nothing: the analysis runs, its requests are what is counted."""
+
+    name, kinds, needs = "text", frozenset({Kind.REPLY}), frozenset({Need.TEXT})
+
+    def __init__(self):
+        self.seen: list[tuple[int, str | None, str | None]] = []
+
+    def detect(self, event, context):
+        self.seen.append((event.revid, context.new_text, context.old_text))
+        return []
+
+
+class Revisions(Recorder):
+    """Answers every revision asked for (with its text when asked), recording each read."""
+
+    def revisions(self, revids, with_text=True):
+        ids = tuple(revids)
+        self.calls.append(("revisions", ids, with_text))
+        return {i: Revision(i, i - 1, UserRef(2, "Alice"), T, sha1=f"{i:040x}",
+                            text=f"text {i}" if with_text else None, tags=("t",))
+                for i in ids}
+
+    def site_info(self):
+        return SiteInfo()
+
+
+class CountingRegistry:
+    """A BanRegistry that counts its prefilter decisions (is_watched) per actor."""
+
+    def __init__(self, inner):
+        self.inner, self.decisions = inner, Counter()
+
+    def is_watched(self, wiki, user):
+        self.decisions[user.name] += 1
+        return self.inner.is_watched(wiki, user)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def stream_edit(revid: int, actor: str = "Alice") -> Event:
+    """An edit as EventStreams gives it: a name, no user id (enrichment fills it)."""
+    return Event(WIKI, EventType.EDIT, T, UserRef(0, actor), title="User talk:Bob",
+                 revid=revid, old_revid=revid - 1)
+
+
+def test_eventstreams_fetches_each_watched_revision_once():
+    """Enrichment reads the texts the analysis needs in the same request (issue 15): each
+    revision once, and the detectors see the texts."""
+    gateway, detector = Revisions(), TextDetector()
+    gateway.name = WIKI
+    pipeline = Pipeline(gateway, None, lambda: registry(core_ban()), [detector], DetectorLimits(),
+                        lambda: T)
+    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), Saved(), lambda: T)
+    runner._batch.watched[WIKI].extend([stream_edit(10), stream_edit(20)])
+    runner._batch.size = 2
+    runner.flush()
+    reads = [c for c in gateway.calls if c[0] == "revisions"]
+    fetched = Counter(i for c in reads for i in c[1])
+    assert fetched and max(fetched.values()) == 1, reads
+    assert len(reads) == 1 and reads[0][2] is True, reads
+    assert sorted(detector.seen) == [(10, "text 10", "text 9"), (20, "text 20", "text 19")]
+
+
+class Saved:
+    def get_cursor(self, wiki, stream):
+        return None
+
+    def save_batch_cursors(self, cursors, detections, now, covered=None):
+        return []
+
+    def save_batch(self, wiki, stream, cursor, detections, now, covered=None):
+        return []
+
+
+class Pages(Revisions):
+    """Recent changes in one API page; `keep` judges the rows as the real gateway does."""
+
+    name = WIKI
+
+    def __init__(self, rows):
+        super().__init__()
+        self.rows = rows
+
+    def recent_changes(self, position, limit=500, keep=None):
+        events = tuple(e for e in self.rows if keep is None or keep(e.actor, e.log_type or ""))
+        yield Page(events, Position(T, 1), dropped=len(self.rows) - len(events))
+
+    def log_events(self, log_type, position, limit=500, keep=None):
+        return iter(())
+
+
+def test_polling_decides_the_prefilter_once_per_event():
+    """The raw-row prefilter's decision is the one the poll and the analysis use: is_watched
+    runs once per event, not again for the batch and again in the analysis (issue 15)."""
+    rows = [core_edit("Alice", "User talk:Bob"), core_edit("Carol", "Talk:Foo"),
+            log_event("Steward", "renameuser", "renameuser", "User:Old")]
+    counting = CountingRegistry(registry(core_ban()))
+    pipeline = Pipeline(Pages(rows), Saved(), lambda: counting, [TextDetector()],
+                        DetectorLimits(), lambda: T)
+    result = pipeline.poll(("recentchanges",))
+    assert result.watched == 1
+    assert counting.decisions == Counter({"Alice": 1, "Carol": 1, "Steward": 1})
+
+
+def test_eventstreams_decides_the_prefilter_once_per_event():
+    counting = CountingRegistry(registry(core_ban()))
+    gateway = Revisions()
+    gateway.name = WIKI
+    pipeline = Pipeline(gateway, None, lambda: counting, [TextDetector()], DetectorLimits(),
+                        lambda: T)
+    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), Saved(), lambda: T)
+    for message_event in (stream_edit(10), stream_edit(30, "Carol")):
+        runner._batch.size += 1
+        if counting.is_watched(WIKI, message_event.actor):  # what _take decides
+            runner._batch.watched[WIKI].append(message_event)
+    runner.flush()
+    assert counting.decisions == Counter({"Alice": 1, "Carol": 1})
