@@ -1,9 +1,10 @@
 """The EventStreams source: one `recentchange` connection for every configured wiki.
 
 Each event is routed to its configured wiki, prefiltered by actor (a dictionary lookup: events of
-unrestricted users cost nothing more), and the watched ones are enriched from the wiki (user id,
-tags, sha1: the stream has none) and analysed by that wiki's Pipeline. The findings, the stream's
-last event id and each wiki's polling cursors move in ONE transaction, so:
+unrestricted users cost nothing more; decided once per event), and the watched ones are
+enriched from the wiki (user id, tags, sha1: the stream has none) by the read that also fetches
+the texts the analysis needs (each revision once), and analysed by that wiki's Pipeline. The
+findings, the stream's last event id and each wiki's polling cursors move in ONE transaction, so:
 
 - a restart resumes from the last saved event id (`Last-Event-ID`);
 - before every (re)connection each wiki is polled from its cursors up to now, which fills any
