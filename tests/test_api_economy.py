@@ -320,3 +320,29 @@ def test_eventstreams_decides_the_prefilter_once_per_event():
             runner._batch.watched[WIKI].append(message_event)
     runner.flush()
     assert counting.decisions == Counter({"Alice": 1, "Carol": 1})
+
+
+class HistoryDetector(TextDetector):
+    name, needs = "history", frozenset({Need.TEXT, Need.HISTORY})
+
+
+class RevisionsAndContributors(Revisions):
+    def revisions_with_contributors(self, revids):
+        ids = tuple(revids)
+        self.calls.append(("both", ids))
+        found = {i: Revision(i, i - 1, UserRef(2, "Alice"), T, text=f"text {i}") for i in ids}
+        return found, {"User talk:Bob": (UserRef(2, "Alice"),)}  # Bob never edited it
+
+
+def test_eventstreams_reads_texts_and_contributors_in_the_enrichment_request():
+    """With histories needed, the enrichment's one request brings the pages' contributors
+    too: no history is read on a page no protected user edited, and nothing is read twice."""
+    gateway = RevisionsAndContributors()
+    gateway.name = WIKI
+    pipeline = Pipeline(gateway, None, lambda: registry(core_ban()), [HistoryDetector()],
+                        DetectorLimits(), lambda: T)
+    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), Saved(), lambda: T)
+    runner._batch.watched[WIKI].extend([stream_edit(10), stream_edit(20)])
+    runner._batch.size = 2
+    runner.flush()
+    assert gateway.calls == [("both", (10, 20, 9, 19))]
