@@ -18,20 +18,19 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.pipeline import Pipeline  # noqa: E402
-from detectors import catalog  # noqa: E402
-from detectors.bans import Ban, BanRegistry  # noqa: E402
-from detectors.base import DetectorLimits  # noqa: E402
-from detectors.model import Event, EventType, Revision, SiteInfo, UserRef  # noqa: E402
-from tests.test_talk_pages_robustness import (  # noqa: E402
-    PAGES, other_signer, split_last_signed, talk_pages)
+from bot.pipeline import Pipeline
+from detectors import catalog
+from detectors.bans import Ban, BanRegistry
+from detectors.base import DetectorLimits
+from detectors.model import Event, EventType, Revision, SiteInfo, UserRef
+from tests.test_talk_pages_robustness import PAGES, other_signer, split_last_signed, talk_pages
 
-T = datetime(2026, 11, 10, tzinfo=timezone.utc)
+T = datetime(2026, 11, 10, tzinfo=UTC)
 
 
 def sha1(text: str) -> str:

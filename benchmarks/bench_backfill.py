@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from collections import Counter
 from contextlib import redirect_stderr, redirect_stdout
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ calls: Counter = Counter()
 _send = requests.Session.send
 
 
-def _counting_send(self, request, **kw):  # noqa: ANN001
+def _counting_send(self, request, **kw):
     query = request.url.partition("?")[2] + "&" + (request.body or "" if isinstance(
         request.body, str) else "")
     kind = next((p.split("=")[1] for p in query.split("&")
@@ -67,7 +67,7 @@ def main(edits: int) -> None:
         tag = str(int(time.time()) % 100000)
         banned, protected = make_user(wiki, f"Banned{tag}"), make_user(wiki, f"Prot{tag}")
         client = WikiClient(wiki.api_url, banned.name, DEFAULT_PASSWORD)
-        start = datetime.now(timezone.utc) - timedelta(minutes=1)
+        start = datetime.now(UTC) - timedelta(minutes=1)
         t0 = time.perf_counter()
         for i in range(edits):
             title = f"User talk:{protected.name}" if i % 5 == 0 else f"Article {tag} {i % 37}"

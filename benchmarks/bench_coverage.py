@@ -9,15 +9,15 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.storage import Store  # noqa: E402
-from bot.storage.coverage import Covered  # noqa: E402
+from bot.storage import Store
+from bot.storage.coverage import Covered
 
-T = datetime(2026, 12, 1, tzinfo=timezone.utc)
+T = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def per_batch(store: Store, wiki: str, bans: int, batches: int) -> float:

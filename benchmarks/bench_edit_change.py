@@ -8,17 +8,17 @@ from __future__ import annotations
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from detectors.bans import Ban, Person, Restriction  # noqa: E402
-from detectors.base import Context, DetectorLimits  # noqa: E402
-from detectors.changes import DETECTOR  # noqa: E402
-from detectors.model import Event, EventType, Revision, UserRef  # noqa: E402
+from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context, DetectorLimits
+from detectors.changes import DETECTOR
+from detectors.model import Event, EventType, Revision, UserRef
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 WORDS = ("river town bridge north south old new long short wide built known named first "
          "century king church market road valley hill castle museum station school").split()
 USERS = [UserRef(20, "Bob")] + [UserRef(100 + i, f"Editor{i}") for i in range(9)]

@@ -25,18 +25,18 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.base import Context  # noqa: E402
-from detectors.bans import Ban, Person, Restriction  # noqa: E402
-from detectors.catalog import ALL  # noqa: E402
-from detectors.model import Event, EventType, Finding, Revision, SiteInfo, UserRef  # noqa: E402
-from detectors.wikitext.comments import changed_region  # noqa: E402
-from detectors.wikitext.signatures import find_signatures  # noqa: E402
-from tests.test_talk_pages_robustness import PAGES, talk_pages  # noqa: E402
+from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context
+from detectors.catalog import ALL
+from detectors.model import Event, EventType, Finding, Revision, SiteInfo, UserRef
+from detectors.wikitext.comments import changed_region
+from detectors.wikitext.signatures import find_signatures
+from tests.test_talk_pages_robustness import PAGES, talk_pages
 
 _SIGNER = re.compile(r"\[\[\s*(?:User|User talk)\s*:\s*([^|\]/#\n]+)", re.IGNORECASE)
 _HEADING = re.compile(r"^(={2,6})\s*(.*?)\s*\1\s*$")
@@ -86,7 +86,7 @@ def replays(path: Path) -> list[Replay]:
     if len(counts) < 2:
         return []
     a, b = (name for name, _ in counts.most_common(2))
-    ban = Ban("IB-BENCH", (a,), (b,), datetime(2000, 1, 1, tzinfo=timezone.utc))
+    ban = Ban("IB-BENCH", (a,), (b,), datetime(2000, 1, 1, tzinfo=UTC))
     ns, prefix = NAMESPACES[path.parent.name]
     fallback = _latest(text) + timedelta(minutes=5)
     mine = [c for c in found if c[2] in (a, b)][-MAX_EDITS_PER_PAGE:]
@@ -111,7 +111,7 @@ def replays(path: Path) -> list[Replay]:
     return out
 
 
-def _latest(text: str, default: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc)
+def _latest(text: str, default: datetime = datetime(2026, 1, 1, tzinfo=UTC)
             ) -> datetime:
     """The latest signature date in `text` (an edit is replayed a minute after its comment)."""
     stamps = [s.timestamp for s in find_signatures(text, SiteInfo()) if s.timestamp]

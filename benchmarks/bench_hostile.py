@@ -12,19 +12,19 @@ from __future__ import annotations
 import sys
 import time
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors import catalog  # noqa: E402
-from detectors.base import Context  # noqa: E402
-from detectors.bans import Ban, Person, Restriction  # noqa: E402
-from detectors.model import Event, EventType, Revision, UserRef  # noqa: E402
+from detectors import catalog
+from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context
+from detectors.model import Event, EventType, Revision, UserRef
 
 HARD_SECONDS = 60.0
 HARD_MEGABYTES = 1024
-T = datetime(2026, 11, 10, tzinfo=timezone.utc)
+T = datetime(2026, 11, 10, tzinfo=UTC)
 OLD = "Hello [[User:Bob|Bob]] 12:00, 1 November 2026 (UTC)\n"
 CASES = {
     "nested templates x20k": "{{" * 20000 + "x" + "}}" * 20000,

@@ -21,10 +21,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -54,7 +54,7 @@ class Setup:
         self.others = people("Editor", 10)
         self.clients = {u.name: WikiClient(wiki.api_url, u.name, DEFAULT_PASSWORD)
                         for u in self.banned + self.others}
-        start = datetime.now(timezone.utc) - timedelta(seconds=5)
+        start = datetime.now(UTC) - timedelta(seconds=5)
         bans = "".join(f'[[ban]]\nid = "IB-{i}"\nbanned = ["{b.name}"]\nprotected = ["{p.name}"]\n'
                        f"start = {iso(start)}\n"
                        for i, (b, p) in enumerate(zip(self.banned, self.protected)))
@@ -98,7 +98,7 @@ def counted() -> Iterator[Counter]:
 
 
 def _kind(request) -> str:
-    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415
+    from urllib.parse import parse_qs, urlsplit
     query = parse_qs(urlsplit(request.url).query)
     if request.body:
         body = request.body if isinstance(request.body, str) else request.body.decode()
@@ -109,7 +109,8 @@ def _kind(request) -> str:
     if get("list"):
         return f"list={get('list')}" + (f" letype={get('letype')}" if get("letype") else "")
     if get("prop") == "revisions":
-        return "prop=revisions " + ("by revids (contents)" if get("revids") else "by title (history)")
+        how = "by revids (contents)" if get("revids") else "by title (history)"
+        return "prop=revisions " + how
     return " ".join(f"{k}={get(k)}" for k in ("action", "meta", "prop") if get(k)) or "other"
 
 
@@ -145,9 +146,9 @@ def _measure(label: str, config: str, store: Store) -> None:
         print(f"    {count:5d}  {kind}")
 
 
-def _bot_account(wiki, s: "Setup") -> tuple[str, Store]:
+def _bot_account(wiki, s: Setup) -> tuple[str, Store]:
     """A role account in the `bot` group with a BotPassword granting high-volume reads."""
-    from bot.wiki.session import load_pywikibot  # noqa: PLC0415
+    from bot.wiki.session import load_pywikibot
     user = make_user(wiki, f"IbanBot{int(time.time()) % 100000}", groups=("bot",))
     _, password = wiki.create_bot_password(user.name, grants=("basic", "highvolume"))
     secret = s.folder / "user-password.py"

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.base import Context  # noqa: E402
-from detectors.bans import Ban, Person, Restriction  # noqa: E402
-from detectors.mentions import DETECTOR  # noqa: E402
-from detectors.model import Event, EventType, UserRef  # noqa: E402
-from tests.test_talk_pages_robustness import (  # noqa: E402
-    PAGES, other_signer, split_last_signed, talk_pages)
+from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context
+from detectors.mentions import DETECTOR
+from detectors.model import Event, EventType, UserRef
+from tests.test_talk_pages_robustness import PAGES, other_signer, split_last_signed, talk_pages
 
-T = datetime(2026, 11, 10, tzinfo=timezone.utc)
+T = datetime(2026, 11, 10, tzinfo=UTC)
 
 
 def cases() -> list[tuple[Event, Context]]:

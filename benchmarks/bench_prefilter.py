@@ -17,23 +17,24 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.pipeline import Pipeline  # noqa: E402
-from bot.storage import Store  # noqa: E402
-from bot.wiki.cursor import Position, format_ts  # noqa: E402
-from bot.wiki.gateway import WikiConfig, WikiGateway  # noqa: E402
-from detectors import catalog  # noqa: E402
-from detectors.bans import Ban, BanRegistry, Identity  # noqa: E402
-from detectors.base import DetectorLimits  # noqa: E402
-from detectors.model import Revision, SiteInfo, UserRef  # noqa: E402
+from bot.pipeline import Pipeline
+from bot.storage import Store
+from bot.wiki.cursor import Position, format_ts
+from bot.wiki.gateway import WikiConfig, WikiGateway
+from detectors import catalog
+from detectors.bans import Ban, BanRegistry, Identity
+from detectors.base import DetectorLimits
+from detectors.model import Revision, SiteInfo, UserRef
 
 EVENTS, BANS, BANNED_SHARE, PAGE = 1_000_000, 10_000, 0.001, 500
-START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, tzinfo=UTC)
 SYLLABLES = "ka lo mi ne ra su to vi an el is or ur ber dan fel gor hal jon kir lan mor".split()
 TITLES = ["Tea", "History of tea", "Green tea", "Camellia sinensis", "Teapot", "Assam",
           "Darjeeling", "Matcha", "Oolong", "Chai", "Earl Grey tea", "Tea culture"]
@@ -79,7 +80,8 @@ class Rows:
         prefix = rng.choices([p for p, _ in SPACES], [w for _, w in SPACES])[0]
         title = prefix + (rng.choice(TITLES) if prefix in ("", "Talk:") else name(rng))
         kind = rng.choices(["edit", "new", "log"], [80, 8, 12])[0]
-        row: dict[str, Any] = {"type": kind, "ns": 0, "title": title, "pageid": rng.randint(1, 9 ** 8),
+        row: dict[str, Any] = {"type": kind, "ns": 0, "title": title,
+                               "pageid": rng.randint(1, 9 ** 8),
                                "comment": rng.choice(SUMMARIES), "tags": rng.choice(TAGS),
                                "sha1": f"{rng.getrandbits(160):040x}",
                                "oldlen": rng.randint(0, 90_000), "newlen": rng.randint(0, 90_000)}
@@ -106,7 +108,8 @@ class Rows:
                     text = format_ts(stamp)
                 row = {**templates[n % len(templates)], "rcid": n + 1, "revid": n + 1,
                        "old_revid": n, "user": user, "userid": uid, "timestamp": text}
-                if uid >= 1_000_000 and (n // banned_every) % 2:  # half the banned users' edits are breaches
+                # half the banned users' edits are breaches
+                if uid >= 1_000_000 and (n // banned_every) % 2:
                     row.update(type="edit", ns=3, title=f"User talk:Protected {i:05d}")
                 if row["type"] == "log":
                     row["logid"] = n + 1

@@ -12,21 +12,21 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.base import Context  # noqa: E402
-from detectors.bans import Ban, Person, Restriction  # noqa: E402
-from detectors.model import Event, EventType, UserRef  # noqa: E402
-from detectors.replies import DETECTOR  # noqa: E402
-from detectors.wikitext.comments import changed_region  # noqa: E402
-from detectors.wikitext.threads import parse_comments  # noqa: E402
+from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context
+from detectors.model import Event, EventType, UserRef
+from detectors.replies import DETECTOR
+from detectors.wikitext.comments import changed_region
+from detectors.wikitext.threads import parse_comments
 
 SHARED = Path(os.environ.get("IBANBOT_SHARED_DATA")
               or Path(__file__).resolve().parents[2] / "shared" / "data")
-WHEN = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 RUNS = 15
 
 

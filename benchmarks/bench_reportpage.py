@@ -10,15 +10,15 @@ from __future__ import annotations
 import sys
 import time
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import reportpage as rp  # noqa: E402
-from detectors.model import Revision, UserRef  # noqa: E402
+from bot import reportpage as rp
+from detectors.model import Revision, UserRef
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HOST = "wiki.example.org"
 
 

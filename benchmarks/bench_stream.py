@@ -21,17 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_prefilter import BANS, START, ReplayGateway, Rows, bans_and_identities  # noqa: E402
+from bench_prefilter import BANS, START, ReplayGateway, Rows, bans_and_identities
 
-from bot.pipeline import Pipeline, PollResult  # noqa: E402
-from bot.storage import Store  # noqa: E402
-from bot.streaming import StreamRunner  # noqa: E402
-from bot.wiki.eventstreams import Message, Routes, StreamRef  # noqa: E402
-from detectors import catalog  # noqa: E402
-from detectors.bans import BanRegistry, Identity  # noqa: E402
-from detectors.base import DetectorLimits  # noqa: E402
-from detectors.model import UserRef  # noqa: E402
-from tests.sse_server import event_id, from_rc_row  # noqa: E402
+from bot.pipeline import Pipeline, PollResult
+from bot.storage import Store
+from bot.streaming import StreamRunner
+from bot.wiki.eventstreams import Message, Routes, StreamRef
+from detectors import catalog
+from detectors.bans import BanRegistry, Identity
+from detectors.base import DetectorLimits
+from detectors.model import UserRef
+from tests.sse_server import event_id, from_rc_row
 
 EVENTS, WIKIS, ALL_WIKIS = 200_000, 20, 300
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import App, utcnow  # noqa: E402
-from bot.web import accounts, create_app  # noqa: E402
-from detectors.model import Detection, Finding, Kind, UserRef  # noqa: E402
+from bot.app import App, utcnow
+from bot.web import accounts, create_app
+from detectors.model import Detection, Finding, Kind, UserRef
 
 PASSWORD = "Correct-horse-battery-9"
 KINDS = list(Kind)

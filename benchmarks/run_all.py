@@ -6,8 +6,8 @@
 1 prefilter throughput and 5 peak memory (bench_prefilter), 2 analysis throughput
 (bench_analysis), 3 API economy and 4 latency (bench_live, on the real local MediaWiki), the
 EventStreams source (bench_stream), and the
-detector benchmarks (bench_replies, bench_mentions, bench_edit_change), findings per 1,000 added lines on
-the real talk pages (bench_false_alarms). The machine is described
+detector benchmarks (bench_replies, bench_mentions, bench_edit_change), findings per 1,000
+added lines on the real talk pages (bench_false_alarms). The machine is described
 first (CPUs, CPU model, memory, Python), since every figure depends on it.
 """
 from __future__ import annotations

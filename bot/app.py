@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from bot import identities, metrics
 from bot.backfill import Backfills
@@ -15,7 +15,7 @@ from bot.guard import Guard
 from bot.pipeline import STREAMS, Pipeline, PollResult
 from bot.reports import PageResult, ReportIntake, ReportPage
 from bot.settings import Settings, load_bans, load_settings
-from bot.storage import ReportStore, Store
+from bot.storage import Store
 from bot.storage.backfill import Ledger
 from bot.streaming import StreamRunner
 from bot.wiki import WikiConfig, WikiGateway
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class App:
@@ -47,7 +47,7 @@ class App:
 
     @classmethod
     def load(cls, config: str | Path, now: Callable[[], datetime] = utcnow,
-             need_bans: bool = True) -> "App":
+             need_bans: bool = True) -> App:
         """The app; with `need_bans=False` (commands that only read the queue or the health)
         an invalid bans file is said once on stderr and kept in `bans_error`."""
         settings = load_settings(config)
@@ -159,7 +159,7 @@ class App:
     # -- community reports (bot.reports) -------------------------------------------------
     def report_intake(self, wiki: str) -> ReportIntake:
         return ReportIntake(self.settings.wiki(wiki), self.gateways[wiki], self.pipeline(wiki),
-                            ReportStore(self.store.engine), self.now)
+                            self.store.reports, self.now)
 
     def process_reports(self, wiki: str) -> PageResult | None:
         """One pass over the wiki's report page; None when it has no `report_page`."""
@@ -239,7 +239,7 @@ class App:
 
 def bans_problem(path: Path, exc: ConfigError) -> str:
     """One line saying the bans file is invalid, with no confidential ban's id in it."""
-    from bot.reload import confidential_ids, mask_confidential  # noqa: PLC0415 (a cycle)
+    from bot.reload import confidential_ids, mask_confidential
     reason = mask_confidential(str(exc), confidential_ids(path, ()))
     return (f"bans file {path} is invalid ({reason}); reading the queue works, `run` does "
             "not: run `ibanbot bans check` after fixing it")

@@ -23,9 +23,10 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from bot import coverage
 from bot.coverage import Span
@@ -175,8 +176,8 @@ class Backfills:
             return None
         total = Counts()
         for ban_id, holes in found.items():
-            for span in coverage.time_spans(hole for _, hole in holes):
-                self._fill_span(bans[ban_id], wiki, span, holes, total)
+            for period in coverage.time_spans(hole for _, hole in holes):
+                self._fill_span(bans[ban_id], wiki, period, holes, total)
         return total
 
     def _fill_span(self, ban: Ban, wiki: str, span: Span, holes: list[tuple[str, Span]],

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 from bot import identities, logformat, staffwarnings
 from bot.app import App, utcnow
 from bot.backfill import ban_label
-from bot.review import print_json
 from bot.errors import UsageError
 from bot.progress import Counts, Progress
+from bot.review import print_json
 from detectors.bans import Ban
 
 
@@ -26,8 +26,8 @@ def parse_since(text: str) -> datetime:
         if len(text.strip()) > 10:
             raise UsageError(f"ibanbot backfill: --since {text!r} needs a time zone "
                              "(e.g. 2026-11-01T12:00:00Z)")
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ from bot import cases, review
 from bot.app import App, utcnow
 from bot.errors import DecisionConflict
 from bot.review import print_json
-from bot.storage import ReviewerStore
 
 
 def cmd_case(app: App, args: argparse.Namespace) -> int:
@@ -33,7 +32,7 @@ def cmd_case(app: App, args: argparse.Namespace) -> int:
 
 
 def _decide_case(app: App, args: argparse.Namespace, window) -> int:
-    reviewer = review.reviewer_name(args.reviewer, ReviewerStore(app.store.engine).all())
+    reviewer = review.reviewer_name(args.reviewer, app.store.reviewers.all())
     try:
         case, done = cases.decide_case(app.store, window, args.id, args.decision, reviewer,
                                        args.note, utcnow(), force=args.force)

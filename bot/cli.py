@@ -11,8 +11,9 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Sequence
+from typing import Any, NoReturn
 
 from bot import logformat, review, search
 from bot.errors import IbanbotError, UsageError
@@ -70,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
-    def error(self, message: str) -> None:  # one line, exit 2
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
         subs = self._subparsers._group_actions if self._subparsers else []
         if message.startswith("the following arguments are required: ") and \
                 message.split(": ", 1)[1] in {a.dest for a in subs}:
@@ -81,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
     """--config, --debug, --log-level, --log-format; below the top without defaults, so that
     one given after the command wins and one not given leaves the top's value."""
-    unset = {} if top else {"default": argparse.SUPPRESS}
+    unset: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     config = os.environ.get("IBANBOT_CONFIG", DEFAULT_CONFIG)
     p.add_argument("--config", metavar="PATH", help="settings TOML file ($IBANBOT_CONFIG, else "
                    "./settings.toml)" + (" (default: %(default)s)" if top else ""),
@@ -120,12 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, parser_class=_Parser)
     db.add_parser("upgrade", help="apply the database migrations")
     _ops_parsers(sub)
-    from bot.webcommands import add_parsers as add_web_parsers  # noqa: PLC0415
+    from bot.webcommands import add_parsers as add_web_parsers
 
     add_web_parsers(sub, _Parser)
-    from bot.backfillargs import add_parsers  # noqa: PLC0415
+    from bot.backfillargs import add_parsers
     add_parsers(sub, _Parser)
-    from bot.reportargs import add_parsers as add_report_parsers  # noqa: PLC0415
+    from bot.reportargs import add_parsers as add_report_parsers
     add_report_parsers(sub, _Parser)
     _everywhere(p)
     return p
@@ -278,7 +279,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if isinstance(args, int):
             return args
         setup_logging(args.log_level, args.debug, args.log_format)
-        from bot import commands  # noqa: PLC0415 (keeps --help fast)
+        from bot import commands
         return commands.dispatch(args)
     except IbanbotError as exc:
         if debug and not logformat.is_json() and not isinstance(exc, UsageError):

@@ -5,14 +5,20 @@ import argparse
 import logging
 
 from bot import (
-    backfillcommands, banlist, casecommands, opscommands, reportcommands, review, search,
-    stats, webcommands,
+    backfillcommands,
+    banlist,
+    casecommands,
+    opscommands,
+    reportcommands,
+    review,
+    search,
+    stats,
+    webcommands,
 )
 from bot.app import App, utcnow
 from bot.errors import DecisionConflict
 from bot.logformat import say
 from bot.review import print_json
-from bot.storage import ReviewerStore
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             app.ensure_schema()  # each wiki is prepared at its first poll (bot.supervisor)
         if args.once:
             return _run_once(app)
-        from bot.scheduler import run_forever  # noqa: PLC0415
+        from bot.scheduler import run_forever
         return run_forever(app)
     finally:
         app.metrics.close()
@@ -106,7 +112,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 
 def _decide(app: App, args: argparse.Namespace) -> int:
-    reviewer = review.reviewer_name(args.reviewer, ReviewerStore(app.store.engine).all())
+    reviewer = review.reviewer_name(args.reviewer, app.store.reviewers.all())
     try:
         item = review.decide(app.store, args.id, args.decision, reviewer, args.note, utcnow(),
                              force=args.force)

@@ -17,14 +17,23 @@ batch saved after migration 0010): before that, the ledger of late-ban backfills
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Iterable, Sequence, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from bot.pipeline import STREAMS
 from bot.wiki.cursor import Position, format_ts
 
-T = TypeVar("T")
+
+class _Ordered(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+    def __le__(self, other: Any, /) -> bool: ...
+    def __gt__(self, other: Any, /) -> bool: ...
+    def __ge__(self, other: Any, /) -> bool: ...
+
+
+T = TypeVar("T", bound=_Ordered)  # a timestamp or a stream position
 WIKI_WIDE = "*"  # the coverage row of a wiki's stream itself: read at all, whatever the bans
 
 
@@ -35,7 +44,7 @@ class Span(Generic[T]):
     end: T
 
     def __post_init__(self) -> None:
-        if self.end < self.start:  # type: ignore[operator]
+        if self.end < self.start:
             raise ValueError(f"span ends before it starts: {self.start} > {self.end}")
 
 
@@ -43,8 +52,8 @@ def merge(spans: Iterable[Span[T]]) -> tuple[Span[T], ...]:
     """The union as disjoint spans in order; spans that overlap or touch become one."""
     out: list[Span[T]] = []
     for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        if out and span.start <= out[-1].end:  # type: ignore[operator]
-            if span.end > out[-1].end:  # type: ignore[operator]
+        if out and span.start <= out[-1].end:
+            if span.end > out[-1].end:
                 out[-1] = Span(out[-1].start, span.end)
         else:
             out.append(span)
@@ -58,16 +67,16 @@ def subtract(domain: Span[T], covered: Iterable[Span[T]]) -> tuple[Span[T], ...]
     holes: list[Span[T]] = []
     start = domain.start
     for span in merge(covered):
-        if span.end <= start:  # type: ignore[operator]
+        if span.end <= start:
             continue
-        if span.start >= domain.end:  # type: ignore[operator]
+        if span.start >= domain.end:
             break
-        if span.start > start:  # type: ignore[operator]
+        if span.start > start:
             holes.append(Span(start, span.start))
         start = span.end
-        if start >= domain.end:  # type: ignore[operator]
+        if start >= domain.end:
             return tuple(holes)
-    if start < domain.end:  # type: ignore[operator]
+    if start < domain.end:
         holes.append(Span(start, domain.end))
     return tuple(holes)
 

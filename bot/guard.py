@@ -13,8 +13,9 @@ import logging
 import multiprocessing
 import os
 import resource
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from detectors.base import Context, Detector
 from detectors.model import Event, Finding
@@ -90,7 +91,7 @@ def _child(send, function, args, memory_mb: int) -> None:  # pragma: no cover
         limit = _current_vm_bytes() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         send.send(function(*args))
-    except BaseException:  # noqa: BLE001 (out of memory or any failure: the parent sees EOF)
+    except BaseException:
         pass
     finally:
         os._exit(0)

@@ -18,7 +18,6 @@ from bot.app import App
 from bot.coverage import Hole, open_holes
 from bot.pipeline import STREAMS
 from bot.reload import open_drop_warnings
-from bot.storage import ReportStore, ReviewerStore
 from bot.storage.ops import PURGE_ACTOR, Lease, PurgeResult, StreamHealth
 
 log = logging.getLogger(__name__)
@@ -129,8 +128,8 @@ def purge_decided(app: App, days: int | None = None) -> PurgeResult:
     days = days if days is not None else app.settings.operations.retention_days
     now = app.now()
     result = app.store.ops.purge_decided(now - timedelta(days=days), now)
-    attempts = ReviewerStore(app.store.engine).purge_attempts(result.cutoff, now)
-    reports = ReportStore(app.store.engine).purge(result.cutoff, now, PURGE_ACTOR)
+    attempts = app.store.reviewers.purge_attempts(result.cutoff, now)
+    reports = app.store.reports.purge(result.cutoff, now, PURGE_ACTOR)
     result = replace(result, sign_in_attempts=attempts, reports=reports)
     log.info("retention: purged %d decided queue item(s) decided before %s, %d report(s) "
              "received before it and %d review UI sign-in attempt(s)", result.items,

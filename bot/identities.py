@@ -6,8 +6,9 @@ space is watched. A name that no longer exists is followed through the renameuse
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from detectors.bans import Ban, Identity
 from detectors.model import UserRef, normalize_user_name
@@ -72,8 +73,8 @@ def resolve(bans: Iterable[Ban], wiki: UserLookup, stored: Iterable[Identity]
     current = wiki.users_by_id(i.user_id for n, i in known.items() if n in names)
     identities: dict[str, Identity] = {}
     for name, ident in known.items():
-        if name in names and current.get(ident.user_id):
-            identities[name] = Identity(wiki.name, name, ident.user_id, current[ident.user_id])
+        if name in names and (now := current.get(ident.user_id)):
+            identities[name] = Identity(wiki.name, name, ident.user_id, now)
     missing = [n for n in names if n not in identities]
     found = wiki.users_by_name(missing) if missing else {}
     for name in missing:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from bot.errors import ConfigError, IbanbotError
 
@@ -54,7 +55,7 @@ class Metrics(NoMetrics):
     """The metrics on a registry of their own (`open_items()`: the queue's open items)."""
 
     def __init__(self, open_items: Callable[[], int] | None = None) -> None:
-        import prometheus_client as prom  # noqa: PLC0415 (optional dependency)
+        import prometheus_client as prom
 
         if hasattr(prom, "disable_created_metrics"):  # no `_created` twin of every counter
             prom.disable_created_metrics()
@@ -128,7 +129,7 @@ class Metrics(NoMetrics):
 
     # -- serving -----------------------------------------------------------------------------
     def serve(self, host: str, port: int) -> None:
-        import prometheus_client as prom  # noqa: PLC0415
+        import prometheus_client as prom
 
         try:
             self._server, _thread = prom.start_http_server(port, addr=host,
@@ -170,7 +171,7 @@ class _Live:
         return []
 
     def collect(self):
-        from prometheus_client.core import GaugeMetricFamily  # noqa: PLC0415
+        from prometheus_client.core import GaugeMetricFamily
 
         lag = GaugeMetricFamily("ibanbot_poll_lag_seconds",
                                 "Seconds since the last successful poll", labels=["wiki", "stream"])
@@ -189,7 +190,7 @@ def serve(settings: Any, open_items: Callable[[], int] | None = None) -> NoMetri
     if not settings.port:
         return NoMetrics()
     try:
-        import prometheus_client  # noqa: F401, PLC0415
+        import prometheus_client  # noqa: F401
     except ImportError:
         raise ConfigError("metrics.port is set but prometheus_client is not installed: "
                           "pip install 'ibanbot[metrics]' (or set [metrics] port = 0)") from None

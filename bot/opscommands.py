@@ -6,9 +6,9 @@ import sys
 
 from bot import health
 from bot.app import App
-from bot.review import print_json
 from bot.errors import PollsFailed, UsageError
 from bot.pipeline import PollResult
+from bot.review import print_json
 from bot.supervisor import STREAM_LOCK, Supervisor, describe, short_holder
 
 
@@ -59,7 +59,7 @@ def run_once(app: App) -> tuple[list[PollResult], dict[str, Exception]]:
                     print(f"wiki {wiki}: skipped, polled by {supervisor.polled_by(wiki)}")
                     continue
                 result = supervisor.poll(wiki, raise_errors=True)
-            except Exception as exc:  # noqa: BLE001 (named at the end: polls_failed)
+            except Exception as exc:
                 failed[wiki] = exc
                 continue
             if result is not None:

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Protocol, runtime_checkable
 
 from bot.guard import Guard
 from bot.storage.coverage import Covered
 from bot.wiki.cursor import Position
-from detectors.bans import BanRegistry, Person, Restriction
 from detectors import exceptions
+from detectors.bans import BanRegistry, Person, Restriction
 from detectors.base import Context, Detector, DetectorLimits, Need
 from detectors.model import Detection, Event, EventType, Revision, SiteInfo, UserRef
 
@@ -48,6 +49,39 @@ class Gateway(Protocol):
     def history(self, title: str, from_revid: int, limit: int, with_text: bool = False,
                 max_bytes: int = 0) -> tuple[Revision, ...]: ...
     def page_creator(self, title: str) -> str | None: ...
+
+
+Contributors = Mapping[str, Sequence[UserRef]]  # title -> who edited it
+
+
+# Optional gateway capabilities (bot.wiki.gateway.WikiGateway has all three; a test or
+# benchmark gateway may lack them): checked with isinstance, never reached through getattr.
+@runtime_checkable
+class Batching(Protocol):
+    def batch_size(self) -> int: ...
+
+
+@runtime_checkable
+class ContributorLookup(Protocol):
+    def contributors(self, titles: Iterable[str]) -> Contributors | None: ...
+
+
+@runtime_checkable
+class CombinedLookup(Protocol):
+    def revisions_with_contributors(self, revids: Iterable[int]
+                                    ) -> tuple[dict[int, Revision], Contributors | None]: ...
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Revisions read once for a batch of edits (`revids` asked; those missing are hidden or
+    gone), with their texts when the detectors need them, and their pages' contributors when
+    read in the same requests (else _UNSET). The EventStreams source reads them to fill what
+    the stream lacks and hands them to the analysis: each revision is fetched once."""
+    revisions: Mapping[int, Revision]
+    revids: frozenset[int]
+    with_text: bool
+    contributors: Contributors | None | object = _UNSET
 
 
 @dataclass
@@ -100,7 +134,7 @@ class Pipeline:
         start = self.registry().earliest_start(self.wiki)
         return Position(start if start and start < self.now() else self.now())
 
-    def _pages(self, stream: str, position: Position, keep: "Prefilter") -> Iterator:
+    def _pages(self, stream: str, position: Position, keep: Prefilter) -> Iterator:
         if stream == RECENT_CHANGES:
             return self.gateway.recent_changes(position, keep=keep)
         return self.gateway.log_events(stream.partition(":")[2], position, keep=keep)
@@ -119,11 +153,11 @@ class Pipeline:
                             ", ".join(page.unreadable[:20]),
                             extra={"wiki": self.wiki, "stream": stream,
                                    "rows": len(page.unreadable)})
+            watched = [e for e in page.events if keep.watched(e.actor)]  # decided once
             result.renames += self._note_renames(page.events)
             ids = self.ban_ids(keep.current)  # the registry that judged this page's rows
             loaded = ids if loaded is None else loaded & ids
             keep.refresh()  # a reloaded bans file or a rename counts from the next page on
-            watched = list(self._watched(page.events))
             result.events += len(page.events) + getattr(page, "dropped", 0)
             result.watched += len(watched)
             pending.extend(watched)
@@ -137,10 +171,10 @@ class Pipeline:
 
     def _batch_events(self) -> int:
         """Watched events per analysis: an edit needs two revisions (new and parent)."""
-        size = getattr(self.gateway, "batch_size", None)
-        return max(1, (size() if callable(size) else 50) // 2)
+        size = self.gateway.batch_size() if isinstance(self.gateway, Batching) else 50
+        return max(1, size // 2)
 
-    def _save(self, stream: str, batch: "Batch", events: list[Event],
+    def _save(self, stream: str, batch: Batch, events: list[Event],
               result: PollResult) -> None:
         """Findings, cursor and coverage (the bans loaded all along: bot.coverage) at once."""
         registry = self.registry()
@@ -167,19 +201,18 @@ class Pipeline:
                                              if b.covers_wiki(self.wiki)))
         return self._ids[1]
 
-    def _watched(self, events: Iterable[Event], registry: BanRegistry | None = None
-                 ) -> Iterator[Event]:
-        registry = registry or self.registry()
-        return (e for e in events if registry.is_watched(self.wiki, e.actor))
-
-    def analyse(self, events: Sequence[Event], registry: BanRegistry | None = None
-                ) -> list[Detection]:
+    def analyse(self, events: Sequence[Event], registry: BanRegistry | None = None,
+                fetched: Fetched | None = None) -> list[Detection]:
         """Findings for these events (one Detection per event and ban with findings), with
-        `registry` (default: the current one)."""
+        `registry` (default: the current one). The events were prefiltered already (their
+        sources decide once per event); the restrictions in force decide what is analysed.
+        `fetched`: their revisions, read already (read_revisions)."""
         registry = registry or self.registry()
-        work = [Work(e, r) for e in self._watched(events, registry)
+        work = [Work(e, r) for e in events
                 for r in registry.restrictions(self.wiki, e.actor, e.timestamp)]
-        site = self.gateway.site_info() if work else None
+        if not work:
+            return []
+        site = self.gateway.site_info()
         work = [w for w in work if not w.restriction.ban.is_exempt(w.event.title, site)]
         if not work:
             return []
@@ -187,7 +220,7 @@ class Pipeline:
         protected: dict[str, list[Person]] = {}
         for w in work:
             protected.setdefault(w.event.key, []).extend(w.restriction.protected)
-        contents.prefetch([w.event for w in work], protected)
+        contents.prefetch([w.event for w in work], protected, fetched)
         return [d for w in work if (d := self._detect(w, site, contents)) is not None]
 
     def examine(self, event: Event, history_bytes: int = 0
@@ -210,7 +243,13 @@ class Pipeline:
     def _needs(self) -> frozenset[Need]:
         return frozenset(n for d in self.detectors for n in d.needs)
 
-    def _detect(self, work: Work, site: SiteInfo, contents: "Contents") -> Detection | None:
+    def read_revisions(self, events: Sequence[Event]) -> Fetched:
+        """The revisions of these edits in one batched read: with the texts (and the pages'
+        contributors) the detectors need, so that analyse(..., fetched=) reads them no more."""
+        contents = Contents(self.gateway, self.limits, self._needs())
+        return contents.read([e for e in events if e.is_edit and e.revid], combined=True)
+
+    def _detect(self, work: Work, site: SiteInfo, contents: Contents) -> Detection | None:
         event, restriction = work.event, work.restriction
         event, ctx = contents.context(event, restriction, site)
         findings = self.guard.run(self.detectors, event, ctx)
@@ -254,12 +293,20 @@ class Prefilter:
     def __init__(self, registry: Callable[[], BanRegistry], wiki: str) -> None:
         self._registry, self.wiki = registry, wiki
         self.current = registry()
+        self._decided: dict[UserRef, bool] = {}  # actor -> watched, by the current registry
 
     def refresh(self) -> None:
-        self.current = self._registry()
+        self.current, self._decided = self._registry(), {}
+
+    def watched(self, actor: UserRef) -> bool:
+        """The prefilter's decision on this actor: made once, then remembered until refresh()."""
+        found = self._decided.get(actor)
+        if found is None:
+            found = self._decided[actor] = self.current.is_watched(self.wiki, actor)
+        return found
 
     def __call__(self, actor: UserRef, log_type: str) -> bool:
-        return self.current.is_watched(self.wiki, actor) or log_type == "renameuser"
+        return self.watched(actor) or log_type == "renameuser"
 
 
 class Contents:
@@ -270,22 +317,38 @@ class Contents:
         self.texts: dict[int, Revision] = {}
         self.histories: dict[int, tuple[Revision, ...]] = {}
         self.extras: dict[str, dict[str, object]] = {}
-        self.contributors: object = _UNSET  # title -> contributors, when read with the texts
+        # title -> contributors, when read with the texts (None: too busy to tell)
+        self.contributors: Contributors | None | object = _UNSET
         self.creators: dict[str, str | None] = {}  # title -> who created it (one read a title)
 
+    def _history_needed(self) -> bool:
+        return Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs
+
+    def read(self, edits: Sequence[Event], combined: bool) -> Fetched:
+        """The edits' revisions in one batched read: with their parents' and the texts when
+        the detectors need text; with the pages' contributors when `combined`, histories are
+        needed and the gateway reads both at once."""
+        text = Need.TEXT in self.needs
+        ids = [e.revid for e in edits] + ([e.old_revid for e in edits if e.old_revid]
+                                          if text else [])
+        if not ids:
+            return Fetched({}, frozenset(), text)
+        if text and combined and self._history_needed() and \
+                isinstance(self.gateway, CombinedLookup):
+            revisions, people = self.gateway.revisions_with_contributors(ids)  # one request
+            return Fetched(revisions, frozenset(ids), True, people)
+        return Fetched(self.gateway.revisions(ids, with_text=text), frozenset(ids), text)
+
     def prefetch(self, events: Sequence[Event],
-                  protected: Mapping[str, Sequence[Person]] | None = None) -> None:
+                  protected: Mapping[str, Sequence[Person]] | None = None,
+                  fetched: Fetched | None = None) -> None:
         """Fetch what the detectors need; `protected` (event key -> people) lets histories be
-        skipped on pages none of them ever edited (one batched request instead of one each)."""
+        skipped on pages none of them ever edited (one batched request instead of one each).
+        `fetched`: revisions read already (with their texts), not read again."""
         edits = [e for e in events if e.is_edit and e.revid]
-        history = Need.HISTORY in self.needs or Need.HISTORY_TEXT in self.needs
-        both = getattr(self.gateway, "revisions_with_contributors", None)
+        history = self._history_needed()
         if Need.TEXT in self.needs and edits:
-            ids = [e.revid for e in edits] + [e.old_revid for e in edits if e.old_revid]
-            if history and protected is not None and both is not None:
-                self.texts, self.contributors = both(ids)  # one request for both
-            else:
-                self.texts = self.gateway.revisions(ids, with_text=True)
+            self._texts(edits, protected is not None, fetched)
         if history:
             for e in self._touched([e for e in edits if e.old_revid], protected):
                 if e.revid not in self.histories:
@@ -294,16 +357,31 @@ class Contents:
             if e.type is EventType.LOG:
                 self.extras[e.key] = self._log_details(e)
 
+    def _texts(self, edits: Sequence[Event], combined: bool, fetched: Fetched | None) -> None:
+        """The texts of the edits and of their parents: those in `fetched` as they are, the
+        rest (none, when `fetched` came from the same events) in one read."""
+        if fetched is None or not fetched.with_text:
+            fetched = self.read(edits, combined)
+        else:
+            ids = [e.revid for e in edits] + [e.old_revid for e in edits if e.old_revid]
+            missing = [i for i in ids if i not in fetched.revids]
+            if missing:
+                fetched = replace(fetched, revisions={
+                    **fetched.revisions, **self.gateway.revisions(missing, with_text=True)})
+        self.texts, self.contributors = dict(fetched.revisions), fetched.contributors
+
     def _touched(self, edits: list[Event], protected: Mapping[str, Sequence[Person]] | None
                  ) -> list[Event]:
         """The edits on pages a protected user has edited: only their history can hold a
         revert of them or text they wrote. All edits when that cannot be told cheaply."""
-        lookup = getattr(self.gateway, "contributors", None)
-        if not edits or protected is None or (lookup is None and self.contributors is _UNSET):
+        if not edits or protected is None:
             return edits
-        found = lookup(e.title for e in edits) if self.contributors is _UNSET else \
-            self.contributors
-        if found is None:
+        found = self.contributors
+        if found is _UNSET:
+            if not isinstance(self.gateway, ContributorLookup):
+                return edits
+            found = self.gateway.contributors(e.title for e in edits)
+        if not isinstance(found, Mapping):  # None: too busy to tell
             return edits
         return [e for e in edits if e.title not in found or any(
             p.is_user(u) for p in protected.get(e.key, ()) for u in found[e.title])]
@@ -317,7 +395,8 @@ class Contents:
                                     max_bytes=self.limits.history_bytes if with_text else 0)
 
     def _log_details(self, event: Event) -> dict[str, object]:
-        """What log-action needs beyond the log row: the page's creator, deleted revisions' authors."""
+        """What log-action needs beyond the log row: the page's creator, deleted revisions'
+        authors."""
         extra: dict[str, object] = {}
         if event.log_type in CREATOR_LOGS and event.title and event.log_action != "revision":
             if event.title not in self.creators:

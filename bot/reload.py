@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import coverage
-from bot.errors import ConfigError, IbanbotError
 from bot.configfile import read_toml
+from bot.errors import ConfigError, IbanbotError
 from bot.settings import load_bans
 from bot.storage.backfill import Ledger
 
@@ -67,7 +67,7 @@ class BansWatcher:
                 self._log_invalid(exc)
             self.bad_digest = digest
             return False
-        except Exception:  # noqa: BLE001 (keep polling with the last good bans)
+        except Exception:
             log.exception("bans file %s: reload failed; keeping the bans loaded before",
                           self.path)
             self.bad_digest = digest
@@ -83,7 +83,7 @@ class BansWatcher:
             log.warning("bans file %s: backfill of late bans interrupted, resuming at the "
                         "next check: %s", self.path.name, exc)
             self.digest = None
-        except Exception:  # noqa: BLE001 (the scheduler job must survive)
+        except Exception:
             log.exception("bans file %s: reload or backfill failed; will retry", self.path.name)
             self.digest = None  # try again at the next check
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.app import App
-from bot.review import print_json
 from bot.errors import IbanbotError, UsageError
 from bot.reportreview import list_reports, show_report
+from bot.review import print_json
 from bot.staffintake import MAX_TEXT_BYTES, add_staff_report
-from bot.storage import Report, ReportStore, Version
+from bot.storage import Report, Version
 from bot.storage.records import NO_BAN_NOTE
 
 
@@ -125,7 +125,7 @@ def render_report(report: Report, versions: Sequence[Version] = ()) -> str:
 
 
 def item_reports(app: App, item: Any) -> list[Report]:
-    return ReportStore(app.store.engine).for_item(item.id)
+    return app.store.reports.for_item(item.id)
 
 
 def render_item_reports(item: Any, reports: list[Report]) -> str:

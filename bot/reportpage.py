@@ -2,10 +2,10 @@
 
 A report is a level-1 or level-2 section of the report page; everything above the first
 heading (the page's instructions) is never touched. Diffs are read from `{{IBAN report}}`
-(`diff`, `diff2`, `diff3`...), `[[Special:Diff/N]]`, `Special:Diff/M/N`, `[[Special:PermanentLink/N]]`
-and `index.php?diff=N&oldid=M` / `?oldid=N` URLs. Once processed, a section is replaced by one
-receipt line starting with an HTML comment marker, so later passes recognise receipts and never
-take them for report text.
+(`diff`, `diff2`, `diff3`...), `[[Special:Diff/N]]`, `Special:Diff/M/N`,
+`[[Special:PermanentLink/N]]` and `index.php?diff=N&oldid=M` / `?oldid=N` URLs. Once
+processed, a section is replaced by one receipt line starting with an HTML comment marker,
+so later passes recognise receipts and never take them for report text.
 """
 from __future__ import annotations
 
@@ -443,7 +443,7 @@ def is_receipt(line: str, written: str, bot_user: str) -> bool:
     if not line.startswith(head) or "<!--" in line[len(head):]:
         return False
     first = re.match(r"\[\[[^\]|:]*:([^\]|]+)[\]|]", line[len(head):])
-    return bool(first) and normalize_user_name(first[1]) == normalize_user_name(bot_user)
+    return first is not None and normalize_user_name(first[1]) == normalize_user_name(bot_user)
 
 
 def _nowiki(text: str) -> str:

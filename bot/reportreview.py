@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.errors import UsageError
-from bot.storage import Report, ReportStore, Version
+from bot.storage import Report, Version
 from bot.storage.reports import OUTCOMES
 
 
@@ -16,11 +16,11 @@ def list_reports(app: App, wiki: str | None = None, outcome: str | None = None,
                          f"not {wiki!r}")
     if outcome and outcome not in OUTCOMES:
         raise UsageError(f"--outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    return ReportStore(app.store.engine).list(wiki=wiki or None, outcome=outcome or None,
+    return app.store.reports.list(wiki=wiki or None, outcome=outcome or None,
                                               limit=limit, offset=offset)
 
 
 def show_report(app: App, reference: str) -> tuple[Report, list[Version]]:
     """The report and every version of its text (NotFound for an unknown reference)."""
-    store = ReportStore(app.store.engine)
+    store = app.store.reports
     return store.get(reference), store.versions(reference)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Callable, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from bot import reportpage as rp
@@ -261,7 +262,8 @@ class ReportPage:
         known = self.store.find_many(self.wiki.name, [c[3] for c in candidates])
         found = [Found(section, links, origin, fp, known.get(fp))
                  for section, links, origin, fp in candidates
-                 if fp in known or (links.any and origin.added.revid > began)]
+                 if fp in known or (links.any and origin.added is not None
+                                    and origin.added.revid > began)]
         return found, genuine
 
     def _genuine(self, text: str) -> frozenset[str]:

@@ -19,7 +19,9 @@ STATUSES = ("new", *DECISIONS)
 
 
 class QueueStore(Protocol):
-    def list_items(self, **filters: Any) -> list: ...
+    def list_items(self, status: str | None = None, ban_id: str | None = None,
+                   wiki: str | None = None, kind: Any = None, source: str | None = None,
+                   limit: int | None = None, offset: int = 0) -> list[Any]: ...
     def search(self, search: _search.Search, thresholds: Any = None) -> tuple[list, bool]: ...
     def queue_values(self) -> tuple[list[str], list[str]]: ...
     def count_below(self, search: _search.Search, thresholds: Any) -> int: ...
@@ -196,7 +198,8 @@ def render_item(item: Any, links: Links, current_actor: str | None = None) -> st
            f"  wiki:     {item.wiki}", f"  ban:      {item.ban_id}",
            f"  actor:    {actor} (user id {item.actor_id or '?'})",
            f"  target:   {item.target}", f"  page:     {item.page}",
-           f"  event:    {'revision ' + str(item.revid) if item.revid else 'log ' + str(item.logid)}"
+           f"  event:    "
+           f"{'revision ' + str(item.revid) if item.revid else 'log ' + str(item.logid)}"
            f" at {_ts(item.timestamp)}", f"  detected: {_ts(item.detected_at)}",
            f"  diff:     {links.diff}", f"  page url: {links.page}",
            f"  actor:    {links.actor}", "Findings:"]

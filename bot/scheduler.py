@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -47,7 +47,7 @@ def _job(supervisor: Supervisor, wiki: str) -> None:
 def _poll_now(scheduler: BackgroundScheduler, wiki: str) -> None:
     job = scheduler.get_job(f"poll:{wiki}")
     if job is not None:
-        job.modify(next_run_time=datetime.now(timezone.utc))
+        job.modify(next_run_time=datetime.now(UTC))
 
 
 def _read_stream(runner, supervisor: Supervisor, stop: threading.Event) -> None:
@@ -79,23 +79,23 @@ def build_scheduler(app: App, supervisor: Supervisor | None = None,
                     polls: bool = True) -> BackgroundScheduler:
     """Every job; without the poll jobs when EventStreams is the source (`polls=False`)."""
     supervisor = supervisor or Supervisor(app, greedy=False, streaming=not polls)
-    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={
         "max_instances": 1, "coalesce": True, "misfire_grace_time": None})
     scheduler.add_job(supervisor.tick, "interval", seconds=app.settings.operations
-                      .lock_retry_seconds, id="locks", next_run_time=datetime.now(timezone.utc))
+                      .lock_retry_seconds, id="locks", next_run_time=datetime.now(UTC))
     if polls:  # a wiki just taken over is polled at once, not after poll_seconds
         supervisor.on_acquired = lambda wiki: _poll_now(scheduler, wiki)
     for wiki in app.settings.wikis:
         if polls:
             scheduler.add_job(_job, "interval", seconds=wiki.poll_seconds,
                               args=(supervisor, wiki.name), id=f"poll:{wiki.name}",
-                              next_run_time=datetime.now(timezone.utc))
+                              next_run_time=datetime.now(UTC))
         if wiki.report_page:
             scheduler.add_job(_report_job, "interval", seconds=wiki.poll_seconds,
                               args=(app, wiki.name), id=f"reports:{wiki.name}",
-                              next_run_time=datetime.now(timezone.utc))
+                              next_run_time=datetime.now(UTC))
     scheduler.add_job(_purge_job, "interval", hours=24, args=(app,), id="purge",
-                      next_run_time=datetime.now(timezone.utc) + timedelta(minutes=5))
+                      next_run_time=datetime.now(UTC) + timedelta(minutes=5))
     watcher = BansWatcher(app)  # re-reads the bans file when it changes (bot.reload)
     watcher.check_start()  # most of the bans watched before missing? (a half-written file)
     scheduler.add_job(watcher.check_safely, "interval", seconds=watcher.interval,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from bot.errors import UsageError
 from detectors.model import Kind, normalize_user_name
@@ -211,15 +211,15 @@ def parse_time(text: str, label: str, end_of_day: bool = False) -> datetime:
     try:
         if len(text) == 10:
             day = datetime.strptime(text, "%Y-%m-%d").date()
-            start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+            start = datetime.combine(day, time.min, tzinfo=UTC)
             return start + timedelta(days=1) if end_of_day else start
         when = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
     except (ValueError, OverflowError):
         raise UsageError(f"{label} must be a date (YYYY-MM-DD) or a time "
                          f"(YYYY-MM-DDTHH:MM:SSZ), not {_clip(text)!r}") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 def _day(when: datetime | None) -> str | None:

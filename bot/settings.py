@@ -294,7 +294,8 @@ class ReviewSettings(_Frozen):
     # to this many hours later (bot.cases)
     case_window_hours: PositiveInt = 24
     # per finding kind, the confidence below which findings wait out of the default queue view
-    queue_min_confidence: QueueMinConfidence = Field(default_factory=QueueMinConfidence)
+    queue_min_confidence: QueueMinConfidence = Field(
+        default_factory=lambda: QueueMinConfidence.model_validate({}))
 
 
 class MetricsSettings(_Frozen):
@@ -389,7 +390,7 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
         database = raw.get("database", {})
         raw["database"] = {**database, "url": env_url} if isinstance(database, dict) else database
     elif isinstance(raw.get("database"), dict) and "toolsdb" in raw["database"]:
-        from bot.toolforge import apply_toolsdb  # noqa: PLC0415
+        from bot.toolforge import apply_toolsdb
         raw["database"] = apply_toolsdb(path, raw["database"], base)
     try:
         return Settings.model_validate({**raw, "path": Path(path).resolve()},
@@ -402,6 +403,6 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
 def load_bans(path: str | Path, wiki_names: Iterable[str], data: bytes | None = None
               ) -> tuple[Ban, ...]:
     """See `bot.bansfile.load_bans` (re-exported here for callers of the settings API)."""
-    from bot.bansfile import load_bans as _load_bans  # noqa: PLC0415 (bansfile imports us)
+    from bot.bansfile import load_bans as _load_bans
 
     return _load_bans(path, wiki_names, data)

@@ -1,9 +1,10 @@
 """The EventStreams source: one `recentchange` connection for every configured wiki.
 
 Each event is routed to its configured wiki, prefiltered by actor (a dictionary lookup: events of
-unrestricted users cost nothing more), and the watched ones are enriched from the wiki (user id,
-tags, sha1: the stream has none) and analysed by that wiki's Pipeline. The findings, the stream's
-last event id and each wiki's polling cursors move in ONE transaction, so:
+unrestricted users cost nothing more; decided once per event), and the watched ones are
+enriched from the wiki (user id, tags, sha1: the stream has none) by the read that also fetches
+the texts the analysis needs (each revision once), and analysed by that wiki's Pipeline. The
+findings, the stream's last event id and each wiki's polling cursors move in ONE transaction, so:
 
 - a restart resumes from the last saved event id (`Last-Event-ID`);
 - before every (re)connection each wiki is polled from its cursors up to now, which fills any
@@ -19,13 +20,13 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Mapping, Sequence
 
 from bot.errors import IbanbotError
 from bot.metrics import NoMetrics
-from bot.pipeline import RECENT_CHANGES, THANKS, Pipeline, PollResult
+from bot.pipeline import RECENT_CHANGES, THANKS, Fetched, Pipeline, PollResult
 from bot.storage.coverage import Covered
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
@@ -176,7 +177,7 @@ class StreamRunner:
     def _due(self) -> bool:
         batch = self._batch
         return bool(batch.watched) or batch.size >= MAX_BATCH or (
-            batch.size and time.monotonic() - batch.opened >= self.batch_seconds)
+            batch.size > 0 and time.monotonic() - batch.opened >= self.batch_seconds)
 
     # -- one message -------------------------------------------------------------------------
     def _take(self, message: Message) -> datetime | None:
@@ -243,7 +244,8 @@ class StreamRunner:
         detections: list[Detection] = []
         for wiki, events in batch.watched.items():
             pipeline = self.pipelines[wiki]
-            detections.extend(pipeline.analyse(enrich(pipeline, events)))
+            fetched = pipeline.read_revisions(events)  # once, texts included: enrich, analyse
+            detections.extend(pipeline.analyse(enrich(events, fetched), fetched=fetched))
         cursors = {k: p.format() for k in self._dirty if (p := self._positions.get(k))}
         if batch.last_id:
             cursors[STREAM_KEY] = batch.last_id
@@ -288,10 +290,10 @@ class StreamRunner:
                                                for f in findings}))
 
 
-def enrich(pipeline: Pipeline, events: Sequence[Event]) -> list[Event]:
-    """Fill what the stream lacks (user id, tags, sha1) from the revisions (one batched read)."""
-    revids = [e.revid for e in events if e.is_edit and e.revid]
-    revisions = pipeline.gateway.revisions(revids, with_text=False) if revids else {}
+def enrich(events: Sequence[Event], fetched: Fetched) -> list[Event]:
+    """Fill what the stream lacks (user id, tags, sha1) from the revisions read for them
+    (Pipeline.read_revisions: one batched read, with the texts the analysis then uses)."""
+    revisions = fetched.revisions
     out = []
     for event in events:
         rev = revisions.get(event.revid) if event.is_edit else None

@@ -32,8 +32,8 @@ import socket
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from bot.app import App
 from bot.errors import IbanbotError, LockLost, StorageError

@@ -7,9 +7,10 @@ previous edit there or anywhere on those pages.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, Sequence
+from typing import Protocol
 
 
 class Edit(Protocol):

@@ -53,11 +53,11 @@ def _is_loopback(host: str) -> bool:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    from bot.web import create_app  # noqa: PLC0415
+    from bot.web import create_app
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be 1 to 65535, not {args.port}")
-    from bot.app import App  # noqa: PLC0415
+    from bot.app import App
 
     app = App.load(args.config, need_bans=False)
     app.ensure_schema()
@@ -69,7 +69,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     web = create_app(app, secure_cookies=False if local else None)
     say("info", f"review UI on http://{args.host}:{args.port}/ (Ctrl-C stops it)")  # stderr
-    from werkzeug.serving import run_simple  # noqa: PLC0415 (no banner on stdout)
+    from werkzeug.serving import run_simple
 
     run_simple(args.host, args.port, web, threaded=True, use_reloader=False)
     return 0
@@ -88,9 +88,8 @@ def read_password(name: str) -> str:
 
 
 def cmd_reviewers(args: argparse.Namespace) -> int:
-    from bot.web import accounts  # noqa: PLC0415
-
-    from bot.app import App, utcnow  # noqa: PLC0415
+    from bot.app import App, utcnow
+    from bot.web import accounts
 
     app = App.load(args.config, need_bans=False)
     app.ensure_schema()
@@ -118,7 +117,7 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
 
 
 def _list(app: App) -> int:
-    from bot.web import accounts  # noqa: PLC0415
+    from bot.web import accounts
 
     linked: dict[str, list[str]] = {}
     for account in accounts.wiki_accounts(app.store):

@@ -7,9 +7,9 @@ anyone slip out of a ban. Unresolved names still match by normalized name.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping
 
 from detectors.model import SiteInfo, UserRef, normalize_user_name
 

@@ -8,9 +8,10 @@ only on pages that are not exempt for that ban.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from detectors.bans import Restriction
 from detectors.model import Event, Finding, Kind, Revision, SiteInfo

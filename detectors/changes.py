@@ -17,16 +17,34 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
-from detectors.base import Context, DetectorLimits, Need
 from detectors.bans import Person
+from detectors.base import Context, DetectorLimits, Need
 from detectors.model import Event, EventType, Finding, Kind, Revision, normalize_user_name
 from detectors.reverts import revert_findings, when
-from detectors.wikitext.appearance import HATTED, HOW, MOVED, MOVED_IN, QUOTED, REINDENTED, \
-    REMOVED, SMALL, STRUCK, AppearanceChange, appearance_changes
-from detectors.wikitext.attribution import SENTENCE_ENDS, UNKNOWN, Comparison, Line, Step, \
-    attribute, compare
+from detectors.wikitext.appearance import (
+    HATTED,
+    HOW,
+    MOVED,
+    MOVED_IN,
+    QUOTED,
+    REINDENTED,
+    REMOVED,
+    SMALL,
+    STRUCK,
+    AppearanceChange,
+    appearance_changes,
+)
+from detectors.wikitext.attribution import (
+    SENTENCE_ENDS,
+    UNKNOWN,
+    Comparison,
+    Line,
+    Step,
+    attribute,
+    compare,
+)
 
 TAG_CONFIDENCE = 0.3
 _EXCERPT_WORDS = 12
@@ -151,12 +169,13 @@ def _person_findings(person: Person, theirs: set[int], revs: list[Revision],
         out.append(Finding(Kind.EDIT_CHANGE, confidence, evidence, person.name))
     tags = [(t, o) for t, o in diff.removed if o in theirs and is_tag(t)]
     if tags:
-        inserted = Counter(t for t in diff.inserted if is_tag(t))
+        reinserted = Counter(t for t in diff.inserted if is_tag(t))
         verbs = []
         for t, o in tags:
-            moved = inserted[t] > 0
-            inserted[t] -= 1 if moved else 0
-            verbs.append(f"{'moved' if moved else 'removed'} {t} added in {_sources([(t, o)], revs)}")
+            moved = reinserted[t] > 0
+            reinserted[t] -= 1 if moved else 0
+            verb = "moved" if moved else "removed"
+            verbs.append(f"{verb} {t} added in {_sources([(t, o)], revs)}")
         evidence = "; ".join(verbs) + " (contested: maintenance tag, low confidence)"
         out.append(Finding(Kind.EDIT_CHANGE, TAG_CONFIDENCE, evidence, person.name))
     return out

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from detectors.base import Context
 from detectors.model import Event, Finding
@@ -112,7 +112,7 @@ def added_text(event: Event, context: Context) -> str:
 def _matches(text: str, rows: Sequence[tuple[str, str]]) -> list[tuple[str, re.Match[str]]]:
     if not text.strip():
         return []
-    found = []
+    found: list[tuple[str, re.Match[str]]] = []
     for pattern, what in rows:
         m = _COMPILED[pattern].search(text)
         if m and what not in (w for w, _ in found):

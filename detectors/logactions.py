@@ -16,10 +16,10 @@ Thanks are the thanks detector's.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from detectors.base import Context, Need
 from detectors.bans import Person
+from detectors.base import Context, Need
 from detectors.model import NS_USER, Event, EventType, Finding, Kind, UserRef
 from detectors.userspace import owner_of, protected_owner
 

@@ -30,20 +30,31 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Iterable, Sequence
 
-from detectors.base import Context, Need
 from detectors.bans import Person
-from detectors.model import Event, EventType, Finding, Kind, NS_PROJECT, NS_USER, \
-    normalize_user_name
+from detectors.base import Context, Need
+from detectors.model import (
+    NS_PROJECT,
+    NS_USER,
+    Event,
+    EventType,
+    Finding,
+    Kind,
+    normalize_user_name,
+)
 from detectors.wikitext.comments import COPIED_AFTER, copied_comment_spans
 from detectors.wikitext.diff import diff_lines
 from detectors.wikitext.links import PingCall, UserLink, ping_calls, url_spans, user_links
-from detectors.wikitext.names import html_comment_spans, in_longer_name, near_edit_talk, \
-    not_about_users
+from detectors.wikitext.names import (
+    html_comment_spans,
+    in_longer_name,
+    near_edit_talk,
+    not_about_users,
+)
 
 CONF_LINK = 0.95  # link to the user's page, talk page or contributions
 CONF_PING = 0.95  # ping-style template naming the user
@@ -330,7 +341,8 @@ def scan(text: str, context: Context, actor_names: Sequence[str], profile: _Prof
     only = None if parse else [n for p in context.restriction.protected for n in person_names(p)]
     links = user_links(text, context.site, only)
     calls = ping_calls(text, context.site, parse, only)
-    masked = _mask(text, [(x.start, x.end) for x in (*links, *calls)] + url_spans(text))
+    spans = [(x.start, x.end) for x in links] + [(x.start, x.end) for x in calls]
+    masked = _mask(text, spans + url_spans(text))
     folded = masked.casefold()
     hits: list[Hit] = []
     plain: str | None = None

@@ -5,12 +5,12 @@ Timestamps are timezone-aware UTC datetimes.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 from types import MappingProxyType
-from typing import Mapping
 
 from detectors.wikitext.timestamps import ENGLISH, TimestampFormat
 
@@ -187,7 +187,9 @@ class SiteInfo:
         return next((ns for ns in self.namespaces if ns.id == ns_id), None)
 
     def split_title(self, title: str) -> tuple[int, str]:
-        """('User talk:Bob/x' | 'user_talk:bob/x' | 'UT:Bob') -> (3, 'Bob/x'). Main namespace -> 0."""
+        """('User talk:Bob/x' | 'user_talk:bob/x' | 'UT:Bob') -> (3, 'Bob/x').
+
+        Main namespace -> 0."""
         title = " ".join(title.replace("_", " ").split()).lstrip(":")
         prefix, sep, rest = title.partition(":")
         if sep:

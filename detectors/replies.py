@@ -19,20 +19,34 @@ also a reply to them, with lower confidence, when its indentation parent is some
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import mwparserfromhell
 
-from detectors.base import Context, Need
 from detectors.bans import Person
+from detectors.base import Context, Need
 from detectors.model import NS_PROJECT, Event, Finding, Kind, SiteInfo, normalize_user_name
-from detectors.wikitext.comments import COPIED_AFTER, AddedComment, Changes, added_comments, \
-    line_changes
+from detectors.wikitext.comments import (
+    COPIED_AFTER,
+    AddedComment,
+    Changes,
+    added_comments,
+    line_changes,
+)
 from detectors.wikitext.signatures import Signature
 from detectors.wikitext.threads import VIA_INDENT, Comment, closing_signature
-from detectors.wikitext.undated import BARE_NAME, DATED, MAX_UNDATED, NO_DATE, UNSIGNED, \
-    Prior, UndatedComment, below_undated, undated_comments
+from detectors.wikitext.undated import (
+    BARE_NAME,
+    DATED,
+    MAX_UNDATED,
+    NO_DATE,
+    UNSIGNED,
+    Prior,
+    UndatedComment,
+    below_undated,
+    undated_comments,
+)
 
 CONFIDENT = 0.9  # a direct reply, one level below a clear parent
 AMBIGUOUS = 0.6  # the parent found only through {{outdent}} or a skipped indentation level
@@ -45,7 +59,8 @@ _SNIPPET_SOURCE = 400  # characters of the parent comment turned into its first 
 _SNIPPET_WORDS = 8
 _MARKUP = re.compile(r"^[:*#;]+\s*", re.MULTILINE)
 _SIG_TAIL = re.compile(r"[\s\-—–~]+$")
-# the rest of a signature before its last link: "[[User:Bob|Bob]] (" of "... ([[User talk:Bob|talk]])"
+# the rest of a signature before its last link:
+# "[[User:Bob|Bob]] (" of "... ([[User talk:Bob|talk]])"
 _SIG_LINKS = re.compile(r"(?:\[\[[^\[\]]*\]\][\s(\-—–~]*)+$")
 
 

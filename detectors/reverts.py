@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 import weakref
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from detectors.base import Context, Need
 from detectors.bans import Person
+from detectors.base import Context, Need
 from detectors.model import Event, EventType, Finding, Kind, Revision
 from detectors.wikitext.diff import diff_lines
 

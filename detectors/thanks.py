@@ -6,7 +6,7 @@ Thanks never appear in recent changes; the wiki adapter reads them from `list=lo
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from detectors.base import Context, Need
 from detectors.model import Event, EventType, Finding, Kind

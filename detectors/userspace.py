@@ -5,12 +5,20 @@ every name the account is known by (so a page still named after a former name co
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from detectors.base import Context, Need
 from detectors.bans import Person
-from detectors.model import NS_USER, NS_USER_TALK, Event, EventType, Finding, Kind, SiteInfo, \
-    normalize_user_name
+from detectors.base import Context, Need
+from detectors.model import (
+    NS_USER,
+    NS_USER_TALK,
+    Event,
+    EventType,
+    Finding,
+    Kind,
+    SiteInfo,
+    normalize_user_name,
+)
 
 _SPACE = {NS_USER: "user page", NS_USER_TALK: "user talk page"}
 

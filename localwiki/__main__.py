@@ -14,9 +14,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m localwiki",
                                      description="A real local MediaWiki for development.")
     parser.add_argument("command", choices=["start", "stop", "status", "reset", "create"])
-    parser.add_argument("--root", default="var/devwiki", help="the wiki's folder (default: var/devwiki)")
+    parser.add_argument("--root", default="var/devwiki",
+                        help="the wiki's folder (default: var/devwiki)")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default: 8080)")
-    parser.add_argument("--name", default="devwiki", help="wiki id / database name (default: devwiki)")
+    parser.add_argument("--name", default="devwiki",
+                        help="wiki id / database name (default: devwiki)")
     parser.add_argument("--language", default="en",
                         help="content language, chosen at create (default: en)")
     parser.add_argument("--timezone", default="UTC",

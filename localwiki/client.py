@@ -34,7 +34,8 @@ class WikiClient:
         data: dict[str, Any] = answer.json()
         if "error" in data:
             error = data["error"]
-            raise WikiApiError(error.get("code", "?"), error.get("info", ""), params.get("action", ""))
+            raise WikiApiError(error.get("code", "?"), error.get("info", ""),
+                               params.get("action", ""))
         return data
 
     def token(self, kind: str = "csrf") -> str:
@@ -94,7 +95,8 @@ class WikiClient:
     def move(self, from_title: str, to_title: str, reason: str = "",
              noredirect: bool = False) -> dict[str, Any]:
         flags = {"noredirect": 1} if noredirect else {}
-        return dict(self.post("move", **{"from": from_title}, to=to_title, reason=reason, **flags)["move"])
+        moved = self.post("move", **{"from": from_title}, to=to_title, reason=reason, **flags)
+        return dict(moved["move"])
 
     def delete(self, title: str, reason: str = "") -> int:
         return int(self.post("delete", title=title, reason=reason)["delete"]["logid"])

@@ -8,7 +8,8 @@ from xml.sax.saxutils import escape
 CLOCK_FILE = "thanks.clock"
 _FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-LOGITEM = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="en">
+LOGITEM = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" \
+xml:lang="en">
   <logitem>
     <timestamp>{timestamp}</timestamp>
     <contributor>
@@ -30,7 +31,7 @@ def thanks_logitem(sender: str, sender_id: int, recipient: str, timestamp: str) 
 
 
 def _parse(stamp: str) -> dt.datetime:
-    return dt.datetime.strptime(stamp, _FORMAT).replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(stamp, _FORMAT).replace(tzinfo=dt.UTC)
 
 
 def next_timestamp(root: Path, wanted: str | None = None) -> str:
@@ -43,7 +44,7 @@ def next_timestamp(root: Path, wanted: str | None = None) -> str:
     if wanted is not None:
         stamp = _parse(wanted)
     else:
-        stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     used = set(clock.read_text().split()) if clock.is_file() else set()
     while stamp.strftime(_FORMAT) in used or (wanted is None and _after_last(stamp, used)):
         stamp += dt.timedelta(seconds=1)

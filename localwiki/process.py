@@ -28,7 +28,8 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def spawn_server(port: int, config_file: Path, log_file: Path, workers: int = 4) -> subprocess.Popen[bytes]:
+def spawn_server(port: int, config_file: Path, log_file: Path,
+                 workers: int = 4) -> subprocess.Popen[bytes]:
     """Start `php -S` as the leader of a new session (and process group)."""
     env = dict(os.environ, MW_CONFIG_FILE=str(config_file), PHP_CLI_SERVER_WORKERS=str(workers))
     with open(log_file, "ab") as log:
@@ -66,7 +67,8 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-def kill_group(pgid: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = 10.0) -> None:
+def kill_group(pgid: int, proc: subprocess.Popen[bytes] | None = None,
+               timeout: float = 10.0) -> None:
     """SIGTERM the whole group, wait, SIGKILL what is left; reap our own child."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
         try:
@@ -113,7 +115,8 @@ def wait_for_api(api_url: str, proc: subprocess.Popen[bytes], log_file: Path,
         except (OSError, urllib.error.URLError, ValueError, KeyError) as exc:
             last_error = exc
             time.sleep(0.1)
-    raise LocalWikiError(f"{api_url} did not answer within {timeout:.0f} s ({last_error}): {tail(log_file)}")
+    raise LocalWikiError(f"{api_url} did not answer within {timeout:.0f} s ({last_error}): "
+                         f"{tail(log_file)}")
 
 
 def tail(path: Path, lines: int = 15) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ def start_wiki(port: int) -> LocalWiki:
 
 
 def write_config(wiki: LocalWiki) -> Path:
-    start = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     (DEMO / "ibanbot.sqlite3").unlink(missing_ok=True)
     (DEMO / "settings.toml").write_text(
         f'[database]\nurl = "sqlite:///ibanbot.sqlite3"\n\n[bans]\nfile = "bans.toml"\n\n'
@@ -56,7 +56,7 @@ def write_config(wiki: LocalWiki) -> Path:
 def act(wiki: LocalWiki) -> None:
     """Breaches and non-breaches, made for real through the API."""
     alice, bob, carol = (WikiClient(wiki.api_url, n, PASSWORD) for n in ("Alice", "Bob", "Carol"))
-    stamp = f"{datetime.now(timezone.utc):%H:%M, %-d %B %Y} (UTC)"  # signed now, as the wiki would
+    stamp = f"{datetime.now(UTC):%H:%M, %-d %B %Y} (UTC)"  # signed now, as the wiki would
     sig = lambda u: f"[[User:{u}|{u}]] ([[User talk:{u}|talk]]) {stamp}"  # noqa: E731
     bob.edit("Talk:Demo", f"== Sources ==\nI think the source is fine. {sig('Bob')}\n")
     print("breach:     Alice edits Bob's user talk page")

@@ -11,8 +11,7 @@ Path(os.environ["PYWIKIBOT_DIR"]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
 
 from localwiki.testing import wiki_fixture  # noqa: E402
-
-from tests.storage_fixtures import *  # noqa: E402,F401,F403
+from tests.storage_fixtures import *  # noqa: E402, F403
 
 local_wiki = wiki_fixture()
 

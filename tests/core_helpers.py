@@ -1,17 +1,17 @@
 """Small builders for pure-core tests: bans, restrictions, events."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from detectors.bans import Ban, BanRegistry, Identity
 from detectors.model import Event, EventType, UserRef
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 WIKI = "devwiki"
 
 
 def at(day: int, hour: int = 12) -> datetime:
-    return datetime(2026, 11, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
 def ban(**kw) -> Ban:

@@ -91,7 +91,8 @@ class PrivateMariaDB:
         self.data = self.dir / "data"
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
-        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.data}", "--user=root",
+        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.data}",
+                        "--user=root",
                         "--auth-root-authentication-method=normal", "--skip-test-db"],
                        check=True, capture_output=True)
 

@@ -11,13 +11,13 @@ Carol was renamed Caroline and Dave David (stored identities). Report R-1 names 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.storage import NewReport, ReportStore, Store
 from detectors.bans import Identity
 from detectors.model import Detection, Finding, Kind, UserRef
 
-T0 = datetime(2026, 11, 27, 17, 15, 42, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 17, 15, 42, tzinfo=UTC)
 DAY = timedelta(days=1)
 LABELS = "ABCDEF"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -36,7 +36,7 @@ class StreamServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/v2/stream/recentchange"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "StreamServer":
+    def __enter__(self) -> StreamServer:
         self._thread.start()
         return self
 
@@ -93,7 +93,7 @@ class StreamServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 query = parse_qs(urlsplit(self.path).query)
                 last_id = self.headers.get("Last-Event-ID")
                 since = (query.get("since") or [None])[0]
@@ -123,7 +123,7 @@ class StreamServer:
             if payload is None:
                 continue
             out.write(f"event: message\nid: {event_id(position - 1)}\ndata: {payload}\n\n"
-                      .encode("utf-8"))
+                      .encode())
             out.flush()
 
 
@@ -144,7 +144,7 @@ def _meta(server_name: str, dt: str, uri: str) -> dict[str, Any]:
 
 def _epoch(stamp: str) -> int:
     return int(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
-               .replace(tzinfo=timezone.utc).timestamp())
+               .replace(tzinfo=UTC).timestamp())
 
 
 def from_rc_row(row: dict[str, Any], wiki: str, server_name: str = "127.0.0.1"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ SERVER_DEFAULTS = {
                    "postgresql+psycopg://root@127.0.0.1:5432/test"),
     "mariadb": ("mysql+pymysql://root@127.0.0.1:3306/test",),
 }
-T0 = datetime(2026, 11, 27, 17, 15, 42, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 17, 15, 42, tzinfo=UTC)
 
 
 def selected_backends() -> list[str]:

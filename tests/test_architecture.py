@@ -1,6 +1,7 @@
 """The layering of DESIGN.md, enforced: import-linter's contracts in pyproject.toml."""
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -24,6 +25,52 @@ def test_detectors_never_read_the_clock():
         text = path.read_text(encoding="utf-8")
         for banned in ("datetime.now(", "datetime.utcnow(", "time.time(", "date.today("):
             assert banned not in text, f"{path.relative_to(REPO)} reads the clock ({banned})"
+
+
+DB_SESSIONS = {"Session", "sessionmaker", "scoped_session"}
+
+
+def database_handles(root: Path) -> list[str]:
+    """Where code in bot/ outside bot/storage reaches for an engine (`x.engine`) or a database
+    session (SQLAlchemy's `Session`, `sessionmaker`): it goes through the Store's accessors."""
+    found = []
+    for path in sorted((root / "bot").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("bot/storage/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), rel)):
+            if isinstance(node, ast.Attribute) and (node.attr == "engine" or (
+                    node.attr in DB_SESSIONS and not (isinstance(node.value, ast.Name)
+                                                      and node.value.id == "requests"))):
+                found.append(f"{rel}:{node.lineno}: .{node.attr}")
+            elif isinstance(node, ast.Name) and node.id in DB_SESSIONS:
+                found.append(f"{rel}:{node.lineno}: {node.id}")
+            elif isinstance(node, ast.ImportFrom) and node.module != "requests":
+                found += [f"{rel}:{node.lineno}: imports {a.name}" for a in node.names
+                          if a.name in DB_SESSIONS]
+    return found
+
+
+def test_no_engine_or_session_outside_storage():
+    assert database_handles(REPO) == []
+
+
+@pytest.mark.parametrize("line", [
+    "reviewers = ReviewerStore(app.store.engine)",
+    "from bot.storage.engine import Session",
+    "with Session(engine) as s: pass",
+    "factory = orm.sessionmaker(bind=None)",
+])
+def test_a_planted_engine_or_session_is_found(tmp_path, line):
+    shutil.copytree(REPO / "bot", tmp_path / "bot",
+                    ignore=shutil.ignore_patterns("__pycache__", "static", "templates"))
+    (tmp_path / "bot" / "web" / "planted.py").write_text(f'"""Planted."""\n{line}\n',
+                                                          encoding="utf-8")
+    found = database_handles(tmp_path)
+    assert found and all(f.startswith("bot/web/planted.py:2:") for f in found), found
+    (tmp_path / "bot" / "storage" / "planted.py").write_text(f"{line}\n", encoding="utf-8")
+    (tmp_path / "bot" / "web" / "planted.py").unlink()
+    assert database_handles(tmp_path) == []  # inside bot/storage it is the storage's business
 
 
 # A module added anywhere in a package is covered without editing a list: each contract written

@@ -19,7 +19,7 @@ def test_migration_creates_exactly_these_tables(store: Store) -> None:
     for table in (backfill_state, staff_warnings):
         table.to_metadata(ours)
 
-    def include(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+    def include(obj, name, type_, reflected, compare_to):
         return type_ != "table" or name in ours.tables
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True,

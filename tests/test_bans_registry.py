@@ -1,11 +1,12 @@
 """Ban semantics: directions, accounts, time, wiki scope, exemptions, identities."""
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import timedelta
 
 import pytest
 
-from detectors.bans import Ban, BanRegistry, Identity
+from detectors.bans import Ban, BanRegistry
 from detectors.model import Namespace, SiteInfo, UserRef
 from tests.core_helpers import T0, WIKI, at, ban, registry, user
 
@@ -99,6 +100,6 @@ def test_aliases_are_per_account():
 
 
 def test_ban_is_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(FrozenInstanceError):
         ban().id = "x"  # type: ignore[misc]
     assert Ban(id="x", banned=("A",), protected=("B",), start=T0).active_at(T0 + timedelta(1))

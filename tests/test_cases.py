@@ -39,7 +39,7 @@ def test_grouping_by_ban_actor_target_within_the_window() -> None:
 
 
 @pytest.fixture
-def five(config):  # noqa: F811
+def five(config):
     store = Store(f"sqlite:///{config.parent / 'ibanbot.sqlite3'}")
     store.upgrade()
     dets = [Detection(wiki="devwiki", ban_id="IB-1", event_key=f"rev:{n}",

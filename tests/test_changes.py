@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from detectors.changes import DETECTOR, TAG_CONFIDENCE, tokenize
 from detectors.model import Event, EventType, Kind, Revision, UserRef
 from detectors.wikitext.attribution import UNKNOWN, Step, attribute, compare
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 USERS = {"A": UserRef(10, "Alice"), "B": UserRef(20, "Bob"), "C": UserRef(30, "Carol"),
          "D": UserRef(40, "Dave")}
 
@@ -27,13 +27,17 @@ def sha(text: str | None) -> str:
 
 
 def history(*specs: tuple[str, str | None]) -> tuple[Revision, ...]:
-    """(user letter, text or None) oldest first -> revisions 1..n (1 creates the page), newest first."""
+    """(user letter, text or None) oldest first -> revisions 1..n (1 creates the page), newest
+    first."""
     revs = [Revision(i + 1, i, USERS[u], T0 + timedelta(hours=i), sha1=sha(t), text=t)
             for i, (u, t) in enumerate(specs)]
     return tuple(reversed(revs))
 
 
-def detect(specs, new, limits=DetectorLimits(), old=None):
+DEFAULT_LIMITS = DetectorLimits()
+
+
+def detect(specs, new, limits=DEFAULT_LIMITS, old=None):
     hist = history(*specs)
     event = Event("devwiki", EventType.EDIT, T0 + timedelta(days=3), USERS["A"], title="Foo",
                   revid=100, old_revid=hist[0].revid if hist else 0, sha1=sha(new))
@@ -65,7 +69,8 @@ CASES = [
      INTRO + "\nIt is 300 km long. It is wide.", (TAG_CONFIDENCE, ["removed {{citation needed}}",
                                                                   "contested"])),
     ("tag moved", [("C", INTRO), ("B", INTRO + "\n" + BOB_TAG)],
-     INTRO + "\nIt is 300 km long. It is wide.{{cn}}", (TAG_CONFIDENCE, ["moved {{citation needed}}"])),
+     INTRO + "\nIt is 300 km long. It is wide.{{cn}}",
+     (TAG_CONFIDENCE, ["moved {{citation needed}}"])),
     ("tag alias swap is formatting", [("C", INTRO), ("B", INTRO + "\n" + BOB_TAG)],
      INTRO + "\n" + BOB_TAG.replace("{{cn|date=May 2026}}", "{{Citation needed}}"), None),
     ("a revert is left to the revert detector", PAGE[:2], INTRO, None),
@@ -74,7 +79,8 @@ CASES = [
     ("bytes budget cuts the window", PAGE, TOP.replace("300", "250"),
      None, DetectorLimits(history_bytes=len(TOP) + 5)),
     ("text restored by a revert keeps its author",
-     [("C", INTRO), ("B", INTRO + "\n" + BOB), ("D", INTRO + "\nvandalism"), ("C", INTRO + "\n" + BOB)],
+     [("C", INTRO), ("B", INTRO + "\n" + BOB), ("D", INTRO + "\nvandalism"),
+      ("C", INTRO + "\n" + BOB)],
      INTRO + "\nIt is 250 km long and very wide.", ((0.45, 0.47), ["r2 by Bob"])),
     ("hidden revision in between", [("C", INTRO), ("B", INTRO + "\n" + BOB), ("D", None),
                                     ("C", INTRO + "\n" + BOB + "\nMore.")],

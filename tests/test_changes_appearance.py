@@ -5,12 +5,20 @@ from datetime import timedelta
 
 import pytest
 
-from detectors.base import Context
 from detectors.bans import Person, Restriction
+from detectors.base import Context
 from detectors.changes import APPEARANCE_CONFIDENCE, DETECTOR
 from detectors.model import Event, EventType, Kind, Revision, SiteInfo
-from detectors.wikitext.appearance import HATTED, MOVED, MOVED_IN, QUOTED, REINDENTED, REMOVED, \
-    SMALL, STRUCK
+from detectors.wikitext.appearance import (
+    HATTED,
+    MOVED,
+    MOVED_IN,
+    QUOTED,
+    REINDENTED,
+    REMOVED,
+    SMALL,
+    STRUCK,
+)
 from tests.core_helpers import ban, edit
 from tests.test_changes import T0, USERS, restriction, sha
 from tests.test_replies import WHEN, sig
@@ -44,7 +52,8 @@ CASES = [
     ("strike-strike", PAGE.replace(BOB2, strike(BOB2, "strike")), "Bob", STRUCK, "struck Bob's"),
     ("strike-del", PAGE.replace(BOB2, strike(BOB2, "del")), "Bob", STRUCK, "10:03"),
     ("strike-part", PAGE.replace("is reliable", "is <s>reliable</s>"), "Bob", STRUCK, "struck"),
-    ("strike-template", PAGE.replace("The source is reliable.", "{{strike|The source is reliable.}}"),
+    ("strike-template",
+     PAGE.replace("The source is reliable.", "{{strike|The source is reliable.}}"),
      "Bob", STRUCK, "struck"),
     ("hat-hab", PAGE.replace(BOB + "\n", HAT + BOB + "\n").replace(BOB2 + "\n", BOB2 + HAB + "\n"),
      "Bob", HATTED, 'hatted (collapsed) Bob\'s comments of 2026-11-20 10:01, 2026-11-20 10:03 in '

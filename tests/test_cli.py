@@ -1,16 +1,16 @@
 """The CLI through main(argv): exit codes, one-line errors, stdout only for output."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.cli import main
 from bot.storage import Store
 from detectors.model import Detection, Finding, Kind, UserRef
 from tests.harness import Outcome
-from bot.cli import main
 
-T = datetime(2026, 11, 27, 17, 15, 42, tzinfo=timezone.utc)
+T = datetime(2026, 11, 27, 17, 15, 42, tzinfo=UTC)
 
 
 @pytest.fixture

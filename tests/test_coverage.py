@@ -1,14 +1,14 @@
 """bot.coverage: the interval maths (merge, subtract, holes), data-driven, and the drop rule."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.coverage import Hole, Span, domain, holes, merge, subtract, time_spans
 from bot.wiki.cursor import Position
 
-T = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+T = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def s(a, b) -> Span:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import UTC
 
 import pytest
 
@@ -93,16 +94,16 @@ def test_staff_acknowledge_a_drop(app, tmp_path, caplog):
 
 
 def test_a_hole_is_closed_only_by_a_backfill_that_finished(app, caplog, monkeypatch):
-    from datetime import datetime, timezone  # noqa: PLC0415
+    from datetime import datetime
 
-    from bot.coverage import open_holes  # noqa: PLC0415
-    from bot.errors import WikiError  # noqa: PLC0415
-    from bot.progress import Counts  # noqa: PLC0415
-    from bot.storage.coverage import Covered  # noqa: PLC0415
-    from bot.wiki.cursor import Position  # noqa: PLC0415
+    from bot.coverage import open_holes
+    from bot.errors import WikiError
+    from bot.progress import Counts
+    from bot.storage.coverage import Covered
+    from bot.wiki.cursor import Position
 
     def pos(minute: int):
-        return Position(datetime(2026, 12, 1, 12, minute, tzinfo=timezone.utc), minute)
+        return Position(datetime(2026, 12, 1, 12, minute, tzinfo=UTC), minute)
 
     def batch(ids, a, b):
         app.store.save_batch("w1", "recentchanges", pos(b).format(), [], app.now(),
@@ -138,8 +139,8 @@ def test_a_hole_is_closed_only_by_a_backfill_that_finished(app, caplog, monkeypa
 def test_a_start_up_with_most_bans_watched_before_missing_warns(app, tmp_path, caplog):
     """`run` restarted while the file was half-written: the bans watched at the last saved
     poll (their coverage reaches the cursor) are compared with the file read now."""
-    from bot.storage.coverage import Covered  # noqa: PLC0415
-    from bot.wiki.cursor import Position  # noqa: PLC0415
+    from bot.storage.coverage import Covered
+    from bot.wiki.cursor import Position
 
     now = app.now().replace(microsecond=0)  # MediaWiki's timestamps have whole seconds
     app.store.save_batch("w1", "recentchanges", Position(now, 9).format(), [], now,

@@ -77,7 +77,7 @@ def test_stream_batches_record_coverage_per_cursor(store: Store):
 
 
 def test_a_noted_warning_and_its_setting_are_saved_together(store: Store):
-    from bot.storage import Ledger  # noqa: PLC0415
+    from bot.storage import Ledger
     ledger = Ledger(store)
     first = ledger.add_noted_warning("*", "bans-dropped", "dropped", T0, "bans_dropped",
                                      lambda wid: f"[{wid}]")

@@ -1,7 +1,7 @@
 """`queue decide` never overwrites a decision without --force, and names a real reviewer."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,7 +22,7 @@ def _decide(config, capsys, decision, reviewer, *extra):
                *extra, capsys=capsys)
 
 
-def test_a_second_decision_needs_force(filled, capsys):  # noqa: F811
+def test_a_second_decision_needs_force(filled, capsys):
     assert _decide(filled, capsys, "confirmed", "Rita").code == 0
     at = _store(filled).get_item(1).decisions[0].at
     refused = _decide(filled, capsys, "dismissed", "Sam")
@@ -37,13 +37,13 @@ def test_a_second_decision_needs_force(filled, capsys):  # noqa: F811
     assert [d.reviewer for d in _store(filled).get_item(1).decisions] == ["Rita", "Sam"]
 
 
-def test_needs_info_is_decided_freely(filled, capsys):  # noqa: F811
+def test_needs_info_is_decided_freely(filled, capsys):
     assert _decide(filled, capsys, "needs-info", "Rita").code == 0
     assert _decide(filled, capsys, "confirmed", "Sam").code == 0
 
 
-def test_reviewer_must_be_an_account_when_accounts_exist(filled, capsys):  # noqa: F811
-    store, now = _store(filled), datetime.now(timezone.utc)
+def test_reviewer_must_be_an_account_when_accounts_exist(filled, capsys):
+    store, now = _store(filled), datetime.now(UTC)
     accounts.add(store, "Rita Reviewer", PASSWORD, now)
     accounts.add(store, "Sam Staff", PASSWORD, now)
     accounts.add(store, "Old Timer", PASSWORD, now)
@@ -61,8 +61,8 @@ def test_reviewer_must_be_an_account_when_accounts_exist(filled, capsys):  # noq
     assert {e.actor for e in _store(filled).audit(item_id=1)} == {"Rita Reviewer"}
 
 
-def test_a_second_spelling_of_a_reviewer_is_refused(filled, capsys):  # noqa: F811
-    store, now = _store(filled), datetime.now(timezone.utc)
+def test_a_second_spelling_of_a_reviewer_is_refused(filled, capsys):
+    store, now = _store(filled), datetime.now(UTC)
     accounts.add(store, "Rita Reviewer", PASSWORD, now)
     with pytest.raises(UsageError, match="already exists as 'Rita Reviewer'"):
         accounts.add(store, "rita REVIEWER", PASSWORD, now)

@@ -71,7 +71,7 @@ def test_the_status_seen_must_still_be_the_status(store: Store) -> None:
     assert [d.decision for d in done.decisions] == ["needs-info", "confirmed", "dismissed"]
 
 
-def test_two_reviewers_at_once_one_wins(store: Store, db_url: str) -> None:  # noqa: F811
+def test_two_reviewers_at_once_one_wins(store: Store, db_url: str) -> None:
     ids = [_one(store, f"rev:{n}") for n in range(1, 7)]
     stores = [Store(db_url), Store(db_url)]
     try:
@@ -142,7 +142,7 @@ def test_one_decision_on_several_items_is_all_or_nothing(store: Store) -> None:
     assert store.get_item(ids[0]).status == "dismissed"
 
 
-def test_two_reviewers_deciding_one_case_at_once(store: Store, db_url: str) -> None:  # noqa: F811
+def test_two_reviewers_deciding_one_case_at_once(store: Store, db_url: str) -> None:
     ids = [_one(store, f"rev:{n}") for n in range(1, 6)]
     stores, barrier, results = [Store(db_url), Store(db_url)], threading.Barrier(2), {}
 

@@ -19,7 +19,7 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,9 +50,9 @@ _PARENT = re.compile(r"^(?P<author>.+?)-(?P<ts>\d{14}|\d{4}-\d\d-\d\dT[\d:.]+Z)(
 
 def _stamp(text: str) -> str:
     if text.isdigit():
-        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc).isoformat()
+        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC).isoformat()
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=timezone.utc).isoformat()
+        tzinfo=UTC).isoformat()
 
 
 def parse_id(comment_id: str) -> tuple[str, str, str | None, str | None]:

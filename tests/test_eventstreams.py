@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ def test_recorded_events_of_several_wikis_map_to_events():
     assert (edit.type, edit.title, edit.namespace, edit.revid, edit.old_revid, edit.key) == \
         (EventType.EDIT, "Talk:Tea", 1, 1260000002, 1260000001, "rev:1260000002")
     assert (edit.actor.id, edit.actor.name, edit.size, edit.old_size) == (0, "Alice", 5301, 5120)
-    assert edit.timestamp == datetime(2026, 11, 27, 17, 15, 42, tzinfo=timezone.utc)
+    assert edit.timestamp == datetime(2026, 11, 27, 17, 15, 42, tzinfo=UTC)
     assert (new.type, new.wiki, new.old_revid, new.title) == \
         (EventType.NEW, "de", 0, "Benutzer:Bob/Notizen")
     assert (thanks.type, thanks.log_type, thanks.logid, thanks.key, thanks.target.name) == \
@@ -54,7 +54,7 @@ def test_client_resumes_after_an_event_id_and_ends_on_a_cut():
     with StreamServer() as server:
         server.add(*RECORDED[:3], "not json")
         client = StreamClient(server.url, "test@example.org", timeout=5)
-        first = client.read(None, datetime(2026, 11, 27, 17, 15, 43, tzinfo=timezone.utc))
+        first = client.read(None, datetime(2026, 11, 27, 17, 15, 43, tzinfo=UTC))
         got = [next(first), next(first), next(first)]
         assert [m.id for m in got] == [event_id(1), event_id(2), event_id(3)]
         assert got[-1].data is None  # malformed data is reported, not fatal

@@ -2,17 +2,23 @@
 first in the evidence; the findings stay (people judge exceptions). Data-driven, both ways."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from detectors.base import Context
 from detectors.bans import Ban, Person, Restriction
-from detectors.exceptions import DISPUTE_RESOLUTION_PAGES, MARK, annotate, claims, \
-    dispute_resolution_page, exception_note
+from detectors.base import Context
+from detectors.exceptions import (
+    DISPUTE_RESOLUTION_PAGES,
+    MARK,
+    annotate,
+    claims,
+    dispute_resolution_page,
+    exception_note,
+)
 from detectors.model import Event, EventType, Finding, Kind, Namespace, SiteInfo, UserRef
 
-T = datetime(2026, 11, 10, tzinfo=timezone.utc)
+T = datetime(2026, 11, 10, tzinfo=UTC)
 RESTRICTION = Restriction(Ban("IB-1", ("Alice",), ("Bob",), T), Person(2, "Alice"),
                           (Person(3, "Bob"),))
 ENWIKI = SiteInfo(namespaces=SiteInfo().namespaces + (

@@ -43,7 +43,7 @@ def test_wiki_outages_are_logged_once_and_caught_up(tmp_path, local_wiki, proxy)
             proxy.stop() if mode == "down" else setattr(proxy, "mode", mode)
             expected.append(a.edit(f"User talk:{bob}", f"written while the wiki is {mode}"))
             try:
-                wait_for(lambda: run.output.count("poll failed") > n, 150, f"the {mode} outage")
+                wait_for(lambda n=n: run.output.count("poll failed") > n, 150, f"the {mode} outage")
             except AssertionError as exc:
                 raise AssertionError(f"{exc}; the bot's log:\n{run.output[-4000:]}") from None
             time.sleep(4)  # several more tries, spaced by the backoff (max 2 s here)
@@ -56,7 +56,7 @@ def test_wiki_outages_are_logged_once_and_caught_up(tmp_path, local_wiki, proxy)
             # the whole poll (every stream) has succeeded: a fault switched on in between would
             # continue this outage (logged at DEBUG) rather than start a new one
             try:
-                wait_for(lambda: revids(bot) == sorted(expected)
+                wait_for(lambda n=n: revids(bot) == sorted(expected)
                          and run.output.count("recovered after") > n, 150,
                          f"catch-up after {mode}")
             except AssertionError as exc:

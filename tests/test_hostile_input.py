@@ -1,6 +1,7 @@
 """Issue 6, hostile and odd input: the real bot against the real wiki (behind the fault proxy).
 
-One scenario: revision-deleted text, summary and user, and suppressed text and user; a page at MediaWiki's size limit and a
+One scenario: revision-deleted text, summary and user, and suppressed text and user; a page at
+MediaWiki's size limit and a
 5 MB revision (injected by the proxy: MediaWiki itself refuses pages over 2 MiB); pathological
 wikitext; odd titles; right-to-left, accented and look-alike names; an IP editor and a
 temporary-account style name (`~2025-12345-67`); API rows with missing fields. The poll must
@@ -17,8 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from localwiki.testing import client, make_user
 from localwiki.client import WikiClient
+from localwiki.testing import client, make_user
 from tests.botprocess import write_settings
 from tests.faultproxy import FaultProxy
 from tests.harness import Bot, ban, people

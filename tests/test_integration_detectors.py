@@ -87,7 +87,7 @@ def _article(c: WikiClient, b: WikiClient, bob_text: str) -> tuple[str, int]:
 
 
 def test_rollback_undo_and_manual_revert_of_their_edits(bot, local_wiki):
-    (alice, a), (bob, b), (carol, c) = (sysop(local_wiki, "Alice"),
+    (alice, a), (bob, b), (_carol, c) = (sysop(local_wiki, "Alice"),
                                         *people(local_wiki, "Bob", "Carol"))
     bot.add_ban(**ban(alice, bob))
     rolled, _ = _article(c, b, "Bob's paragraph one.")

@@ -7,7 +7,6 @@ MediaWiki; each ban covers one of them, so each breach belongs to exactly one wi
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal

@@ -65,7 +65,7 @@ def test_kill_minus_9_at_random_points_loses_nothing_and_doubles_nothing(tmp_pat
                 if breach:
                     expected.append(revid)
                 time.sleep(0.08)
-        except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
+        except BaseException as exc:
             errors.append(exc)
 
     writer = threading.Thread(target=write)

@@ -77,7 +77,7 @@ def _cut(store: Store, victim) -> None:
     backend = victim.backend
     if store.engine.dialect.name == "sqlite":
         for fd in list(backend.fds.values()):
-            import os  # noqa: PLC0415
+            import os
             os.close(fd)
         backend.fds.clear()
         return

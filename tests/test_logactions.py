@@ -1,7 +1,7 @@
 """log-action detector: blocks, rights, renames, page logs and revision deletion."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 import pytest
@@ -11,7 +11,7 @@ from detectors.base import Context
 from detectors.logactions import DETECTOR
 from detectors.model import Event, EventType, Kind, UserRef
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 ALICE, BOB, CAROL = UserRef(10, "Alice"), UserRef(20, "Bob"), UserRef(30, "Carol")
 
 
@@ -28,7 +28,8 @@ def log(log_type: str, action: str, title: str = "", target: UserRef | None = No
 
 # name, event, expected (confidence, evidence) or None
 CASES = [
-    ("block", log("block", "block", "User:Bob", BOB, duration="1 day"), (1.0, "blocked Bob (expiry 1 day)")),
+    ("block", log("block", "block", "User:Bob", BOB, duration="1 day"),
+     (1.0, "blocked Bob (expiry 1 day)")),
     ("block, target from title", log("block", "block", "User:Bob", None, duration="infinite",
                                      flags=["nocreate"]),
      (1.0, "blocked Bob (expiry infinite; flags: nocreate)")),
@@ -38,22 +39,25 @@ CASES = [
     ("block by former name", log("block", "block", "User:Bobby", UserRef(0, "Bobby")),
      (1.0, "blocked Bobby")),
     ("block of someone else", log("block", "block", "User:Carol", CAROL), None),
-    ("rights change", log("rights", "rights", "User:Bob", BOB, oldgroups=["rollbacker", "autopatrolled"],
-                          newgroups=["autopatrolled"]),
+    ("rights change", log("rights", "rights", "User:Bob", BOB,
+                          oldgroups=["rollbacker", "autopatrolled"], newgroups=["autopatrolled"]),
      (1.0, "changed Bob's user rights (removed rollbacker)")),
-    ("rights on someone else", log("rights", "rights", "User:Carol", CAROL, oldgroups=[], newgroups=["sysop"]),
+    ("rights on someone else",
+     log("rights", "rights", "User:Carol", CAROL, oldgroups=[], newgroups=["sysop"]),
      None),
     ("rename", log("renameuser", "renameuser", "User:Bob", None, olduser="Bob", newuser="Robert"),
      (1.0, "renamed Bob to Robert")),
     ("rename of someone else", log("renameuser", "renameuser", "User:Carol", None, olduser="Carol",
                                    newuser="Caroline"), None),
-    ("move of a page they created", log("move", "move", "Foo", target_title="Bar", page_creator="Bob"),
+    ("move of a page they created",
+     log("move", "move", "Foo", target_title="Bar", page_creator="Bob"),
      (0.8, "moved [[Foo]] to [[Bar]], a page Bob created")),
-    ("move of their user page is userspace's", log("move", "move", "User:Bob/Draft",
-                                                     target_title="Draft:X", page_creator="Bob"), None),
-    ("move into their user space is userspace's", log("move", "move", "Draft:X",
-                                                        target_title="User:Bob/X", page_creator="Bob"), None),
-    ("move of someone else's page", log("move", "move", "Foo", target_title="Bar", page_creator="Carol"),
+    ("move of their user page is userspace's",
+     log("move", "move", "User:Bob/Draft", target_title="Draft:X", page_creator="Bob"), None),
+    ("move into their user space is userspace's",
+     log("move", "move", "Draft:X", target_title="User:Bob/X", page_creator="Bob"), None),
+    ("move of someone else's page",
+     log("move", "move", "Foo", target_title="Bar", page_creator="Carol"),
      None),
     ("deletion of a page they created", log("delete", "delete", "Foo", page_creator="Bob"),
      (0.8, "deleted [[Foo]], a page Bob created")),
@@ -64,9 +68,11 @@ CASES = [
      (0.8, "protected [[Foo]], a page Bob created")),
     ("unprotection of their user page", log("protect", "unprotect", "User:Bob"),
      (1.0, "unprotected [[User:Bob]], in Bob's user space")),
-    ("protection of someone else's page", log("protect", "protect", "Foo", page_creator="Carol"), None),
-    ("revision deletion of their edits", log("delete", "revision", "Foo", type="revision",
-                                             ids=["5", "6"], revision_authors=["Bob", "Carol", "Bob"]),
+    ("protection of someone else's page",
+     log("protect", "protect", "Foo", page_creator="Carol"), None),
+    ("revision deletion of their edits",
+     log("delete", "revision", "Foo", type="revision", ids=["5", "6"],
+         revision_authors=["Bob", "Carol", "Bob"]),
      (0.9, "hid 2 of Bob's revisions on [[Foo]]")),
     ("revision deletion of others' edits", log("delete", "revision", "Foo", type="revision",
                                                revision_authors=["Carol"]), None),

@@ -99,7 +99,8 @@ def test_fatal_errors_are_json_lines_too(tmp_path):
     bad.write_text("[[wikis]]\nname = 'x'\n", encoding="utf-8")
     done = ibanbot("run", "--once", "--log-format", "json", config=bad)
     (entry,) = json_lines(done.stderr)
-    assert done.returncode == 2 and entry["level"] == "ERROR" and "settings.toml" in entry["message"]
+    assert done.returncode == 2 and entry["level"] == "ERROR"
+    assert "settings.toml" in entry["message"]
     usage = ibanbot("--log-format", "json", "queue", "list", "--format", "yaml", config=bad)
     (entry,) = json_lines(usage.stderr)
     assert usage.returncode == 2 and "invalid choice: 'yaml'" in entry["message"]

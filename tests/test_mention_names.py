@@ -2,17 +2,17 @@
 article text) and plain names that still mean them. Data-driven, both ways."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from detectors.base import Context
 from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context
 from detectors.mentions import CONF_ARTICLE, CONF_SUMMARY, CONF_TEXT, CONF_WEAK, DETECTOR
 from detectors.model import Event, EventType, SiteInfo, UserRef
 from detectors.wikitext.names import in_longer_name, not_about_users
 
-T = datetime(2026, 11, 10, tzinfo=timezone.utc)
+T = datetime(2026, 11, 10, tzinfo=UTC)
 ALICE = Person(2, "Alice")
 GRACE = Person(3, "Grace")  # a common word and a first name: weak
 NICK = Person(4, "Nick", former_names=("Nickolas",))  # a first name, not a common word

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 import pytest
 
-from detectors.base import Context, DetectorLimits, Need
 from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context, DetectorLimits, Need
 from detectors.mentions import CONF_LINK, CONF_SUMMARY, CONF_TEXT, CONF_WEAK, DETECTOR, excerpt
 from detectors.model import Event, EventType, Kind, Namespace, SiteInfo, UserRef
 from detectors.wikitext.links import ping_calls, title_user, url_user, user_links
 
-T = datetime(2026, 11, 10, tzinfo=timezone.utc)
+T = datetime(2026, 11, 10, tzinfo=UTC)
 BAN = Ban("IB-1", ("Alice",), ("Bob", "Rosalind Franklin"), T)
 ALICE = Person(2, "Alice")
 BOB = Person(3, "Bob", former_names=("Robert Oldname",), aliases=("Bobbo",))
@@ -302,7 +302,8 @@ def test_title_user(title, expected):
 
 
 def test_url_user_odd_urls_never_raise():
-    for url in ("http://[::1", "//", "http://x/wiki/", "http://x/?title=%ZZ", "http://x/?" + "a=1&" * 99):
+    for url in ("http://[::1", "//", "http://x/wiki/", "http://x/?title=%ZZ",
+                "http://x/?" + "a=1&" * 99):
         url_user(url, SiteInfo())
     assert url_user("http://x/w/index.php/User:Bob", SiteInfo()) == ("Bob", "user page")
 
@@ -319,7 +320,7 @@ def test_ping_calls_users_and_both_modes():
 @pytest.mark.parametrize("tags,mentioned", [
     (("mw-undo",), False), (("mw-rollback",), False), ((), True)])
 def test_mediawiki_revert_summaries_are_not_the_actors_mentions(tags, mentioned):
-    from tests.core_helpers import WIKI, at, ban, edit, registry, user  # noqa: PLC0415
+    from tests.core_helpers import WIKI, at, ban, edit, registry, user
     auto = "Undo revision 5 by [[Special:Contributions/Bob|Bob]] ([[User talk:Bob|talk]])"
     (r,) = registry(ban()).restrictions(WIKI, user("Alice"), at(10))
     ctx = Context(restriction=r, old_text="a", new_text="a")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.wiki
 class _NotAWiki(BaseHTTPRequestHandler):
     """A web server that is not MediaWiki: an HTML page for every path, or a JSON object."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         json_answer = self.path.startswith("/json/")
         body = b'{"hello": "world"}' if json_answer else b"<html><body>Welcome</body></html>"
         self.send_response(200)

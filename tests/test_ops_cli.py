@@ -6,7 +6,7 @@ import io
 import json
 import logging
 from contextlib import redirect_stderr, redirect_stdout
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,7 +43,7 @@ def test_status_and_purge_commands(tmp_path):
     assert code == 1 and [r["stream"] for r in rows] == ["recentchanges", "log:thanks"]
     assert rows[0]["warnings"] == ["never polled successfully"] and rows[0]["stale"]
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for stream in ("recentchanges", "log:thanks"):
         store.ops.record_poll("w1", stream, now - timedelta(seconds=5))
     store.ops.record_poll("w1", "log:thanks", now, "wiki w1: HTTP 500")
@@ -70,7 +70,8 @@ def test_status_and_purge_commands(tmp_path):
 
 @pytest.mark.parametrize("line, message", [
     ("retention_days = 0", "key 'operations.retention_days': must be at least 1"),
-    ("lease_second = 3", "key 'operations.lease_second': unknown key (did you mean 'lease_seconds'?)"),
+    ("lease_second = 3",
+     "key 'operations.lease_second': unknown key (did you mean 'lease_seconds'?)"),
     ("max_backoff_seconds = \"x\"", "key 'operations.max_backoff_seconds': must be a whole"),
 ])
 def test_operations_settings_errors(tmp_path, line, message):

@@ -11,7 +11,13 @@ from bot.storage import Store
 from bot.storage.migrate import alembic_config
 from bot.storage.schema import metadata
 from tests.storage_fixtures import (  # noqa: F401
-    T0, db_url, detection, drop_everything, empty_store, later, store,
+    T0,
+    db_url,
+    detection,
+    drop_everything,
+    empty_store,
+    later,
+    store,
 )
 from tests.test_storage import _diff
 

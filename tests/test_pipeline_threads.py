@@ -16,7 +16,7 @@ from bot.wiki.eventstreams import Routes
 from bot.wiki.gateway import Page
 from detectors.base import DetectorLimits
 from detectors.model import SiteInfo, UserRef
-from tests.core_helpers import WIKI, at, ban, edit, log_event, registry, user
+from tests.core_helpers import WIKI, at, ban, edit, log_event, registry
 
 
 class PagedGateway:
@@ -267,9 +267,9 @@ def test_thanks_rows_of_unrestricted_users_are_dropped_before_conversion(monkeyp
 
 
 def test_page_creator_is_read_once_per_title_in_a_batch():
-    from bot.pipeline import Contents  # noqa: PLC0415
-    from detectors.base import DetectorLimits  # noqa: PLC0415
-    from tests.core_helpers import log_event  # noqa: PLC0415
+    from bot.pipeline import Contents
+    from detectors.base import DetectorLimits
+    from tests.core_helpers import log_event
 
     class Creators:
         calls: list[str] = []
@@ -289,10 +289,10 @@ def test_page_creator_is_read_once_per_title_in_a_batch():
 
 def test_bans_reload_loads_the_very_version_it_checked(tmp_path, monkeypatch):
     """A file rewritten between the check and the load must not mark a valid version bad."""
-    from pathlib import Path  # noqa: PLC0415
-    from types import SimpleNamespace  # noqa: PLC0415
+    from pathlib import Path
+    from types import SimpleNamespace
 
-    from bot.reload import BansWatcher  # noqa: PLC0415
+    from bot.reload import BansWatcher
 
     bans = tmp_path / "bans.toml"
     entry = '[[ban]]\nid = "{}"\nbanned = ["Alice"]\nprotected = ["Bob"]\nstart = 2026-11-01\n'

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from detectors.base import Context, DetectorLimits
 from detectors.bans import Person, Restriction
+from detectors.base import Context, DetectorLimits
 from detectors.model import Kind, Namespace, SiteInfo
 from detectors.replies import AMBIGUOUS, CONFIDENT, DETECTOR, OLD_OWN, SIGNED_BY_OTHER
 from detectors.wikitext.comments import added_comments, parse_comments
 from detectors.wikitext.signatures import find_signatures
 from tests.core_helpers import ban, edit
 
-WHEN = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 SHARED = Path(os.environ.get("IBANBOT_SHARED_DATA")
               or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
@@ -156,7 +156,7 @@ def test_enwiki_timestamp_parsed():
     (s,) = find_signatures("x [[User:Bob|Bob]] ([[User talk:Bob|talk]]) 10:15, 20 November"
                            " 2026 (UTC)", SiteInfo())
     assert s.author == "Bob" and s.timestamp == datetime(2026, 11, 20, 10, 15,
-                                                         tzinfo=timezone.utc)
+                                                         tzinfo=UTC)
 
 
 def test_parse_comments_public_api():
@@ -249,7 +249,8 @@ def test_parent_quoting_someone_else_is_still_the_protected_users_comment():
     bob = f'Carol said "it is fine. {carol}" - I disagree. {sig("Bob", 1)}'
     old = f"== Sources ==\n{bob}\n"
     (f,) = run(old, old + f":Why? {sig('Alice', 20)}\n")
-    assert f.target == "Bob" and f.evidence.startswith("replied to Bob's comment of 2026-11-20 10:01")
+    assert f.target == "Bob"
+    assert f.evidence.startswith("replied to Bob's comment of 2026-11-20 10:01")
 
 
 def test_archiving_the_actors_own_old_reply_is_low_confidence():
@@ -276,8 +277,8 @@ def test_inline_reply_appended_to_the_protected_users_line():
 
 
 def test_evidence_quotes_the_parents_words_not_its_signature():
-    from detectors.replies import DETECTOR as REPLIES  # noqa: PLC0415
-    from tests.core_helpers import WIKI, at, ban, edit, registry, user  # noqa: PLC0415
+    from detectors.replies import DETECTOR as REPLIES
+    from tests.core_helpers import WIKI, at, ban, edit, registry, user
     bob = "[[User:Bob|Bob]] ([[User talk:Bob|talk]]) 10:15, 20 November 2026 (UTC)"
     alice = "[[User:Alice|Alice]] ([[User talk:Alice|talk]]) 10:20, 20 November 2026 (UTC)"
     old = f"== Sources ==\nI think the source is fine. {bob}"

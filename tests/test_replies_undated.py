@@ -119,11 +119,11 @@ def test_confidence_constants():
 @pytest.mark.parametrize("signature", [UNSIGNED_LATER, SUBST_UNSIGNED])
 def test_the_other_party_signing_their_reply_is_no_reply_and_no_change(signature):
     # a two-way ban: Bob, banned too, adds {{unsigned}} to Alice's unsigned reply to him
-    from detectors.base import Context  # noqa: PLC0415
-    from detectors.bans import Person, Restriction  # noqa: PLC0415
-    from detectors.changes import DETECTOR as CHANGES  # noqa: PLC0415
-    from detectors.model import SiteInfo  # noqa: PLC0415
-    from tests.core_helpers import ban  # noqa: PLC0415
+    from detectors.bans import Person, Restriction
+    from detectors.base import Context
+    from detectors.changes import DETECTOR as CHANGES
+    from detectors.model import SiteInfo
+    from tests.core_helpers import ban
     old = insert_after(BASE, BOB1, ":Agreed.")
     new = insert_after(BASE, BOB1, f":Agreed. {signature}")
     restriction = Restriction(ban(), Person(1, "Bob"), (Person(2, "Alice"),))

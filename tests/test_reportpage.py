@@ -1,7 +1,7 @@
 """bot.reportpage: diff links in every form people paste, sections, attribution, receipts."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from bot import reportpage as rp
 from detectors.model import Revision, UserRef
 
 HOST = "wiki.example.org"
-T = datetime(2026, 11, 27, tzinfo=timezone.utc)
+T = datetime(2026, 11, 27, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, revids, foreign, unclear", [
@@ -22,8 +22,10 @@ T = datetime(2026, 11, 27, tzinfo=timezone.utc)
     (f"[https://{HOST}/w/index.php?title=Talk:X&diff=prev&oldid=30 here]", (30,), (), ()),
     (f"https://{HOST}/w/index.php?oldid=31", (31,), (), ()),
     (f"https://{HOST}/wiki/Special:Diff/32", (32,), (), ()),
-    ("https://en.wikipedia.org/w/index.php?diff=5", (), ("https://en.wikipedia.org/w/index.php?diff=5",), ()),
-    (f"https://{HOST}/w/index.php?diff=next&oldid=8", (), (), (f"https://{HOST}/w/index.php?diff=next&oldid=8",)),
+    ("https://en.wikipedia.org/w/index.php?diff=5", (),
+     ("https://en.wikipedia.org/w/index.php?diff=5",), ()),
+    (f"https://{HOST}/w/index.php?diff=next&oldid=8", (), (),
+     (f"https://{HOST}/w/index.php?diff=next&oldid=8",)),
     ("{{IBAN report|diff=not a diff}}", (), (), ("not a diff",)),
     ("no links at all, [[Talk:Foo]] https://example.org/", (), (), ()),
     ("<!--ibanbot:R-0a-->old receipt [[Special:Diff/1]]\n", (), (), ()),
@@ -116,7 +118,8 @@ def _rev(revid: int, user: str, text: str, parent: int | None = None) -> Revisio
      [("Rita", "== R ==\nrita"), ("Mal", "== R ==\nrita and mal")],
      [("Rita", ("Mal",))]),
     ("an earlier section removed",
-     [("Rita", "== A ==\nrita"), ("Rosa", "== A ==\nrita\n== B ==\nrosa"), ("Bot", "== B ==\nrosa")],
+     [("Rita", "== A ==\nrita"), ("Rosa", "== A ==\nrita\n== B ==\nrosa"),
+      ("Bot", "== B ==\nrosa")],
      [("Rosa", ())]),
     ("older than the history read",
      [("Old", "== O ==\nold", 5), ("Rita", "== O ==\nold\n== N ==\nnew")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -275,7 +275,7 @@ def test_a_purged_report_still_on_the_page_is_not_taken_in_again(setup, local_wi
     decided = bot.cli("queue", "decide", str(item["id"]), "--decision", "dismissed",
                       "--reviewer", "Rev A")
     assert decided.code == 0, decided.err
-    later = datetime.now(timezone.utc) + timedelta(days=91)
+    later = datetime.now(UTC) + timedelta(days=91)
     result = health.purge_decided(App.load(bot.folder / "settings.toml", now=lambda: later))
     assert (result.items, result.reports) == (1, 1)
     bot.run_once()  # reads the same section again

@@ -15,7 +15,13 @@ from bot.wiki import session
 from localwiki.testing import admin, client, make_user
 from tests.harness import ban, people, unique
 from tests.test_reports_integration import (  # noqa: F401 (fixtures)
-    INTRO, PAGE, ReportBot, account, post, receipts, reporter,
+    INTRO,
+    PAGE,
+    ReportBot,
+    account,
+    post,
+    receipts,
+    reporter,
 )
 
 pytestmark = pytest.mark.wiki

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 import pytest
@@ -12,7 +12,7 @@ from detectors.base import Context, DetectorLimits
 from detectors.model import Event, EventType, Kind, Revision, UserRef
 from detectors.reverts import DETECTOR, find_reverted
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 USERS = {"A": UserRef(10, "Alice"), "B": UserRef(20, "Bob"), "C": UserRef(30, "Carol")}
 
 
@@ -25,7 +25,8 @@ def sha(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def history(*specs: tuple[str, str], texts: bool = True, sha1s: bool = True) -> tuple[Revision, ...]:
+def history(*specs: tuple[str, str], texts: bool = True,
+            sha1s: bool = True) -> tuple[Revision, ...]:
     """(user letter, text) oldest first -> revisions 1..n, newest first."""
     revs = [Revision(i + 1, i, USERS[u], T0 + timedelta(hours=i), sha1=sha(t) if sha1s else "",
                      text=t if texts else None) for i, (u, t) in enumerate(specs)]
@@ -50,7 +51,8 @@ BASE = "line one\nline two\nline three"
 BOB_LINE = "line one\nBob's line\nline two\nline three"
 LATER = BOB_LINE + "\nCarol's line"
 
-# name, history (oldest first), new text, event kwargs, with texts, expected (revids in evidence, confidence, method)
+# name, history (oldest first), new text, event kwargs, with texts,
+# expected (revids in evidence, confidence, method)
 CASES = [
     ("rollback", [("C", "a"), ("B", "b"), ("B", "c")], "a", {"tags": ("mw-rollback",)}, True,
      (["r3", "r2"], 1.0, "rollback")),

@@ -1,8 +1,9 @@
-"""Review fixes: concurrent sign-in guesses, report receipts that stay one line, one-line CLI errors."""
+"""Review fixes: concurrent sign-in guesses, report receipts that stay one line, one-line CLI
+errors."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_rejected_report_problems_survive_the_database_unchanged(store: Store,
 
 def test_sign_in_works_when_the_ui_is_served_below_a_prefix(tmp_path) -> None:
     """Behind a proxy at /review/ (SCRIPT_NAME), the sign-in form's cookie must come back."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from bot.app import App
     from bot.web import create_app
@@ -131,7 +132,7 @@ def test_sign_in_works_when_the_ui_is_served_below_a_prefix(tmp_path) -> None:
                       encoding="utf-8")
     app = App.load(config)
     app.ensure_schema()
-    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(timezone.utc))
+    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(UTC))
     client = create_app(app, secure_cookies=False).test_client()
     base = "http://localhost/review/"
     form = client.get("/login", base_url=base)
@@ -153,7 +154,7 @@ def _offline_settings(folder):
 
 
 def test_out_of_range_numbers_are_usage_errors_or_not_found(tmp_path, capsys) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from bot.app import App
     from bot.cli import main
@@ -175,8 +176,8 @@ def test_out_of_range_numbers_are_usage_errors_or_not_found(tmp_path, capsys) ->
         with pytest.raises(NotFound):
             app.store.get_item(item_id)
         with pytest.raises(NotFound):
-            app.store.decide(item_id, "confirmed", "Rita", "", datetime.now(timezone.utc))
-    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(timezone.utc))
+            app.store.decide(item_id, "confirmed", "Rita", "", datetime.now(UTC))
+    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(UTC))
     client = create_app(app, secure_cookies=False).test_client()
     page = client.get("/login").get_data(as_text=True)
     csrf = page.split('name="csrf" value="')[1].split('"')[0]

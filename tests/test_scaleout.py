@@ -12,7 +12,7 @@ import json
 import re
 import time
 from contextlib import ExitStack, redirect_stdout
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -58,7 +58,7 @@ def _lines(run: BotProcess) -> list[tuple[float, str]]:
         except ValueError:
             continue
         when = datetime.strptime(entry["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
-        out.append((when.replace(tzinfo=timezone.utc).timestamp(), entry["message"]))
+        out.append((when.replace(tzinfo=UTC).timestamp(), entry["message"]))
     return out
 
 
@@ -110,8 +110,10 @@ def test_three_processes_share_six_wikis_and_take_over_from_the_dead(tmp_path, w
             runs[victim].kill9()
             killed[victim] = time.time()
             live = [r for n, r in enumerate(runs) if n not in killed]
-            wait_for(lambda: all(any(t > killed[victim] for r in live for t in _polls(r, w.name))
-                                 for w in wikis), 30, "every wiki polled by a live process")
+            def every_wiki_polled(victim=victim, live=live):
+                return all(any(t > killed[victim] for r in live for t in _polls(r, w.name))
+                           for w in wikis)
+            wait_for(every_wiki_polled, 30, "every wiki polled by a live process")
             moves.append(time.time() - killed[victim])
         assert all(r.alive() for n, r in enumerate(runs) if n not in killed)
         assert runs[2].terminate() == 0

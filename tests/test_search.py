@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from bot import search
+from bot.app import App
 from bot.cli import main
 from bot.errors import UsageError
 from bot.storage import Store
 from bot.web import accounts, create_app
-from bot.app import App
 from tests.search_fixtures import T0, fill, labels
 from tests.storage_fixtures import db_url, empty_store, store  # noqa: F401
 
@@ -175,7 +175,7 @@ def test_defaults_of_the_cli_and_of_the_web() -> None:
     assert (web.status, web.sort) == ("new", "oldest")
     assert search.parse({"status": "any"}, CHOICES, search.WEB_DEFAULT).status is None
     parsed = search.parse({"until": "2026-11-25", "actor": "carol_x"}, CHOICES)
-    assert parsed.before == datetime(2026, 11, 26, tzinfo=timezone.utc)
+    assert parsed.before == datetime(2026, 11, 26, tzinfo=UTC)
     assert parsed.actor == "Carol x"
     assert search.parse(parsed.raw(), CHOICES) == parsed  # the paging links' round trip
     for until in ("2026-11-27T17:15:42Z", "2026-11-27T23:59:59Z", "2026-11-27T00:00:00Z"):

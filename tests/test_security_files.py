@@ -17,7 +17,6 @@ from bot.app import App
 from bot.cli import main
 from bot.guard import Guard
 from bot.storage.engine import safe_url
-from bot.wiki.writer import use_password_file
 from localwiki.testing import make_user
 from tests.botprocess import REPO, wait_for
 from tests.harness import Bot, people, unique

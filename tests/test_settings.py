@@ -263,7 +263,7 @@ def test_missing_bans_file_named_by_settings(tmp_path: Path) -> None:
 def test_user_config_example_holds_the_account_keys_and_no_secret() -> None:
     text = (ROOT / "user-config.py.example").read_text(encoding="utf-8")
     namespace: dict = {"usernames": __import__("collections").defaultdict(dict)}
-    exec(compile(text, "user-config.py.example", "exec"), namespace)  # noqa: S102
+    exec(compile(text, "user-config.py.example", "exec"), namespace)
     assert namespace["password_file"] == "user-password.py"
     assert namespace["usernames"]["*"]["*"]
     for key in ("put_throttle", "max_retries", "retry_wait"):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -32,7 +32,7 @@ TABLES |= {"item_diffs"}  # migration 0011_item_diffs
 
 
 def _diff(store: Store, target: MetaData) -> list:
-    def include(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+    def include(obj, name, type_, reflected, compare_to):
         return not (type_ == "table" and name == "alembic_version")
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True,
@@ -147,7 +147,7 @@ def test_concurrent_duplicate_is_skipped_on_a_savepoint(store: Store,
     real = bot.storage.queue.find_item_id
     calls: list[str] = []
 
-    def blind_once(conn, wiki, event_key, ban_id):  # noqa: ANN001, ANN202
+    def blind_once(conn, wiki, event_key, ban_id):
         calls.append(event_key)
         return None if calls.count(event_key) == 1 else real(conn, wiki, event_key, ban_id)
     monkeypatch.setattr(bot.storage.queue, "find_item_id", blind_once)
@@ -254,7 +254,7 @@ def test_datetimes_come_back_aware_utc(store: Store) -> None:
     when = datetime(2026, 11, 27, 18, 15, 42, 123456, tzinfo=cet)
     item_id = store.save_batch("devwiki", "rc", None, [detection(when=when)], T0)[0]
     item = store.get_item(item_id)
-    assert item.timestamp == when and item.timestamp.tzinfo == timezone.utc
+    assert item.timestamp == when and item.timestamp.tzinfo == UTC
     assert item.timestamp.microsecond == 123456 and item.to_json()["timestamp"].endswith("42Z")
 
 

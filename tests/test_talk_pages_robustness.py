@@ -10,20 +10,20 @@ import importlib
 import os
 import pkgutil
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import detectors
-from detectors.base import Context
 from detectors.bans import Ban, Person, Restriction
+from detectors.base import Context
 from detectors.model import Event, EventType, Revision, UserRef
 
 DATA = Path(os.environ.get("IBANBOT_SHARED_DATA")
             or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 PAGES = DATA / "talk-pages"
-T = datetime(2026, 11, 10, tzinfo=timezone.utc)
+T = datetime(2026, 11, 10, tzinfo=UTC)
 _SIGNER = re.compile(r"\[\[\s*(?:User|User talk)\s*:\s*([^|\]/#\n]+)", re.IGNORECASE)
 _SIGNED = re.compile(r"\(UTC\)")
 

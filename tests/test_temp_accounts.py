@@ -3,7 +3,7 @@ API answers (MediaWiki 1.43+ rows, formatversion 2 and 1): normalized with their
 never taken one for the other, and never matched to a banned account by guesswork."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,8 +12,8 @@ from bot.wiki.normalize import event_from_log, event_from_rc, revision_from_api
 from detectors.bans import Ban, BanRegistry, Identity, Person
 from detectors.model import UserRef
 
-T = datetime(2026, 11, 1, tzinfo=timezone.utc)
-AT = datetime(2026, 11, 27, 18, tzinfo=timezone.utc)
+T = datetime(2026, 11, 1, tzinfo=UTC)
+AT = datetime(2026, 11, 27, 18, tzinfo=UTC)
 
 # recorded rows (list=recentchanges, list=logevents, prop=revisions, list=usercontribs) of a
 # wiki with temporary accounts: their names vary in digit counts

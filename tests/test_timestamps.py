@@ -7,7 +7,7 @@ and weekday names (regenerate it with tests/data/signature_timestamps.php).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ def names(lang: str) -> LocalNames:
 
 
 def utc(ts: str) -> datetime:
-    return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(second=0, tzinfo=timezone.utc)
+    return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(second=0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("lang", sorted(set(DATA) - set(UNSUPPORTED)))
@@ -55,7 +55,7 @@ def test_time_zones_with_daylight_saving_and_localized_labels():
     fmt = learn("27 novembre 2026 à 22:30 (CET)", datetime(2026, 11, 27, 22, 30), fr, zones)
     assert fmt is not None
     summer = fmt.regex.search("Oui. [[Utilisateur:Léa|Léa]] 3 juillet 2026 à 11:07 (CEST)")
-    assert summer and fmt.parse(summer) == datetime(2026, 7, 3, 9, 7, tzinfo=timezone.utc)
+    assert summer and fmt.parse(summer) == datetime(2026, 7, 3, 9, 7, tzinfo=UTC)
     unknown_zone = TimestampFormat(fmt.pattern, fmt.months, (("CET", 60),))
     match = unknown_zone.regex.search("3 juillet 2026 à 11:07 (CEST)")
     assert match and unknown_zone.parse(match) is None  # found, not dated
@@ -89,8 +89,8 @@ def test_signatures_on_a_french_wiki():
             "08:05 (CET)\n")
     sigs = find_signatures(text, site)
     assert [(s.author, s.timestamp) for s in sigs] == [
-        ("Léa", datetime(2026, 11, 27, 21, 30, tzinfo=timezone.utc)),
-        ("Marc", datetime(2026, 11, 28, 7, 5, tzinfo=timezone.utc))]
+        ("Léa", datetime(2026, 11, 27, 21, 30, tzinfo=UTC)),
+        ("Marc", datetime(2026, 11, 28, 7, 5, tzinfo=UTC))]
     assert find_signatures(text, SiteInfo()) == []  # the English format does not see them
 
 
@@ -99,5 +99,5 @@ def test_the_samples_own_label_counts_with_the_offset_given():
     assert learn(sample, when, names("fr"), {"CET": 60}) is None  # unknown, no offset
     fmt = learn(sample, when, names("fr"), {"CET": 60}, offset=180)
     match = fmt.regex.search(sample)
-    assert fmt.parse(match) == datetime(2026, 11, 27, 19, 30, tzinfo=timezone.utc)
+    assert fmt.parse(match) == datetime(2026, 11, 27, 19, 30, tzinfo=UTC)
     assert fmt.regex.search("1 mai 2026 à 10:00 (CET)")  # the known labels stay

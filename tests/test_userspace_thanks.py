@@ -67,7 +67,8 @@ def test_thanks(recipient, hit):
 
 
 def test_thanks_ignores_other_logs_and_edits():
-    assert THANKS.detect(log_event("Alice", "block", "block", "User:Bob", target="Bob"), ctx()) == []
+    block = log_event("Alice", "block", "block", "User:Bob", target="Bob")
+    assert THANKS.detect(block, ctx()) == []
     assert THANKS.detect(edit("Alice", "User talk:Bob"), ctx()) == []
 
 

@@ -3,8 +3,8 @@ from the real local wiki (tests/web_fixtures.py)."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 

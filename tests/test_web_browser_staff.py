@@ -34,7 +34,7 @@ def sign_in(page, base: str, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def down_server(review_env, down_settings) -> Iterator[str]:  # noqa: F811
+def down_server(review_env, down_settings) -> Iterator[str]:
     web = create_app(App.load(down_settings, now=review_env.clock), secure_cookies=False)
     httpd = make_server("127.0.0.1", 0, web, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -46,7 +46,7 @@ def down_server(review_env, down_settings) -> Iterator[str]:  # noqa: F811
         thread.join(10)
 
 
-def test_a_warning_is_shown_and_acknowledged(server, browser_page, review_env):  # noqa: F811
+def test_a_warning_is_shown_and_acknowledged(server, browser_page, review_env):
     page, alerts = browser_page
     Ledger(review_env.app().store).add_warning(
         "testwiki", "unanalysed", "rev:77 on [[Talk:Big <script>alert(1)</script>]] could "
@@ -65,7 +65,7 @@ def test_a_warning_is_shown_and_acknowledged(server, browser_page, review_env): 
     assert alerts == []
 
 
-def test_a_report_filed_from_the_web(server, browser_page, review_env):  # noqa: F811
+def test_a_report_filed_from_the_web(server, browser_page, review_env):
     page, alerts = browser_page
     revid = next(i.revid for i in review_env.app().store.list_items() if i.revid)
     sign_in(page, server, review_env.reviewer)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import UTC
 from pathlib import Path
 
 import requests
@@ -70,7 +71,8 @@ def test_reviewers_link_wiki_accounts(tmp_path, local_wiki):
     assert code == 2 and "no wiki named 'elsewhere' (configured: livewiki)" in err
     code, _, err = run(config, "reviewers", "link", "Bob", "--wiki", "livewiki", "--user", ann.name)
     assert (code, err) == (1, "Error: reviewer 'Bob' does not exist\n")
-    code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "livewiki", "--user", "No such x")
+    code, _, err = run(config, "reviewers", "link", "Ann", "--wiki", "livewiki",
+                       "--user", "No such x")
     assert (code, err) == (2, "Error: there is no user 'No such x' on livewiki\n")
     code, out, _ = run(config, "reviewers", "list")
     assert code == 0 and out.startswith("Ann\tactive\tsince ")
@@ -131,7 +133,7 @@ def test_wsgi_entry_point_bad_web_settings_and_an_unreachable_wiki(tmp_path):
 
 
 def test_item_page_when_the_wiki_is_down(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from bot.app import App
     from bot.web import accounts, create_app
@@ -140,7 +142,7 @@ def test_item_page_when_the_wiki_is_down(tmp_path):
     config = settings(tmp_path)
     app = App.load(config)
     app.ensure_schema()
-    when = datetime(2026, 11, 27, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 27, tzinfo=UTC)
     (item_id,) = app.store.save_batch("devwiki", "rc", None, [Detection(
         "devwiki", "IB-1", "rev:5", UserRef(3, "Alice"), "Bob", "User talk:Bob", when,
         (Finding(Kind.USERSPACE, 1.0, "edited Bob's talk page", "Bob"),), revid=5)], when)

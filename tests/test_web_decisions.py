@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.web import accounts
-from tests.test_web import csrf_of, first_item_id, sign_in, signed_in
+from tests.test_web import first_item_id, sign_in, signed_in
 from tests.web_fixtures import PASSWORD, review_env  # noqa: F401
 
 pytestmark = pytest.mark.wiki

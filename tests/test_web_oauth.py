@@ -3,6 +3,7 @@ the client's secret. The whole flow against the local wiki is in test_web_oauth_
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -129,8 +130,8 @@ def test_client_secret_from_the_environment_or_a_private_file(tmp_path):
     path = settings(tmp_path, 'oauth_secret_file = "secret"\n')
     assert clients(App.load(path).settings, {})["dev-wiki"].secret == SECRET
     secret.chmod(0o644)
-    with pytest.raises(ConfigError, match=r"wiki dev-wiki: key 'oauth_secret_file': .*secret: other "
-                                          r"users may read it \(mode 644\); run: chmod 600"):
+    with pytest.raises(ConfigError, match=r"wiki dev-wiki: key 'oauth_secret_file': .*secret: "
+                                          r"other users may read it \(mode 644\); run: chmod 600"):
         flask(path, environ={})
     secret.unlink()
     with pytest.raises(ConfigError, match="cannot be read"):
@@ -147,9 +148,9 @@ def test_bad_oauth_settings_name_the_key(tmp_path):
 
 
 def test_answers_are_remembered_ten_minutes_only(tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    clock = [datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)]
+    clock = [datetime(2026, 11, 27, 12, 0, tzinfo=UTC)]
     app = App.load(settings(tmp_path), now=lambda: clock[0])
     app.ensure_schema()
     client = create_app(app, secure_cookies=False, environ=ENV).test_client()

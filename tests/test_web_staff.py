@@ -5,7 +5,7 @@ file), the bot's status, and the timeline opened from an item."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -66,7 +66,7 @@ def test_a_warning_is_shown_on_every_page_and_acknowledged(review_env):
         (review_env.reviewer, f"staff warning {first} (unanalysed, wiki testwiki)")]
     # a second acknowledgment (another reviewer, or the CLI) changes nothing
     other = create_app(review_env.app(), secure_cookies=False).test_client()
-    from bot.web import accounts  # noqa: PLC0415
+    from bot.web import accounts
     accounts.add(store, "Otto Other", PASSWORD, review_env.clock())
     assert sign_in(other, "Otto Other").status_code == 302
     csrf = csrf_of(other.get("/warnings").get_data(as_text=True))
@@ -216,7 +216,7 @@ def test_the_timeline_from_an_item_marks_its_event_and_links_queue_items(review_
 
 
 def test_natural_order_of_pages():
-    from bot.timeline import natural_key  # noqa: PLC0415
+    from bot.timeline import natural_key
 
     titles = ["Talk:Archive 10", "Talk:Archive 2", "talk:archive 3", "Banana", "apple",
               "Archive 1a", "Archive 1", "Archive"]
@@ -240,7 +240,7 @@ def test_every_form_needs_the_csrf_token(review_env):
 def test_the_bans_page_lists_each_bans_holes_until_they_are_covered(tmp_path):
     """bot.banlist.coverage_holes: the spans the stream was read without the ban (here: a bans
     file read half-written between two polls), per wiki and stream, from the store."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from types import SimpleNamespace
 
     from bot import banlist
@@ -249,7 +249,7 @@ def test_the_bans_page_lists_each_bans_holes_until_they_are_covered(tmp_path):
     from bot.wiki.cursor import Position
     from detectors.bans import Ban
 
-    t0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     at = lambda minutes: (t0 + timedelta(minutes=minutes), 0)  # noqa: E731
     store = Store(f"sqlite:///{tmp_path}/holes.sqlite3")
     store.upgrade()

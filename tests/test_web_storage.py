@@ -10,8 +10,8 @@ from bot.errors import NotFound, StorageError, UsageError
 from bot.storage import ReviewerStore, Store, WikiAccountStore
 from bot.timeline import build, format_gap
 from bot.web import accounts, passwords
-from detectors.model import UserRef
 from bot.web.html import sanitize_diff
+from detectors.model import UserRef
 from tests.storage_fixtures import T0, db_url, empty_store, later, store  # noqa: F401
 
 PASSWORD = "Correct-horse-battery-9"

@@ -70,9 +70,10 @@ def test_site_info_from_the_wiki(local_wiki):
 
 
 def test_user_agent_names_the_contact(gateway):
-    pwb = load_pywikibot()
-    from pywikibot.comms import http  # noqa: PLC0415
-    assert "ibanbot/" in http.user_agent(gateway.site) and "ops@example.org" in http.user_agent(gateway.site)
+    load_pywikibot()
+    from pywikibot.comms import http
+    agent = http.user_agent(gateway.site)
+    assert "ibanbot/" in agent and "ops@example.org" in agent
 
 
 def test_login_with_a_botpassword(local_wiki, tmp_path):

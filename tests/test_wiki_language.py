@@ -4,7 +4,7 @@ that format from the wiki and finds replies in it."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -36,7 +36,7 @@ def test_the_signature_format_is_learned_from_the_wiki(french_wiki):
     assert fmt is not ENGLISH
     match = fmt.regex.search(signed)
     assert match, (fmt.pattern, signed)
-    assert abs(fmt.parse(match) - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert abs(fmt.parse(match) - datetime.now(UTC)) < timedelta(minutes=5)
     assert fmt.regex.search("3 juillet 2026 à 11:07 (CEST)")  # the summer label too
 
 

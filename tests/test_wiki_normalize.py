@@ -1,14 +1,13 @@
 """The adapter's pure half: API rows -> events, positions; recorded API answers."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.errors import StorageError
 from bot.wiki.cursor import OVERLAP, Position
-from bot.wiki.normalize import event_from_log, event_from_rc, revision_from_api, \
-    site_info_from_api
+from bot.wiki.normalize import event_from_log, event_from_rc, revision_from_api, site_info_from_api
 from detectors.model import EventType, UserRef
 
 RC_EDIT = {"type": "edit", "ns": 3, "title": "User talk:Bob", "pageid": 5, "revid": 10,
@@ -29,7 +28,7 @@ def test_rc_edit():
     assert (e.type, e.actor, e.revid, e.old_revid, e.key) == (
         EventType.EDIT, UserRef(2, "Alice"), 10, 9, "rev:10")
     assert e.tags == ("mw-undo",) and e.sha1 == "abc" and e.size == 20
-    assert e.timestamp == datetime(2026, 11, 27, 17, 15, 42, tzinfo=timezone.utc)
+    assert e.timestamp == datetime(2026, 11, 27, 17, 15, 42, tzinfo=UTC)
 
 
 def test_rc_log_move_and_thanks_log():
@@ -88,7 +87,7 @@ def test_site_info_from_siteinfo_answer():
 
 
 def test_position_round_trip_and_overlap():
-    p = Position(datetime(2026, 11, 27, 17, 0, tzinfo=timezone.utc), 41)
+    p = Position(datetime(2026, 11, 27, 17, 0, tzinfo=UTC), 41)
     assert Position.parse(p.format()) == p
     assert p.read_from() == p.timestamp - OVERLAP
     assert p.is_after(p.timestamp - OVERLAP, 42)  # a row committed late is still new

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from bot.storage.records import AuditEntry, from_db_time, to_db_time
-from bot.storage.schema import audit_log, check_lengths, identities
+from bot.storage.schema import audit_log, check_lengths, identities, new_id
 from detectors.bans import Identity
 
 
@@ -14,8 +14,8 @@ def record_audit(conn: Connection, actor: str, action: str, item_id: int | None,
                  detail: str, at: datetime) -> AuditEntry:
     values = {"at": to_db_time(at), "actor": actor, "action": action, "item_id": item_id,
               "detail": detail}
-    entry_id = conn.execute(insert(audit_log).values(values)).inserted_primary_key[0]
-    return AuditEntry(int(entry_id), from_db_time(values["at"]), actor, action, item_id, detail)
+    entry_id = new_id(conn.execute(insert(audit_log).values(values)))
+    return AuditEntry(entry_id, from_db_time(to_db_time(at)), actor, action, item_id, detail)
 
 
 def audit(conn: Connection, limit: int | None = 100,

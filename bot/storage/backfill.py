@@ -7,12 +7,22 @@ finished one is not read again. Staff warnings are shown above the queue and by
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean, Column, Connection, Index, Integer, String, Table, func, insert, select, update,
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    update,
 )
 
 from bot.errors import NotFound
@@ -21,7 +31,14 @@ from bot.storage.cursors import set_setting
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
-    KEY, MYSQL_TABLE, NAME, WIKI, check_lengths, long_text, metadata,
+    KEY,
+    MYSQL_TABLE,
+    NAME,
+    WIKI,
+    check_lengths,
+    long_text,
+    metadata,
+    new_id,
     utc_datetime,
 )
 
@@ -117,7 +134,7 @@ class Ledger:
             result = conn.execute(insert(staff_warnings).values(
                 wiki=wiki, kind=kind, ban_id=ban_id, message=message,
                 created_at=to_db_time(at)))
-            return int(result.inserted_primary_key[0])
+            return new_id(result)
 
     def add_noted_warning(self, wiki: str, kind: str, message: str, at: datetime, key: str,
                           note: Callable[[int], str]) -> int:
@@ -128,7 +145,7 @@ class Ledger:
         with storage_errors(self.engine, "saving a staff warning"), self.engine.begin() as conn:
             result = conn.execute(insert(staff_warnings).values(
                 wiki=wiki, kind=kind, ban_id=None, message=message, created_at=to_db_time(at)))
-            warning_id = int(result.inserted_primary_key[0])
+            warning_id = new_id(result)
             set_setting(conn, key, note(warning_id))
             return warning_id
 

@@ -8,15 +8,34 @@ the first of them says when tracking began.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, String, Table, delete, \
-    insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from bot.storage.records import from_db_time, to_db_time
-from bot.storage.schema import KEY, MYSQL_TABLE, WIKI, check_lengths, metadata, utc_datetime
+from bot.storage.schema import (
+    KEY,
+    MYSQL_TABLE,
+    WIKI,
+    check_lengths,
+    metadata,
+    new_id,
+    utc_datetime,
+)
 
 WIKI_WIDE = "*"
 Point = tuple[datetime, int]  # (timestamp, row id): a stream position
@@ -100,18 +119,17 @@ def add_span(conn: Connection, wiki: str, stream: str, ban_id: str, covered: Cov
                   "coverage")
     if covered.end < covered.start:
         return
-    new_id = conn.execute(insert(ban_coverage).values(
-        wiki=wiki, stream=stream, ban_id=ban_id, **_values(covered.start, covered.end, at))
-    ).inserted_primary_key[0]
+    row_id = new_id(conn.execute(insert(ban_coverage).values(
+        wiki=wiki, stream=stream, ban_id=ban_id, **_values(covered.start, covered.end, at))))
     c = ban_coverage.c
     rows = [r for r in conn.execute(select(ban_coverage).where(
-        c.wiki == wiki, c.stream == stream, c.ban_id == ban_id, c.id != new_id,
+        c.wiki == wiki, c.stream == stream, c.ban_id == ban_id, c.id != row_id,
         c.end_at >= to_db_time(covered.start[0]), c.start_at <= to_db_time(covered.end[0])))
         if _end(r) >= covered.start and _start(r) <= covered.end]
     if rows:
         start = min([covered.start, *(_start(r) for r in rows)])
         end = max([covered.end, *(_end(r) for r in rows)])
-        conn.execute(update(ban_coverage).where(c.id == new_id).values(_values(start, end, at)))
+        conn.execute(update(ban_coverage).where(c.id == row_id).values(_values(start, end, at)))
         conn.execute(delete(ban_coverage).where(c.id.in_([r.id for r in rows])))
 
 

@@ -30,12 +30,21 @@ import hashlib
 import os
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
-from sqlalchemy import Connection, Engine, NullPool, create_engine, delete, insert, select, \
-    text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    NullPool,
+    create_engine,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.errors import LockLost, StorageError
@@ -123,7 +132,7 @@ class _ServerLocks(_Backend):
     def session_id(self) -> int:
         """The server's id of the lock session (tests cut it as a partition would)."""
         sql = "SELECT pg_backend_pid()" if self.pg else "SELECT CONNECTION_ID()"
-        return int(self._conn().execute(text(sql)).scalar())
+        return int(self._conn().execute(text(sql)).scalar_one())
 
     def close(self) -> None:
         conn, self.conn = self.conn, None

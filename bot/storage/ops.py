@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    Column, Connection, Engine, Integer, String, Table, delete, func, insert, select, update,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
 )
 
 from bot.storage import audit as _audit
@@ -26,8 +36,17 @@ from bot.storage.engine import storage_errors
 from bot.storage.itemdiffs import item_diffs
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import (
-    INDEXED_NAME, KEY, MYSQL_TABLE, WIKI, check_lengths, decisions, findings, long_text,
-    metadata, queue_items, utc_datetime,
+    INDEXED_NAME,
+    KEY,
+    MYSQL_TABLE,
+    WIKI,
+    check_lengths,
+    decisions,
+    findings,
+    long_text,
+    metadata,
+    queue_items,
+    utc_datetime,
 )
 
 PURGEABLE = ("confirmed", "dismissed")

@@ -9,15 +9,27 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection, ColumnElement, and_, func, insert, or_, select, update,
+    ColumnElement,
+    Connection,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import DecisionConflict, IbanbotError, NotFound
 from bot.storage.records import (
-    Decision, ItemKey, QueueItem, STATUSES, from_db_time, to_db_time,
+    STATUSES,
+    Decision,
+    ItemKey,
+    QueueItem,
+    from_db_time,
+    to_db_time,
 )
-from bot.storage.schema import check_lengths, decisions, findings, queue_items
+from bot.storage.schema import check_lengths, decisions, findings, new_id, queue_items
 from detectors.model import Detection, Finding, Kind
 
 CHUNK = 500  # ids per IN (...) when loading findings and decisions
@@ -45,8 +57,7 @@ def _item_values(d: Detection, detected_at: datetime) -> dict[str, Any]:
 
 
 def _insert_new(conn: Connection, d: Detection, detected_at: datetime) -> int:
-    item_id = conn.execute(insert(queue_items).values(_item_values(d, detected_at))
-                           ).inserted_primary_key[0]
+    item_id = new_id(conn.execute(insert(queue_items).values(_item_values(d, detected_at))))
     rows = [{"item_id": item_id, "position": n, "kind": Kind(f.kind).value,
              "confidence": float(f.confidence), "evidence": f.evidence, "target": f.target}
             for n, f in enumerate(d.findings)]

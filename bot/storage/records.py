@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from detectors.exceptions import exception_note
@@ -18,20 +18,20 @@ NO_BAN_NOTE = ("reported; no registered ban restricts this account at the time o
 def to_db_time(when: datetime) -> datetime:
     """Aware (any zone) -> naive UTC for the columns. Naive input is taken to be UTC already."""
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(UTC).replace(tzinfo=None)
     return when
 
 
 def from_db_time(when: datetime) -> datetime:
     """A naive UTC column value -> aware UTC."""
     if when.tzinfo is not None:
-        return when.astimezone(timezone.utc)
-    return when.replace(tzinfo=timezone.utc)
+        return when.astimezone(UTC)
+    return when.replace(tzinfo=UTC)
 
 
 def json_time(when: datetime) -> str:
     """`YYYY-MM-DDTHH:MM:SSZ` (seconds precision, UTC)."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,17 +13,40 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Connection, Engine, ForeignKey, Index, Integer, String, Table,
-    UniqueConstraint, delete, func, insert, select, update,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+    update,
 )
 
-from bot.errors import NotFound
+from bot.errors import NotFound, StorageError
 from bot.storage import queue as _queue
 from bot.storage.audit import record_audit
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
-    KEY, MYSQL_TABLE, NAME, TITLE, WIKI, check_lengths, long_text, metadata, utc_datetime,
+    KEY,
+    MYSQL_TABLE,
+    NAME,
+    TITLE,
+    WIKI,
+    check_lengths,
+    long_text,
+    metadata,
+    new_id,
+    utc_datetime,
 )
 from detectors.model import Detection
 
@@ -222,7 +245,9 @@ class ReportStore:
             for d in detections:
                 item_id = (_queue.insert_detection(conn, d, detected_at)  # None: queued before
                            or _queue.find_item_id(conn, d.wiki, d.event_key, d.ban_id))
-                _link(conn, report_id, int(item_id), d.revid)
+                if item_id is None:  # queued before, then gone within this transaction
+                    raise StorageError(f"queue item {d.event_key} vanished while linking")
+                _link(conn, report_id, item_id, d.revid)
             row = conn.execute(select(reports).where(reports.c.id == report_id)).mappings().one()
             return _load(conn, [row])[0]
 
@@ -369,7 +394,7 @@ def _upsert(conn: Connection, report: NewReport, values: dict[str, Any]) -> int:
                "text": report.text, "seen_at": values["received_at"] if existing is None
                else to_db_time(report.seen_at or report.received_at)}
     if existing is None:
-        report_id = int(conn.execute(insert(reports).values(values)).inserted_primary_key[0])
+        report_id = new_id(conn.execute(insert(reports).values(values)))
         _add_version(conn, report_id, version)
         return report_id
     keep = {"reference", "received_at", "fingerprint", "wiki", "origin", "reporter",

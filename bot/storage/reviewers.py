@@ -10,17 +10,37 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
-    Boolean, Column, Connection, Engine, Index, Integer, String, Table, delete, func, insert,
-    select, update,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    Row,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
 )
 
 from bot.errors import NotFound, UsageError
 from bot.storage import audit as _audit
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, to_db_time
-from bot.storage.schema import INDEXED_NAME, MYSQL_TABLE, check_lengths, metadata, utc_datetime
+from bot.storage.schema import (
+    INDEXED_NAME,
+    MYSQL_TABLE,
+    check_lengths,
+    metadata,
+    new_id,
+    utc_datetime,
+)
 
 reviewers = Table(
     "reviewers", metadata,
@@ -97,8 +117,8 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _reviewer(r: object) -> Reviewer:
-    m = r._mapping  # type: ignore[attr-defined]
+def _reviewer(r: Row[Any]) -> Reviewer:
+    m = r._mapping
     disabled = m["disabled_at"]
     return Reviewer(m["name"], m["password_hash"], from_db_time(m["created_at"]),
                     from_db_time(disabled) if disabled is not None else None)
@@ -124,7 +144,7 @@ class ReviewerStore:
                 raise UsageError(f"reviewer {name!r} already exists")
             conn.execute(insert(reviewers).values(values))
             _note(conn, note)
-            return _get(conn, name)  # type: ignore[return-value]
+            return _require(conn, name)
 
     def get(self, name: str) -> Reviewer | None:
         with storage_errors(self.engine, "reading a reviewer"), self.engine.connect() as conn:
@@ -175,9 +195,8 @@ class ReviewerStore:
         """
         with storage_errors(self.engine, "recording a login attempt"), \
                 self.engine.begin() as conn:
-            return int(conn.execute(insert(login_attempts).values(
-                name=name[:INDEXED_NAME], remote=remote[:64], ok=False, at=to_db_time(at))
-            ).inserted_primary_key[0])
+            return new_id(conn.execute(insert(login_attempts).values(
+                name=name[:INDEXED_NAME], remote=remote[:64], ok=False, at=to_db_time(at))))
 
     def settle_attempt(self, attempt_id: int) -> None:
         with storage_errors(self.engine, "recording a login attempt"), \

@@ -12,12 +12,32 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Table,
-    Text, UniqueConstraint,
+    BigInteger,
+    Column,
+    CursorResult,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
 
 from bot.errors import StorageError
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key (one integer column) of the row an INSERT made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise StorageError("the database returned no id for a new row")
+    return int(key[0])
+
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -26,7 +46,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
-MYSQL_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
+MYSQL_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
                "mysql_engine": "InnoDB"}
 
 WIKI = 64  # our name for a wiki

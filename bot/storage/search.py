@@ -14,7 +14,15 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Connection, and_, exists, func, not_, or_, select, true,
+    ColumnElement,
+    Connection,
+    and_,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    true,
 )
 
 from bot.search import Search
@@ -128,12 +136,13 @@ def _shown(thresholds: Mapping[str, float]) -> ColumnElement[bool]:
 def _keys(sort: str) -> list[tuple[Any, bool]]:
     """The sort's columns, each with True when descending."""
     top = func.coalesce(highest_confidence(), -1.0)
-    return {
+    keys: dict[str, list[tuple[Any, bool]]] = {
         "newest": [(q.event_time, True), (q.id, True)],
         "oldest": [(q.event_time, False), (q.id, False)],
         "most-confident": [(top, True), (q.event_time, True), (q.id, True)],
         "least-confident": [(top, False), (q.event_time, False), (q.id, False)],
-    }[sort]
+    }
+    return keys[sort]
 
 
 def _order(sort: str) -> list[Any]:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import URL, Engine
 
 from bot.errors import UsageError
+from bot.search import Search
 from bot.storage import audit as _audit
+from bot.storage import byrevision as _byrevision
 from bot.storage import coverage as _coverage  # its table joins schema.metadata (0010)
 from bot.storage import cursors as _cursors
 from bot.storage import locks as _locks
@@ -22,8 +25,11 @@ from bot.storage import queue as _queue
 from bot.storage import search as _search
 from bot.storage import stats as _stats
 from bot.storage.engine import make_engine, safe_url, storage_errors
-from bot.search import Search
+from bot.storage.itemdiffs import ItemDiffStore
 from bot.storage.records import DECISIONS, SOURCES, AuditEntry, ItemKey, QueueItem
+from bot.storage.reports import ReportStore
+from bot.storage.reviewers import ReviewerStore
+from bot.storage.wikiaccounts import WikiAccountStore
 from detectors.bans import Identity
 from detectors.model import Detection, Kind
 
@@ -41,10 +47,36 @@ class Store:
             self._locks.release_all()
         self.engine.dispose()
 
-    @property
+    # -- the other stores, built once on this engine: code outside bot.storage never touches
+    # the engine (tests/test_architecture.py checks it) --------------------------------------
+    @cached_property
     def ops(self) -> _ops.Ops:
         """Poll leases, poll health and the retention purge (bot.storage.ops)."""
         return _ops.Ops(self.engine)
+
+    @cached_property
+    def reviewers(self) -> ReviewerStore:
+        """Reviewer accounts, web sessions and sign-in attempts (bot.storage.reviewers)."""
+        return ReviewerStore(self.engine)
+
+    @cached_property
+    def wiki_accounts(self) -> WikiAccountStore:
+        """The wiki accounts reviewers sign in with, and sign-ins under way."""
+        return WikiAccountStore(self.engine)
+
+    @cached_property
+    def reports(self) -> ReportStore:
+        """Reports taken in from the report page (bot.storage.reports)."""
+        return ReportStore(self.engine)
+
+    @cached_property
+    def item_diffs(self) -> ItemDiffStore:
+        """The diffs kept with queue items (bot.storage.itemdiffs)."""
+        return ItemDiffStore(self.engine)
+
+    def items_by_revision(self, wiki: str, revids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+        """{revision id: the ids of the queue items about it, oldest first} on `wiki`."""
+        return _byrevision.items_by_revision(self.engine, wiki, revids)
 
     def poll_locks(self, holder: str, lease_seconds: int,
                    now: Callable[[], datetime]) -> _locks.Locks:

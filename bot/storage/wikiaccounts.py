@@ -2,29 +2,35 @@
 
 `reviewer_wiki_accounts` is the allow-list behind "Sign in with <wiki>": a wiki account
 signs in as the reviewer it is linked to, and only if that reviewer is enabled. The wiki's
-user id (OAuth's `sub`) is pinned when the link is made (`reviewers link`), so an account that later takes
-the same name (after a rename) is refused. A sign-in's `state` is signed (the key is in
-`settings`), so nothing is stored when one starts; `oauth_requests` keeps the SHA-256 of each
-state the wiki answered, for ten minutes, so that an answer is taken once (the `verifier`
-column is unused: the verifier is derived from the state and the key). Migration 0006_oauth
-creates both tables.
+user id (OAuth's `sub`) is pinned when the link is made (`reviewers link`), so an account
+that later takes the same name (after a rename) is refused. A sign-in's `state` is signed
+(the key is in `settings`), so nothing is stored when one starts; `oauth_requests` keeps
+the SHA-256 of each state the wiki answered, for ten minutes, so that an answer is taken
+once (the `verifier` column is unused: the verifier is derived from the state and the key).
+Migration 0006_oauth creates both tables.
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Engine, String, Table, delete, func, insert, select, update
+from sqlalchemy import Column, Engine, Row, String, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFound, UsageError
-from bot.storage.engine import storage_errors
 from bot.storage.cursors import get_setting
+from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.reviewers import AuditNote, _note, _require, reviewers, token_hash
 from bot.storage.schema import (
-    INDEXED_NAME, MYSQL_TABLE, check_lengths, metadata, settings, utc_datetime,
+    INDEXED_NAME,
+    MYSQL_TABLE,
+    check_lengths,
+    metadata,
+    settings,
+    utc_datetime,
 )
 
 reviewer_wiki_accounts = Table(
@@ -53,12 +59,13 @@ class WikiAccount:
     reviewer: str
     wiki: str
     username: str
-    central_id: str | None  # the wiki's user id, pinned by `reviewers link` (None: linked before 0.2)
+    # the wiki's user id, pinned by `reviewers link` (None: linked before 0.2)
+    central_id: str | None
     linked_at: datetime
 
 
-def _account(row: object) -> WikiAccount:
-    m = row._mapping  # type: ignore[attr-defined]
+def _account(row: Row[Any]) -> WikiAccount:
+    m = row._mapping
     return WikiAccount(m["reviewer"], m["wiki"], m["username"], m["central_id"],
                        from_db_time(m["linked_at"]))
 

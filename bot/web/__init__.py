@@ -13,9 +13,13 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.app import App
-from bot.web import views, wikisignin  # noqa: F401 (these add their routes to views.bp)
-from bot.web import staffpages, timelinepage  # noqa: F401
-from bot.web import insight  # noqa: F401 (the legend and the stats pages)
+from bot.web import (  # noqa: F401 (these add their routes to views.bp)  # noqa: F401
+    insight,
+    staffpages,
+    timelinepage,
+    views,
+    wikisignin,
+)
 from bot.web.auth import Auth, AuthPolicy
 from bot.web.wikiwait import Waits
 from bot.wiki import reader
@@ -49,6 +53,7 @@ def create_app(app: App, secure_cookies: bool | None = None,
     flask.after_request(_security_headers)
     if web.trusted_proxies:
         hops = web.trusted_proxies
+        # Flask's documented way to trust proxy headers: wrap the WSGI app in place
         flask.wsgi_app = ProxyFix(flask.wsgi_app,  # type: ignore[method-assign]
                                   x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return flask

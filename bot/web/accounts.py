@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.errors import UsageError
-from bot.storage import AuditNote, Reviewer, ReviewerStore, Store, WikiAccount, WikiAccountStore
+from bot.storage import AuditNote, Reviewer, Store, WikiAccount
 from bot.web import passwords
 from detectors.model import UserRef, normalize_user_name
 
@@ -24,11 +24,11 @@ def check_name(name: str) -> str:
 def add(store: Store, name: str, password: str | None, at: datetime) -> Reviewer:
     """A new reviewer; with no password, one who signs in with a linked wiki account only."""
     how = "" if password is not None else " (no password: wiki sign-in only)"
-    same = next((r.name for r in ReviewerStore(store.engine).all()
+    same = next((r.name for r in store.reviewers.all()
                  if r.name.casefold() == name.casefold() and r.name != name), None)
     if same is not None:  # the audit must never hold two spellings of one reviewer
         raise UsageError(f"reviewer {name!r} already exists as {same!r}")
-    return ReviewerStore(store.engine).add(
+    return store.reviewers.add(
         check_name(name), passwords.hash_password(password) if password is not None
         else passwords.NO_PASSWORD, at,
         AuditNote(CLI_ACTOR, "reviewer-add", f"reviewer {name} added{how}", at))
@@ -50,7 +50,7 @@ def link(store: Store, wiki_users: SignInIds, name: str, wiki: str, username: st
     account = wiki_users.sign_in_id(username)
     if account is None:
         raise UsageError(f"there is no user {username!r} on {wiki}")
-    return WikiAccountStore(store.engine).link(
+    return store.wiki_accounts.link(
         name, wiki, account.name, str(account.id), at,
         AuditNote(CLI_ACTOR, "reviewer-link",
                   f"reviewer {name} may sign in as {account.name} (user id {account.id}) on "
@@ -58,32 +58,32 @@ def link(store: Store, wiki_users: SignInIds, name: str, wiki: str, username: st
 
 
 def unlink(store: Store, name: str, wiki: str, at: datetime) -> None:
-    WikiAccountStore(store.engine).unlink(
+    store.wiki_accounts.unlink(
         name, wiki, AuditNote(CLI_ACTOR, "reviewer-unlink",
                               f"reviewer {name}: no wiki account on {wiki} any more", at))
 
 
 def wiki_accounts(store: Store) -> list[WikiAccount]:
-    return WikiAccountStore(store.engine).accounts()
+    return store.wiki_accounts.accounts()
 
 
 def set_password(store: Store, name: str, password: str, at: datetime) -> None:
-    ReviewerStore(store.engine).set_password(
+    store.reviewers.set_password(
         name, passwords.hash_password(password),
         AuditNote(CLI_ACTOR, "reviewer-password",
                   f"reviewer {name}: password changed, sessions ended", at))
 
 
 def disable(store: Store, name: str, at: datetime) -> None:
-    ReviewerStore(store.engine).disable(
+    store.reviewers.disable(
         name, at, AuditNote(CLI_ACTOR, "reviewer-disable",
                             f"reviewer {name} disabled, sessions ended", at))
 
 
 def enable(store: Store, name: str, at: datetime) -> None:
-    ReviewerStore(store.engine).enable(
+    store.reviewers.enable(
         name, AuditNote(CLI_ACTOR, "reviewer-enable", f"reviewer {name} enabled", at))
 
 
 def all_reviewers(store: Store) -> list[Reviewer]:
-    return ReviewerStore(store.engine).all()
+    return store.reviewers.all()

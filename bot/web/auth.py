@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from bot.errors import IbanbotError
-from bot.storage import AuditNote, ReviewerStore, Store, WebSession, WikiAccountStore
+from bot.storage import AuditNote, Store, WebSession
 from bot.web import passwords
 from bot.wiki.oauth import WikiProfile
 
@@ -47,8 +47,8 @@ def same(a: str | None, b: str | None) -> bool:
 class Auth:
     def __init__(self, store: Store, policy: AuthPolicy, now: Callable[[], datetime]) -> None:
         self.store, self.policy, self.now = store, policy, now
-        self.reviewers = ReviewerStore(store.engine)
-        self.accounts = WikiAccountStore(store.engine)
+        self.reviewers = store.reviewers
+        self.accounts = store.wiki_accounts
 
     @property
     def session_cookie(self) -> str:

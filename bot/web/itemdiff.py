@@ -46,7 +46,7 @@ def item_diff(item: Any, diffs: ItemDiffStore, readers: Mapping[str, AnonymousRe
             return ShownDiff(None, f"could not fetch the diff ({exc}); reload the page in a "
                              "minute to try again", None)
     # sanitized by nh3 (an allow-list) and rebuilt as well-formed rows before it is marked safe
-    rows = Markup(sanitize_diff(kept.html))  # noqa: S704  # nosec B704
+    rows = Markup(sanitize_diff(kept.html))  # nosec B704
     return ShownDiff(rows, "", kept.comment)
 
 

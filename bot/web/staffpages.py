@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from bot import banlist, health, staffintake, staffwarnings
 from bot.errors import IbanbotError, UsageError
@@ -14,6 +15,7 @@ from bot.reportreview import list_reports, show_report
 from bot.storage.reports import OUTCOMES
 from bot.web.views import MAX_PAGE, bp, ibanbot, readers
 from bot.web.wikiwait import StillReading
+
 
 @bp.app_context_processor
 def _warning_banner() -> dict[str, Any]:
@@ -36,7 +38,7 @@ def warnings() -> str:
 
 
 @bp.post("/warnings/<int:warning_id>/ack")
-def acknowledge_warning(warning_id: int) -> Response:
+def acknowledge_warning(warning_id: int) -> ResponseReturnValue:
     staffwarnings.acknowledge(ibanbot().store, warning_id, g.session.reviewer, ibanbot().now())
     return redirect(url_for("web.warnings", done=warning_id))
 
@@ -73,7 +75,7 @@ def reports() -> str:
 
 
 @bp.get("/reports/new")
-def report_form() -> str:
+def report_form() -> str | tuple[str, int]:
     return _report_form({}, "", 200)
 
 

@@ -8,14 +8,13 @@ what it could not fetch.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from flask import current_app, render_template, request
 
 from bot import review
 from bot.errors import IbanbotError, UsageError
-from bot.storage.byrevision import items_by_revision
 from bot.web.views import bp, ibanbot, readers
 from bot.web.wikiwait import StillReading
 
@@ -50,8 +49,8 @@ def timeline() -> str:
     except IbanbotError as exc:
         problem = f"could not fetch the contributions ({exc}); try again in a minute"
     index = review.index_url(app.settings.wiki(form["wiki"]).api)
-    queued = items_by_revision(app.store.engine, form["wiki"],
-                               [r.revid for r in result.rows]) if result else {}
+    queued = app.store.items_by_revision(form["wiki"],
+                                         [r.revid for r in result.rows]) if result else {}
     return render_template(
         "timeline.html", wikis=app.settings.wiki_names, result=result, form=form,
         problem=problem, index=index, queued=queued, own=own,
@@ -74,4 +73,4 @@ def _day(text: str, label: str, at: time = time.min) -> datetime:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise UsageError(f"the timeline's {label} must be a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, at, tzinfo=timezone.utc)
+    return datetime.combine(day, at, tzinfo=UTC)

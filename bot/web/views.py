@@ -1,22 +1,31 @@
-"""The pages. Every page but the sign-in form needs a signed-in reviewer; every POST a CSRF token."""
+"""The pages. Every page but the sign-in form needs a signed-in reviewer; every POST a CSRF
+token."""
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Response, abort, current_app, g, make_response, redirect, render_template,
-    request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from bot import cases, review, search
 from bot.app import App
 from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
-from bot.storage import ItemDiffStore, ReportStore
 from bot.timeline import format_gap
 from bot.web.auth import Auth, SignInRefused, new_token, same
 from bot.web.itemdiff import item_diff
@@ -113,7 +122,7 @@ def _globals() -> dict[str, Any]:
 
 
 def _ts(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
 # -- sign-in -------------------------------------------------------------------------------
@@ -244,7 +253,7 @@ def item(item_id: int) -> str:
         ban=next((b for b in app.bans if b.id == found.ban_id), None), diff=diff,
         diff_error=diff_error, summary=summary, decisions=review.DECISIONS,
         audit=app.store.audit(limit=200, item_id=item_id),
-        reports=ReportStore(app.store.engine).for_item(item_id),
+        reports=app.store.reports.for_item(item_id),
         user_url=lambda name: review.user_url(index, name),
         timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"),
         filters=filters, previous=previous, following=following,
@@ -255,13 +264,13 @@ def item(item_id: int) -> str:
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
     """(sanitized diff rows, why there is none, the edit summary): the kept diff, or the
     wiki's if it answers within `page_wait_seconds` (bot.web.itemdiff)."""
-    shown = item_diff(found, ItemDiffStore(app.store.engine), readers(),
+    shown = item_diff(found, app.store.item_diffs, readers(),
                       current_app.extensions["ibanbot.waits"], app.now)
     return shown.rows, shown.problem, shown.summary
 
 
 @bp.post("/items/<int:item_id>/decide")
-def decide(item_id: int) -> Response | tuple[str, int]:
+def decide(item_id: int) -> ResponseReturnValue:
     """Record a decision. The form carries the status its reviewer saw (`seen`): when the item
     is decided already or was decided meanwhile, HTTP 409 says by whom, records nothing and
     offers an explicit "change it anyway" (`force`)."""
@@ -278,7 +287,7 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     return redirect(_after_decision(item_id, filters, form.get("stay") == "1"))
 
 
-def _after_decision(item_id: int, filters: dict[str, str], stay: bool) -> str:
+def _after_decision(item_id: int, filters: dict[str, Any], stay: bool) -> str:
     """Record and next: the next item of the list the reviewer came from (its filters carried
     in the query string), saying what was recorded; the same item when it was the last one
     or the reviewer asked to stay."""
@@ -343,7 +352,7 @@ def _seen(values: list[str]) -> dict[int, str] | None:
 
 
 @bp.post("/cases/<int:case_id>/decide")
-def decide_case(case_id: int) -> Response | tuple[str, int]:
+def decide_case(case_id: int) -> ResponseReturnValue:
     """One decision on every item of the case, all or nothing, as `queue decide-case`."""
     form, app = request.form, ibanbot()
     decision, note = form.get("decision", ""), form.get("note", "").strip()

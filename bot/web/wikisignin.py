@@ -27,9 +27,8 @@ from flask import Response, abort, current_app, make_response, redirect, request
 
 from bot.errors import ConfigError
 from bot.settings import Settings, WikiSettings
-from bot.storage import WikiAccountStore
 from bot.web.auth import HOST_PREFIX, SignInRefused, same
-from bot.web.views import login_page, auth, bp, ibanbot
+from bot.web.views import auth, bp, ibanbot, login_page
 from bot.wiki import oauth
 
 log = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ def _mac(key: bytes, purpose: str, wiki: str, nonce: str, issued: int) -> str:
 def _key() -> bytes:
     extensions = current_app.extensions
     if "ibanbot.state_key" not in extensions:
-        extensions["ibanbot.state_key"] = WikiAccountStore(ibanbot().store.engine).state_key()
+        extensions["ibanbot.state_key"] = ibanbot().store.wiki_accounts.state_key()
     return extensions["ibanbot.state_key"]
 
 
@@ -159,7 +158,7 @@ def oauth_callback(wiki: str) -> Response:
     state = str(args.get("state", ""))[:200]
     verifier = check_state(_key(), wiki, state, now) \
         if same(state, request.cookies.get(_state_cookie(wiki)[0])) else None
-    if verifier is not None and not WikiAccountStore(ibanbot().store.engine).use_once(
+    if verifier is not None and not ibanbot().store.wiki_accounts.use_once(
             state, wiki, now, now - MAX_WAIT - timedelta(minutes=1)):
         verifier = None  # answered already: a state is taken once
     if args.get("error"):  # Cancel on the wiki (Extension:OAuth's answer may lack the state)

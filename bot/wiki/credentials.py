@@ -62,7 +62,7 @@ def install_redaction() -> None:
         if (record.name or "").startswith("pywiki"):  # makeLogRecord() passes no name
             try:
                 record.msg, record.args = redact(record.getMessage()), ()
-            except Exception:  # noqa: BLE001 (a broken record must not break logging)
+            except Exception:
                 record.msg, record.args = "<unloggable pywikibot record>", ()
         return record
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from bot.errors import StorageError
@@ -27,11 +27,11 @@ def parse_ts(value: str) -> datetime:
     """
     if not isinstance(value, str) or not _TS.fullmatch(value):
         raise ValueError(f"time data {value!r} does not match format '%Y-%m-%dT%H:%M:%SZ'")
-    return datetime.fromisoformat(value[:-1]).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
 
 
 def format_ts(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, order=True)
@@ -40,7 +40,7 @@ class Position:
     last_id: int = 0
 
     @classmethod
-    def parse(cls, text: str) -> "Position":
+    def parse(cls, text: str) -> Position:
         try:
             ts, _, last = text.partition("|")
             return cls(parse_ts(ts), int(last or 0))
@@ -60,5 +60,5 @@ class Position:
             return row_id > self.last_id
         return timestamp >= self.timestamp
 
-    def advance(self, timestamp: datetime, row_id: int) -> "Position":
+    def advance(self, timestamp: datetime, row_id: int) -> Position:
         return Position(max(self.timestamp, timestamp), max(self.last_id, row_id))

@@ -7,9 +7,10 @@ sanitize before showing it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from bot.errors import WikiError
 from bot.wiki.cursor import format_ts, parse_ts

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import socket
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -52,7 +53,7 @@ class StreamRef:
     host: str
 
     @classmethod
-    def of(cls, name: str, api: str, stream_wiki: str | None) -> "StreamRef":
+    def of(cls, name: str, api: str, stream_wiki: str | None) -> StreamRef:
         return cls(name, stream_wiki, (urlsplit(api).hostname or "").lower())
 
 
@@ -64,9 +65,10 @@ class Routes:
         self.by_host = {r.host: r.name for r in refs if not r.stream_wiki and r.host}
 
     def wiki_of(self, data: Mapping[str, Any]) -> str | None:
-        name = self.by_db.get(data.get("wiki"))  # type: ignore[arg-type]
+        name = self.by_db.get(str(data.get("wiki") or ""))
         if name is None and self.by_host:
-            meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+            meta = data.get("meta")
+            meta = meta if isinstance(meta, dict) else {}
             host = str(meta.get("domain") or data.get("server_name") or "").lower()
             name = self.by_host.get(host)
         return name
@@ -75,7 +77,7 @@ class Routes:
 def _stamp(data: Mapping[str, Any]) -> str | None:
     value = data.get("timestamp")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_ts(datetime.fromtimestamp(value, timezone.utc))
+        return format_ts(datetime.fromtimestamp(value, UTC))
     meta = data.get("meta")
     dt = meta.get("dt") if isinstance(meta, dict) else None
     return str(dt)[:19] + "Z" if isinstance(dt, str) and len(dt) >= 19 else None
@@ -147,7 +149,7 @@ class StreamClient:
             return
         # requests-sse reads with iter_lines(chunk_size=512), which holds a quiet stream's
         # events back until 512 bytes arrive: read what is there instead (low latency).
-        source._data_generator = _lines(source._response)  # noqa: SLF001
+        source._data_generator = _lines(source._response)
         try:
             yield from _messages(source)
         finally:
@@ -184,7 +186,7 @@ def _wake(response: requests.Response | None) -> None:
 def _lines(response: requests.Response | None) -> Iterator[bytes]:
     """The response's lines as soon as they arrive; a broken read as requests' ConnectionError."""
     raw = getattr(response, "raw", None)
-    if response is None or not hasattr(raw, "read1"):
+    if response is None or raw is None or not hasattr(raw, "read1"):
         yield from (response.iter_lines(chunk_size=1) if response is not None else ())
         return
     buffer = b""

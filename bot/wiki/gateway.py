@@ -7,10 +7,11 @@ save findings and cursor together after every page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from bot.wiki import diffs, language, normalize, session
 from bot.wiki.cursor import Position, format_ts, parse_ts
@@ -26,7 +27,8 @@ REV_PROPS = "ids|user|userid|timestamp|sha1|size|comment|tags"
 
 @dataclass(frozen=True)
 class Page:
-    """One API page of a stream: its events (None for rows that cannot be read) and where it ends."""
+    """One API page of a stream: its events (None for rows that cannot be read) and where it
+    ends."""
 
     events: tuple[Event, ...]
     position: Position
@@ -42,7 +44,7 @@ class WikiConfig:
     contact: str | None = None
     maxlag: int = 5
     max_retries: int = 3
-    retry_wait: int = 5
+    retry_wait: float = 5
     ping_templates: tuple[str, ...] | None = None
     pywikibot_dir: Path | None = None
 
@@ -209,7 +211,7 @@ class WikiGateway:
         if self._batch is None:
             try:
                 high = bool(self.config.user) and bool(self.site.has_right("apihighlimits"))
-            except Exception:  # noqa: BLE001 (pywikibot raises many types; 50 is always safe)
+            except Exception:
                 high = False
             self._batch = HIGH_BATCH if high else BATCH
         return self._batch
@@ -221,7 +223,8 @@ class WikiGateway:
         None when the answer needs more than `max_requests` requests (very busy pages): the
         caller then assumes anyone may have edited them.
         """
-        wanted, out, left = sorted({t for t in titles if t}), {}, max_requests
+        wanted, left = sorted({t for t in titles if t}), max_requests
+        out: dict[str, tuple[UserRef, ...]] = {}
         batch = self.batch_size()
         for i in range(0, len(wanted), batch):
             params: dict[str, Any] = {"action": "query", "prop": "contributors",

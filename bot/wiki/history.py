@@ -8,9 +8,10 @@ changes still reach back to a cursor.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from bot.wiki.cursor import Position, format_ts, parse_ts
 from bot.wiki.gateway import LOG_PROPS, Page, WikiGateway

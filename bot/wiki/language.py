@@ -11,8 +11,9 @@ the Gregorian, say) leaves the wiki on the English UTC format, and is logged onc
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import WikiError
@@ -76,7 +77,7 @@ def zone_labels(zone_name: str, offset: int) -> dict[str, int]:
     except (ZoneInfoNotFoundError, ValueError):
         return {"UTC": 0} if offset == 0 else {}
     found: dict[str, int] = {}
-    start = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2000, 1, 1, tzinfo=UTC)
     for days in range(0, 366 * 40, 15):  # every offset the zone has had since 2000
         moment = (start + timedelta(days=days)).astimezone(zone)
         delta = moment.utcoffset()

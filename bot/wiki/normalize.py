@@ -5,12 +5,21 @@ values; a row that lacks what identifies it (timestamp, id) yields None, and the
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from bot.wiki.cursor import parse_ts
-from detectors.model import Event, EventType, Namespace, Revision, SiteInfo, UserRef, \
-    DEFAULT_PING_TEMPLATES, NS_USER
+from detectors.model import (
+    DEFAULT_PING_TEMPLATES,
+    NS_USER,
+    Event,
+    EventType,
+    Namespace,
+    Revision,
+    SiteInfo,
+    UserRef,
+)
 
 _USER_TARGETED_LOGS = {"block", "rights", "renameuser", "thanks", "newusers", "gblblock",
                        "gblrights", "globalauth", "usermerge"}
@@ -130,5 +139,6 @@ def site_info_from_api(query: Mapping[str, Any], ping_templates: tuple[str, ...]
                 for s in query.get("specialpagealiases") or ()
                 if s.get("realname") in ("Contributions", "Diff")}
     return SiteInfo(namespaces=namespaces or SiteInfo().namespaces,
-                    ping_templates=DEFAULT_PING_TEMPLATES if ping_templates is None else tuple(ping_templates),
+                    ping_templates=(DEFAULT_PING_TEMPLATES if ping_templates is None
+                                    else tuple(ping_templates)),
                     special_aliases=MappingProxyType(specials or dict(SiteInfo().special_aliases)))

@@ -85,7 +85,7 @@ def user_edit_count(gateway: WikiGateway, user: UserRef) -> int:
     """The account's edit count (0 for an IP or an unknown account)."""
     if not user.id and not user.name:
         return 0
-    params = {"action": "query", "list": "users", "usprop": "editcount"}
+    params: dict[str, Any] = {"action": "query", "list": "users", "usprop": "editcount"}
     params.update({"ususerids": user.id} if user.id else {"ususers": user.name})
     rows = (gateway_call(gateway, params).get("query") or {}).get("users") or ()
     return int(rows[0].get("editcount") or 0) if rows and not rows[0].get("missing") else 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 from bot import __version__
 from bot.errors import WikiError
@@ -33,7 +34,7 @@ def load_pywikibot(base_dir: Path | None = None) -> ModuleType:
         folder = Path(os.environ.get("PYWIKIBOT_DIR", "."))
         if not (folder / "user-config.py").exists():
             os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
-    import pywikibot  # noqa: PLC0415 (imported late on purpose: see the module doc)
+    import pywikibot
     _quiet(pywikibot)
     return pywikibot
 
@@ -62,7 +63,7 @@ def _quiet(pwb: ModuleType) -> None:
 
 
 def configure(pwb: ModuleType, *, contact: str | None, maxlag: int, max_retries: int,
-              retry_wait: int) -> None:
+              retry_wait: float) -> None:
     """Settings that hold for every site: a read-only bot that fails fast and says who it is."""
     cfg = pwb.config
     cfg.user_agent_description = f"ibanbot/{VERSION}" + (f" ({contact})" if contact else "")

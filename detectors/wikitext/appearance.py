@@ -23,15 +23,20 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Collection
 
 from detectors.model import SiteInfo, normalize_user_name
-from detectors.wikitext.comments import DEFAULT_MAX_BYTES, changed_region, \
-    words_before_signature
+from detectors.wikitext.comments import DEFAULT_MAX_BYTES, changed_region, words_before_signature
 from detectors.wikitext.signatures import Signature
-from detectors.wikitext.threads import HEADING, Comment, closing_signature, indent, \
-    parse_comments, section_start
+from detectors.wikitext.threads import (
+    HEADING,
+    Comment,
+    closing_signature,
+    indent,
+    parse_comments,
+    section_start,
+)
 
 STRUCK = "struck"
 HATTED = "hatted"

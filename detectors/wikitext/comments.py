@@ -17,15 +17,22 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Collection
 
 from detectors.model import SiteInfo
-from detectors.wikitext.diff import LineDiff, diff_lines, line_key as _key
+from detectors.wikitext.diff import LineDiff, diff_lines
+from detectors.wikitext.diff import line_key as _key
 from detectors.wikitext.signatures import Signature, find_signatures
-from detectors.wikitext.threads import HEADING, Comment, closing_signature, parse_comments, \
-    section_start, thread_title
+from detectors.wikitext.threads import (
+    HEADING,
+    Comment,
+    closing_signature,
+    parse_comments,
+    section_start,
+    thread_title,
+)
 
 __all__ = ["AddedComment", "Comment", "added_comments", "changed_region", "COPIED_AFTER",
            "copied_comment_spans", "line_changes", "words_before_signature",
@@ -131,7 +138,7 @@ def _signed_lines(text: str, lines: tuple[str, ...], starts: list[int], span: tu
     if lo >= hi:
         return []
     thread = thread_title(text, starts[lo], limit)
-    out = []
+    out: list[tuple[_Key, int, Signature]] = []
     for i in range(lo, hi):
         line = lines[i]
         if line.startswith("="):

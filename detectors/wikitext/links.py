@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from detectors.model import NS_SPECIAL, NS_USER, NS_USER_TALK, SiteInfo, normalize_user_name
@@ -225,7 +225,8 @@ def ping_calls(text: str, site: SiteInfo, parse: bool = True,
     spans = _template_spans(text) if parse else None
     if spans is None:
         spans = _innermost_spans(text)
-    keep, known = _prefilter(only), {}  # template name as written -> normalized
+    keep = _prefilter(only)
+    known: dict[str, str] = {}  # template name as written -> normalized
     out = []
     for start, end, pipes in spans:
         if end - start <= _MAX_TEMPLATE_CHARS and keep(text[start:end]):

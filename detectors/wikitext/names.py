@@ -20,8 +20,8 @@ The tables are data (module constants). Regexes only, bounded per span; nothing 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from detectors.model import SiteInfo
 from detectors.wikitext.links import template_name, template_spans
@@ -91,7 +91,8 @@ def not_about_users(text: str, site: SiteInfo, words: Iterable[str] = ()
 def _tag_spans(text: str) -> list[tuple[int, int]]:
     """`<ref>...</ref>`, `<ref ... />`, `<blockquote>`, `<q>`, `<poem>`: from an opening tag
     to the next closing tag of its name (nesting is not needed to blank the text out)."""
-    out, open_at = [], {}
+    out: list[tuple[int, int]] = []
+    open_at: dict[str, int] = {}
     for m in _TAGS.finditer(text):
         closing, name, empty = m.group(1), m.group(2).casefold(), m.group(3)
         if empty and not closing:

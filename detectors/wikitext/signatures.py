@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from detectors.model import NS_USER, NS_USER_TALK, SiteInfo, normalize_user_name
 from detectors.wikitext.timestamps import TimestampFormat
+
 _UNSIGNED = re.compile(r"\{\{\s*(?:subst:\s*)?unsigned[^{}\n]{0,400}\}\}", re.IGNORECASE)
 _LOOKBACK = 300  # raw characters between a signature link and its timestamp, at most
 _AFTER_UNSIGNED = 40  # a timestamp this close after {{unsigned|X}} belongs to it
@@ -111,7 +112,7 @@ def find_signatures(text: str, site: SiteInfo, start: int = 0,
         lo = max(taken_until, stamp.start() - _LOOKBACK)
         lo = text.rfind("\n", lo, stamp.start()) + 1 or lo
         last = None
-        for last in links.finditer(text, lo, stamp.start()):
+        for last in links.finditer(text, lo, stamp.start()):  # noqa: B007 (the last match)
             pass
         author = _valid_user(last["user"]) if last else ""
         if last is None or not author:

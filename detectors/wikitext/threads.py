@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 
 from detectors.model import SiteInfo
-from detectors.wikitext.signatures import Signature, find_signatures, \
-    first_signature_per_line
+from detectors.wikitext.signatures import Signature, find_signatures, first_signature_per_line
 
 HEADING = re.compile(r"^(={1,6})(.+?)(={1,6})[ \t]*$", re.MULTILINE)
 _INDENT = re.compile(r"[:*#;]*")
@@ -111,9 +110,10 @@ def _first_line(text: str, pos: int, end: int) -> int:
     return newline + 1 if newline >= 0 else pos
 
 
-def _events(text: str, site: SiteInfo, start: int, end: int) -> list[tuple[int, object]]:
+def _events(text: str, site: SiteInfo, start: int, end: int
+            ) -> list[tuple[int, Heading | Signature]]:
     """Headings and the first signature of each line, by offset (a heading first)."""
-    items: list[tuple[int, object]] = [
+    items: list[tuple[int, Heading | Signature]] = [
         (m.start(), _heading(m)) for m in HEADING.finditer(text, start, end)]
     items += list(first_signature_per_line(text, site, start, end).items())
     return sorted(items, key=lambda item: item[0])
@@ -151,7 +151,7 @@ def parse_comments(text: str, site: SiteInfo | None = None, start: int = 0,
             continue
         if pos < cursor:
             continue  # a signature on a heading line
-        sig: Signature = item  # type: ignore[assignment]
+        sig = item
         first = _first_line(text, cursor, pos) if cursor < pos else pos
         level = min(indent(text, first), indent(text, pos)) + 1
         outdent = bool(OUTDENT.match(text, first))

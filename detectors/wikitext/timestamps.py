@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 
 _ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -123,7 +123,7 @@ def learn(sample: str, when: datetime, names: LocalNames, zones: Mapping[str, in
 
 def _utc(local: datetime, offset: int) -> datetime:
     local = local.replace(second=0, microsecond=0, tzinfo=None)
-    return (local - timedelta(minutes=offset)).replace(tzinfo=timezone.utc)
+    return (local - timedelta(minutes=offset)).replace(tzinfo=UTC)
 
 
 def _alternatives(names: Sequence[str]) -> str:
@@ -141,7 +141,9 @@ def _placements(date: str, when: datetime, names: LocalNames) -> list[list[Span]
     day = _occurrences(date, names.weekdays[when.weekday()], "day") \
         if len(names.weekdays) == 7 else []
     out = []
-    for m, d in itertools.product(month[:4] or [None], day[:4] or [None]):
+    months: list[tuple[int, int, str] | None] = [*month[:4]] or [None]
+    days: list[tuple[int, int, str] | None] = [*day[:4]] or [None]
+    for m, d in itertools.product(months, days):
         if m and d and m[0] < d[1] and d[0] < m[1]:
             continue
         out.append(sorted(x for x in (m, d) if x))

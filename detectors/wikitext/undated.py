@@ -18,15 +18,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Collection
 
 from detectors.model import SiteInfo, normalize_user_name
 from detectors.wikitext.comments import DEFAULT_MAX_BYTES, Changes, line_changes
 from detectors.wikitext.diff import Hunk, LineDiff, line_key
 from detectors.wikitext.signatures import Signature, find_signatures, user_link_pattern
-from detectors.wikitext.threads import HEADING, OUTDENT, VIA_OUTDENT, attach, \
-    closing_signature, indent, parse_comments, section_start
+from detectors.wikitext.threads import (
+    HEADING,
+    OUTDENT,
+    VIA_OUTDENT,
+    attach,
+    closing_signature,
+    indent,
+    parse_comments,
+    section_start,
+)
 
 UNSIGNED = "unsigned"  # nothing after the words
 NO_DATE = "no date"  # user links and no timestamp: `~~~`, or a signature typed by hand
@@ -206,7 +214,7 @@ def _trailing_link(line: str, site: SiteInfo) -> tuple[int, str]:
     """(offset, user) of the user link that ends the line (links, brackets and dots may
     follow it, no words), or (-1, "")."""
     last = None
-    for last in user_link_pattern(site).finditer(line):
+    for last in user_link_pattern(site).finditer(line):  # noqa: B007 (the last match)
         pass
     if last is None:
         return -1, ""

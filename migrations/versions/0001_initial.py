@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.coltypes import MYSQL_TABLE, datetime_type as _dt, text_type as _text
+from migrations.coltypes import MYSQL_TABLE
+from migrations.coltypes import datetime_type as _dt
+from migrations.coltypes import text_type as _text
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.coltypes import MYSQL_TABLE, datetime_type as _dt
+from migrations.coltypes import MYSQL_TABLE
+from migrations.coltypes import datetime_type as _dt
 
 revision: str = "0006_oauth"
 down_revision: str | None = "0005_backfill"
