@@ -99,3 +99,28 @@ def test_a_backfill_records_coverage_bridging_rows(store: Store):
     assert spans(store, "IB-1") == [(pt(0), pt(30))]
     assert spans(store, "IB-2") == [(pt(0), pt(5))]
     assert spans(store, "*") == []  # a backfill reads no stream
+
+
+def test_a_batch_that_continues_the_run_costs_the_same_with_ten_thousand_bans(store: Store):
+    """Coverage is written once per run of bans: a batch continuing it moves one row's end,
+    whatever the number of bans (the per-ban rows are written when the bans change)."""
+    from sqlalchemy import event
+
+    many = [f"IB-{n}" for n in range(10_000)]
+    store.save_batch("w", "recentchanges", "c", [], T0, covered=cov(*many, a=0, b=10))
+    statements: list[str] = []
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        for n in range(1, 6):
+            store.save_batch("w", "recentchanges", "c", [], T0,
+                             covered=cov(*many, a=10 * n, b=10 * n + 10))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    coverage = [s for s in statements if "coverage" in s]
+    assert len(coverage) == 5 * 2, coverage  # per batch: read the run, move its end
+    assert all(len(s) < 1000 for s in coverage)  # no list of ban ids
+    assert spans(store, "IB-9999") == [(pt(0), pt(60))] == spans(store, "*")
+    store.save_batch("w", "recentchanges", "c", [], T0, covered=cov(*many[1:], a=60, b=70))
+    assert spans(store, "IB-0") == [(pt(0), pt(60))]  # folded into its own row
+    assert spans(store, "IB-1") == [(pt(0), pt(70))] == spans(store, "*")

@@ -27,7 +27,7 @@ TABLES |= {"backfill_state", "staff_warnings"}  # migration 0005_backfill
 TABLES |= {"reports", "report_items"}  # migration 0002_reports
 TABLES |= {"reviewer_wiki_accounts", "oauth_requests"}  # migration 0006_oauth
 TABLES |= {"report_pages", "report_versions"}  # migration 0009_report_intake
-TABLES |= {"ban_coverage"}  # migration 0012_ban_coverage
+TABLES |= {"ban_coverage", "coverage_runs", "coverage_run_bans"}  # migration 0012_ban_coverage
 TABLES |= {"item_diffs"}  # migration 0011_item_diffs
 
 
