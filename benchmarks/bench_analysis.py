@@ -23,12 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.pipeline import Pipeline
+from bot.pipeline.join import Pipeline
 from detectors import catalog
 from detectors.bans import Ban, BanRegistry
 from detectors.base import DetectorLimits
 from detectors.model import Event, EventType, Revision, SiteInfo, UserRef
-from tests.test_talk_pages_robustness import PAGES, other_signer, split_last_signed, talk_pages
+from tests.unit.detectors.test_talk_pages_robustness import (
+    PAGES,
+    other_signer,
+    split_last_signed,
+    talk_pages,
+)
 
 T = datetime(2026, 11, 10, tzinfo=UTC)
 

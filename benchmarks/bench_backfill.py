@@ -28,7 +28,7 @@ os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
 
 import requests  # noqa: E402
 
-from bot.cli import main as ibanbot  # noqa: E402
+from bot.cli.entry import main as ibanbot  # noqa: E402
 from localwiki.client import WikiClient  # noqa: E402
 from localwiki.testing import DEFAULT_PASSWORD, make_user, running_wiki  # noqa: E402
 

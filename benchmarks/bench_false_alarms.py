@@ -36,7 +36,7 @@ from detectors.catalog import ALL
 from detectors.model import Event, EventType, Finding, Revision, SiteInfo, UserRef
 from detectors.wikitext.comments import changed_region
 from detectors.wikitext.signatures import find_signatures
-from tests.test_talk_pages_robustness import PAGES, talk_pages
+from tests.unit.detectors.test_talk_pages_robustness import PAGES, talk_pages
 
 _SIGNER = re.compile(r"\[\[\s*(?:User|User talk)\s*:\s*([^|\]/#\n]+)", re.IGNORECASE)
 _HEADING = re.compile(r"^(={2,6})\s*(.*?)\s*\1\s*$")

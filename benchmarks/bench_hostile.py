@@ -5,7 +5,7 @@
 
 mwparserfromhell has known hangs and memory blow-ups on some inputs; the detectors bound what
 they parse (`limits.max_parse_bytes`) and scan. The hard limits below are a hang/blow-up guard
-for tests/test_hostile_input.py, not speed targets.
+for tests/integration/test_hostile_input.py, not speed targets.
 """
 from __future__ import annotations
 

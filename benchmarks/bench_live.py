@@ -34,7 +34,7 @@ os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
 
 import requests  # noqa: E402
 
-from bot.cli import main as ibanbot  # noqa: E402
+from bot.cli.entry import main as ibanbot  # noqa: E402
 from bot.storage import Store  # noqa: E402
 from localwiki.client import WikiClient  # noqa: E402
 from localwiki.testing import DEFAULT_PASSWORD, make_user, running_wiki  # noqa: E402
@@ -164,7 +164,7 @@ def _bot_account(wiki, s: Setup) -> tuple[str, Store]:
 def latency(wiki, folder: Path) -> None:
     s = Setup(wiki, folder, f"{int(time.time()) % 100000}l")
     assert ibanbot(["--config", s.config, "db", "upgrade"]) == 0
-    code = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from bot.cli.entry import main; sys.exit(main(sys.argv[1:]))"
     bot = subprocess.Popen([sys.executable, "-c", code, "--config", s.config, "run"], cwd=REPO)
     rng, saved, seen, delays = random.Random(4), {}, set(), []
     try:

@@ -16,7 +16,12 @@ from detectors.bans import Ban, Person, Restriction
 from detectors.base import Context
 from detectors.mentions import DETECTOR
 from detectors.model import Event, EventType, UserRef
-from tests.test_talk_pages_robustness import PAGES, other_signer, split_last_signed, talk_pages
+from tests.unit.detectors.test_talk_pages_robustness import (
+    PAGES,
+    other_signer,
+    split_last_signed,
+    talk_pages,
+)
 
 T = datetime(2026, 11, 10, tzinfo=UTC)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.pipeline import Pipeline
+from bot.pipeline.join import Pipeline
 from bot.storage import Store
 from bot.wiki.cursor import Position, format_ts
 from bot.wiki.gateway import WikiConfig, WikiGateway

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import reportpage as rp
+from detectors import reportpage as rp
 from detectors.model import Revision, UserRef
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_prefilter import BANS, START, ReplayGateway, Rows, bans_and_identities
 
-from bot.pipeline import Pipeline, PollResult
+from bot.pipeline.join import Pipeline, PollResult
+from bot.pipeline.streaming import StreamRunner
 from bot.storage import Store
-from bot.streaming import StreamRunner
 from bot.wiki.eventstreams import Message, Routes, StreamRef
 from detectors import catalog
 from detectors.bans import BanRegistry, Identity

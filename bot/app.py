@@ -8,16 +8,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import identities, metrics
-from bot.backfill import Backfills
+from bot.config.settings import Settings, load_bans, load_settings
 from bot.errors import ConfigError, WikiError
-from bot.guard import Guard
-from bot.pipeline import STREAMS, Pipeline, PollResult
-from bot.reports import PageResult, ReportIntake, ReportPage
-from bot.settings import Settings, load_bans, load_settings
+from bot.pipeline import metrics
+from bot.pipeline.backfill import Backfills
+from bot.pipeline.guard import Guard
+from bot.pipeline.join import STREAMS, Pipeline, PollResult
+from bot.pipeline.reload import bans_problem
+from bot.pipeline.reportintake import PageResult, ReportIntake, ReportPage
+from bot.pipeline.streaming import StreamRunner
+from bot.review import identities
 from bot.storage import Store
 from bot.storage.backfill import Ledger
-from bot.streaming import StreamRunner
 from bot.wiki import WikiConfig, WikiGateway
 from bot.wiki.eventstreams import Routes, StreamClient, StreamRef
 from detectors import catalog
@@ -80,13 +82,14 @@ class App:
             return self._registry
 
     def replace_bans(self, bans: tuple[Ban, ...]) -> None:
-        """A reloaded bans file: polls from now on use the new registry (bot.reload)."""
+        """A reloaded bans file: polls from now on use the new registry (bot.pipeline.reload)."""
         with self._lock:
             self.bans, self._registry = tuple(bans), None
 
     @property
     def backfills(self) -> Backfills:
-        """Backfills of late bans and of gaps longer than recent changes keep (bot.backfill)."""
+        """Backfills of late bans and of gaps longer than recent changes keep
+        (bot.pipeline.backfill)."""
         with self._lock:  # poll jobs of several wikis and the reload job may ask at once
             if self._backfills is None:
                 self._backfills = Backfills(self)
@@ -156,7 +159,7 @@ class App:
                    for w in ledger.warnings()):
             ledger.add_warning(wiki, kind, message, self.now())
 
-    # -- community reports (bot.reports) -------------------------------------------------
+    # -- community reports (bot.pipeline.reportintake) ---------------------------------------------
     def report_intake(self, wiki: str) -> ReportIntake:
         return ReportIntake(self.settings.wiki(wiki), self.gateways[wiki], self.pipeline(wiki),
                             self.store.reports, self.now)
@@ -202,7 +205,7 @@ class App:
     def prepare_wiki(self, wiki: str) -> None:
         """Before a wiki's first poll in this process (and again after a reload of the bans):
         its ban identities resolved and stored, late bans backfilled from their start, and
-        every span a ban was not watched over since then (bot.coverage)."""
+        every span a ban was not watched over since then (bot.pipeline.coverage)."""
         with self._lock:
             self.ready.discard(wiki)  # until done: a failure leaves it for the next poll
         self.warn_about_names(self.resolve_identities(wiki))
@@ -214,7 +217,7 @@ class App:
             self.ready.add(wiki)
 
     def fill_holes(self, wiki: str) -> None:
-        """Backfill the spans a ban in force was not watched over (bot.coverage). A wiki
+        """Backfill the spans a ban in force was not watched over (bot.pipeline.coverage). A wiki
         failing meanwhile leaves the rest open for the next poll (`status` shows them) and
         does not stop live polling: one warning, then DEBUG until a try succeeds."""
         try:
@@ -235,14 +238,6 @@ class App:
         if self.store.current_revision() is None:
             self.store.upgrade()
         self.store.check_schema()
-
-
-def bans_problem(path: Path, exc: ConfigError) -> str:
-    """One line saying the bans file is invalid, with no confidential ban's id in it."""
-    from bot.reload import confidential_ids, mask_confidential
-    reason = mask_confidential(str(exc), confidential_ids(path, ()))
-    return (f"bans file {path} is invalid ({reason}); reading the queue works, `run` does "
-            "not: run `ibanbot bans check` after fixing it")
 
 
 def make_gateways(settings: Settings) -> dict[str, WikiGateway]:

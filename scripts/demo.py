@@ -15,7 +15,7 @@ DEMO = REPO / "var" / "demo"
 os.environ.setdefault("PYWIKIBOT_DIR", str(DEMO))
 os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
 
-from bot.cli import main  # noqa: E402
+from bot.cli.entry import main  # noqa: E402
 from localwiki import LocalWiki  # noqa: E402
 from localwiki.client import WikiClient  # noqa: E402
 from localwiki.process import free_port, port_in_use  # noqa: E402

@@ -11,7 +11,13 @@ Path(os.environ["PYWIKIBOT_DIR"]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
 
 from localwiki.testing import wiki_fixture  # noqa: E402
-from tests.storage_fixtures import *  # noqa: E402, F403
+
+# the fixture modules' fixtures, for every test
+pytest_plugins = [
+    "tests.storage_fixtures",
+    "tests.web_fixtures",
+    "tests.search_fixtures",
+]
 
 local_wiki = wiki_fixture()
 

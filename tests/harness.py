@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.cli import main
+from bot.cli.entry import main
 from localwiki import LocalWiki
 from localwiki.client import WikiClient
 from localwiki.testing import DEFAULT_PASSWORD, make_user

@@ -85,7 +85,7 @@ class StaffWarning:
     id: int
     wiki: str
     kind: str  # "gap" (an outage longer than recent changes keep), "backfill", "unanalysed",
-    # "bans-dropped" (a reload dropped most bans: bot.reload.BanDrops), ...
+    # "bans-dropped" (a reload dropped most bans: bot.pipeline.reload.BanDrops), ...
     ban_id: str | None
     message: str
     created_at: datetime

@@ -1,4 +1,5 @@
-"""Coverage rows (bot.coverage): per wiki, stream and ban, the spans of stream positions read
+"""Coverage rows (bot.pipeline.coverage): per wiki, stream and ban, the spans of stream positions
+read
 with the ban loaded, merged as they grow, on schema's MetaData (table `ban_coverage`).
 
 A position is (UTC datetime, row id), compared as a tuple. `extend` runs inside the transaction

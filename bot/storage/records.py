@@ -64,7 +64,8 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class ItemKey:
-    """What grouping an item into a case needs (bot.cases): who, whom, under which ban, when."""
+    """What grouping an item into a case needs (bot.review.cases): who, whom, under which ban,
+    when."""
 
     id: int
     wiki: str

@@ -1,4 +1,4 @@
-"""A queue search (bot.search.Search) as SQL: filters, order and page in the database.
+"""A queue search (bot.storage.query.Search) as SQL: filters, order and page in the database.
 
 Names: an actor matches by the name the item recorded or by account (the user id of a stored
 identity, or of another item, named so on that wiki): a renamed account's items are found by
@@ -25,7 +25,7 @@ from sqlalchemy import (
     true,
 )
 
-from bot.search import Search
+from bot.storage.query import Search
 from bot.storage.queue import _with_children as with_children
 from bot.storage.records import QueueItem, to_db_time
 from bot.storage.reports import report_items, reports

@@ -1,4 +1,4 @@
-"""Counts for the precision figures (bot.stats): items per wiki, finding kind, confidence and
+"""Counts for the precision figures (bot.review.stats): items per wiki, finding kind, confidence and
 status, counted in the database. An item counts once per kind it has a finding of, at the
 highest confidence of its findings of that kind. No names, no ban ids."""
 from __future__ import annotations

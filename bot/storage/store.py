@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import URL, Engine
 
 from bot.errors import UsageError
-from bot.search import Search
 from bot.storage import audit as _audit
 from bot.storage import byrevision as _byrevision
 from bot.storage import coverage as _coverage  # its table joins schema.metadata (0010)
@@ -26,6 +25,7 @@ from bot.storage import search as _search
 from bot.storage import stats as _stats
 from bot.storage.engine import make_engine, safe_url, storage_errors
 from bot.storage.itemdiffs import ItemDiffStore
+from bot.storage.query import Search
 from bot.storage.records import DECISIONS, SOURCES, AuditEntry, ItemKey, QueueItem
 from bot.storage.reports import ReportStore
 from bot.storage.reviewers import ReviewerStore
@@ -48,7 +48,8 @@ class Store:
         self.engine.dispose()
 
     # -- the other stores, built once on this engine: code outside bot.storage never touches
-    # the engine (tests/test_architecture.py checks it) --------------------------------------
+    # the engine (tests/architecture/test_architecture.py checks it)
+    # --------------------------------------
     @cached_property
     def ops(self) -> _ops.Ops:
         """Poll leases, poll health and the retention purge (bot.storage.ops)."""
@@ -126,7 +127,7 @@ class Store:
 
         Detections already queued (same wiki, event_key, ban_id) are left as they are.
         `covered`: the bans loaded while the batch was read, recorded as coverage of the
-        stream in the same transaction (bot.coverage).
+        stream in the same transaction (bot.pipeline.coverage).
         """
         for d in detections:
             if d.source not in SOURCES:
@@ -165,7 +166,7 @@ class Store:
                     _coverage.extend(conn, wiki, stream, covered[(wiki, stream)], detected_at)
         return new
 
-    # -- coverage (bot.coverage) -------------------------------------------------------------
+    # -- coverage (bot.pipeline.coverage) ----------------------------------------------------------
     def coverage(self, wiki: str, ban_ids: Iterable[str] | None = None
                  ) -> dict[tuple[str, str], tuple[_coverage.StoredSpan, ...]]:
         """(ban id, stream) -> the spans covered on `wiki`, in order (`*`: read at all)."""

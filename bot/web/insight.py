@@ -1,10 +1,12 @@
 """The confidence legend (/help/confidence) and the precision figures (/stats), added to
-`views.bp`: the same tables as the README and `ibanbot stats` (bot.legend, bot.stats)."""
+`views.bp`: the same tables as the README and `ibanbot stats` (bot.review.legend,
+bot.review.stats)."""
 from __future__ import annotations
 
 from flask import render_template, request
 
-from bot import legend, search, stats
+from bot.review import legend, stats
+from bot.storage import query as search
 from bot.web.views import bp, ibanbot
 
 

@@ -1,7 +1,8 @@
 """Staff pages on `views.bp`: warnings (a banner on every page, the list, acknowledge), the
 bans, the bot's status, and the reports (list, show, staff intake). Each is a thin layer over
-the use case the CLI uses (bot.staffwarnings, bot.banlist, bot.health, bot.reportreview,
-bot.staffintake)."""
+the use case the CLI uses (bot.review.warnings, bot.review.banlist, bot.review.operations,
+bot.review.reports,
+bot.review.staffintake)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from bot import banlist, health, staffintake, staffwarnings
 from bot.errors import IbanbotError, UsageError
-from bot.reportreview import list_reports, show_report
+from bot.review import banlist, staffintake
+from bot.review import operations as health
+from bot.review import warnings as staffwarnings
+from bot.review.reports import list_reports, show_report
 from bot.storage.reports import OUTCOMES
 from bot.web.views import MAX_PAGE, bp, ibanbot, readers
 from bot.web.wikiwait import StillReading

@@ -1,6 +1,6 @@
 """The interaction timeline page (issue 16, part 8), on `views.bp`.
 
-Two users on one wiki over a date range (bot.review.timeline). Opened from an item (its
+Two users on one wiki over a date range (bot.review.queue.timeline). Opened from an item (its
 `item` field), it marks that item's own event; every row about a revision that is queued
 links to its queue items. Summaries are the wiki's raw text, shown as text. The wiki is read
 in the background (bot.web.wikiwait): the page never waits past `page_wait_seconds` and says
@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import current_app, render_template, request
 
-from bot import review
 from bot.errors import IbanbotError, UsageError
+from bot.review import queue as review
 from bot.web.views import bp, ibanbot, readers
 from bot.web.wikiwait import StillReading
 

@@ -23,10 +23,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from bot import cases, review, search
 from bot.app import App
 from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
-from bot.timeline import format_gap
+from bot.review import cases
+from bot.review import queue as review
+from bot.review.timeline import format_gap
+from bot.storage import query as search
 from bot.web.auth import Auth, SignInRefused, new_token, same
 from bot.web.itemdiff import item_diff
 from bot.wiki.reader import AnonymousReader
@@ -179,7 +181,7 @@ def logout() -> Response:
 
 # -- queue, item, decide --------------------------------------------------------------------
 def queue_search() -> review.QueuePage:
-    """The queue page's search: the query string through the CLI's own parse (bot.search);
+    """The queue page's search: the query string through the CLI's own parse (bot.storage.query);
     other parameters are left to whoever reads them."""
     app = ibanbot()
     raw = {k: request.args.get(k) for k in search.FILTERS if k in request.args}

@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 
 from flask import Response, abort, current_app, make_response, redirect, request, url_for
 
+from bot.config.settings import Settings, WikiSettings
 from bot.errors import ConfigError
-from bot.settings import Settings, WikiSettings
 from bot.web.auth import HOST_PREFIX, SignInRefused, same
 from bot.web.views import auth, bp, ibanbot, login_page
 from bot.wiki import oauth

@@ -1,4 +1,5 @@
-"""Coverage per wiki, stream and ban: the spans the bot read with the ban loaded (bot.coverage).
+"""Coverage per wiki, stream and ban: the spans the bot read with the ban loaded
+(bot.pipeline.coverage).
 
 Empty at first: holes are looked for only from when tracking began on each wiki's stream, so
 the upgrade backfills nothing.

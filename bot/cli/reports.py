@@ -1,0 +1,141 @@
+"""`ibanbot report add|list|show` (staff) and the reports shown by `queue show`.
+
+Staff commands: they print reporters and report texts, which nothing else prints.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from bot.app import App
+from bot.cli.output import print_json
+from bot.errors import IbanbotError, UsageError
+from bot.review.reports import list_reports, show_report
+from bot.review.staffintake import MAX_TEXT_BYTES, add_staff_report
+from bot.storage import Report, Version
+from bot.storage.records import NO_BAN_NOTE
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    app = App.load(args.config, need_bans=args.report_command == "add")  # add checks bans
+    app.store.check_schema()
+    if args.report_command == "add":
+        return _add(app, args)
+    if args.report_command == "show":
+        report, versions = show_report(app, args.reference)
+        _print({**report.to_json(), "versions": [v.to_json() for v in versions]}
+               if args.format == "json" else render_report(report, versions))
+        return 0
+    reports = list_reports(app, wiki=args.wiki, outcome=args.outcome, limit=args.limit)
+    if args.format == "json":
+        _print([r.to_json() for r in reports])
+    else:
+        _print(render_table(reports))
+    return 0
+
+
+def _add(app: App, args: argparse.Namespace) -> int:
+    reporter, note = private_texts(args)
+    report = add_staff_report(app, args.wiki, args.diff, reporter, note)
+    if report.outcome != "queued":
+        raise IbanbotError(f"report {report.reference} kept but not queued: "
+                           + "; ".join(report.problems))
+    items = ", ".join(map(str, report.item_ids))
+    print(f"report {report.reference}: queue item(s) {items}"
+          + (f"; not used: {'; '.join(report.problems)}" if report.problems else ""))
+    return 0
+
+
+
+
+def private_texts(args: argparse.Namespace) -> tuple[str, str]:
+    """(reporter, note) from the options, files or stdin ('-'), which only one may use."""
+    sources = [("--reporter", args.reporter, args.reporter_file),
+               ("--note", args.note, args.note_file)]
+    if sum(value == "-" or path == "-" for _, value, path in sources) > 1:
+        raise UsageError("only one of --reporter and --note can be read from stdin")
+    reporter, note = (_text(*source) for source in sources)
+    return reporter, note
+
+
+def _text(option: str, value: str | None, path: str | None) -> str:
+    if path is None and value != "-":
+        return value or ""
+    label = f"{option}-file {path}" if path is not None else f"{option} - (stdin)"
+    try:
+        if path is None or path == "-":
+            data = sys.stdin.read(MAX_TEXT_BYTES + 1)
+        else:
+            with open(path, encoding="utf-8") as handle:
+                data = handle.read(MAX_TEXT_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise UsageError(f"{label}: cannot be read ({reason})") from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise UsageError(f"{label}: longer than {MAX_TEXT_BYTES} characters")
+    return data.rstrip("\n")
+
+
+def _print(value: Any) -> None:
+    if isinstance(value, str):
+        print(value)
+    else:
+        print_json(value)
+
+
+def render_table(reports: list[Report]) -> str:
+    if not reports:
+        return "(no reports)"
+    rows = [("REFERENCE", "WIKI", "ORIGIN", "OUTCOME", "REPORTER", "DIFFS", "ITEMS",
+             "RECEIVED (UTC)")]
+    rows += [(r.reference, r.wiki, r.origin, r.outcome,
+              "(purged)" if r.purged_at else r.reporter or "?",
+              " ".join(map(str, r.diffs)) or "-", " ".join(map(str, r.item_ids)) or "-",
+              f"{r.received_at:%Y-%m-%d %H:%M}") for r in reports]
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
+                     for row in rows)
+
+
+def render_report(report: Report, versions: Sequence[Version] = ()) -> str:
+    ack = f"{report.acknowledged_at:%Y-%m-%d %H:%M} UTC" if report.acknowledged_at else "no"
+    where = f"{report.page} (section {report.section!r}, revision {report.added_revid})" \
+        if report.origin == "wiki" else "entered by staff"
+    out = [f"Report {report.reference} [{report.outcome}]  wiki: {report.wiki}",
+           f"  reporter: {report.reporter or '(unknown)'}", f"  from:     {where}",
+           f"  received: {report.received_at:%Y-%m-%d %H:%M:%S} UTC; acknowledged: {ack}",
+           f"  diffs:    {' '.join(map(str, report.diffs)) or '-'}",
+           f"  items:    {' '.join(map(str, report.item_ids)) or '-'}"]
+    out += [f"  problem:  {p}" for p in report.problems]
+    if report.purged_at:
+        out.append(f"  purged:   {report.purged_at:%Y-%m-%d %H:%M} UTC (retention: its text, "
+                   "heading, diffs and reporter are deleted)")
+        return "\n".join(out)
+    out.append("  text:")
+    out += ["    | " + line for line in (report.text or "(empty)").splitlines()]
+    for n, v in enumerate(versions[1:], 2):
+        who = v.editor or "an account the bot could not tell"
+        flag = "  NOT BY THE REPORTER: kept, not used" if v.by_other else ""
+        out.append(f"  version {n}: by {who}, revision {v.revid or '-'}, "
+                   f"{v.seen_at:%Y-%m-%d %H:%M} UTC{flag}")
+        out += ["    | " + line for line in (v.text or "(empty)").splitlines()]
+    return "\n".join(out)
+
+
+def item_reports(app: App, item: Any) -> list[Report]:
+    return app.store.reports.for_item(item.id)
+
+
+def render_item_reports(item: Any, reports: list[Report]) -> str:
+    """What `queue show` adds: the no-ban note and each report (reporter and full text)."""
+    out = [f"Note: {NO_BAN_NOTE}"] if not item.ban_id else []
+    if reports:
+        out.append(f"Reports ({len(reports)}):")
+        for n, report in enumerate(reports):
+            label = "reported by" if n == 0 else "also reported by"
+            out.append(f"  - {report.reference} {label} {report.reporter or '(unknown)'} "
+                       f"({report.origin}, {report.received_at:%Y-%m-%d %H:%M} UTC)")
+            out += ["      | " + line for line in (report.text or "(empty)").splitlines()]
+    return "\n".join(out)

@@ -1,0 +1,3 @@
+"""Configuration: the settings file, the bans file, reading TOML, and Toolforge
+(the lowest layer: docs/ARCHITECTURE.md).
+"""

@@ -1,0 +1,3 @@
+"""The use cases the CLI and the web UI share: queue, cases, reports, identities,
+operations (status, purge), timeline, staff warnings, the bans list.
+"""

@@ -1,0 +1,1 @@
+"""`ibanbot run`: the supervisor (locks, health, backoff) and the scheduler."""

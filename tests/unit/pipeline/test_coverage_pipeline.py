@@ -1,0 +1,83 @@
+"""What a saved batch claims as coverage: only the bans loaded for every page (or stream event)
+of it, from where its reading began to the cursor it saves (bot.pipeline.coverage)."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from bot.pipeline.join import Pipeline
+from bot.pipeline.streaming import StreamRunner
+from bot.wiki.cursor import Position
+from bot.wiki.eventstreams import Message, Routes, StreamRef
+from detectors.base import DetectorLimits
+from tests.core_helpers import WIKI, at, ban, edit, registry
+from tests.unit.pipeline.test_pipeline_threads import PagedGateway
+
+RECORDED = json.loads((Path(__file__).parents[2] / "data" / "eventstreams" / "recentchange.json")
+                      .read_text(encoding="utf-8"))
+
+
+class CoverageStore:
+    def __init__(self, cursor: str | None = None):
+        self.cursor, self.saved = cursor, []
+
+    def get_cursor(self, wiki, stream):
+        return self.cursor if stream == "recentchanges" else None
+
+    def save_batch(self, wiki, stream, cursor, detections, now, covered=None):
+        self.saved.append((stream, cursor, covered))
+        return []
+
+    def save_batch_cursors(self, cursors, detections, now, covered=None):
+        self.saved.append((dict(cursors), covered))
+        return []
+
+
+def two_bans():
+    return registry(ban(id="IB-A"), ban(id="IB-B", banned=("Carol",), protected=("Dave",)),
+                    ban(id="IB-ELSEWHERE", wikis=("otherwiki",)), wikis=(WIKI, "otherwiki"))
+
+
+def test_a_poll_claims_the_bans_loaded_for_every_page_from_its_cursor():
+    current = [registry(ban(id="IB-A"), wikis=(WIKI, "otherwiki"))]
+    pages = [[edit("Erin", "Sandbox")], [edit("Erin", "Sandbox")], [edit("Erin", "Sandbox")]]
+    store = CoverageStore(cursor=Position(at(9), 5).format())
+
+    class Reloading(PagedGateway):
+        def recent_changes(self, position, limit=500, keep=None):
+            for n, page in enumerate(super().recent_changes(position, limit, keep)):
+                yield page
+                if n == 0:  # the bans file reloaded with IB-B added, after the first page
+                    current[0] = two_bans()
+
+    gateway = Reloading(pages)
+    pipeline = Pipeline(gateway, store, lambda: current[0], (), DetectorLimits(), lambda: at(11))
+    pipeline.poll(("recentchanges",))
+    (stream, cursor, covered), = store.saved
+    assert covered.ban_ids == {"IB-A"}  # the first page's rows were judged without IB-B;
+    # IB-ELSEWHERE is not in force on this wiki
+    assert covered.start == (at(9), 5)  # from the cursor the poll began at ...
+    assert (covered.end, cursor) == ((at(10) + timedelta(minutes=2), 3),  # ... to the new one
+                                     Position(at(10) + timedelta(minutes=2), 3).format())
+
+
+def test_a_stream_batch_claims_the_bans_loaded_for_each_wiki():
+    current = [registry(ban(id="IB-A"), wikis=("en",))]
+    store = CoverageStore()
+    pipeline = Pipeline(PagedGateway([]), store, lambda: current[0], (), DetectorLimits(),
+                        lambda: at(11))
+    pipeline.gateway.name = "en"
+    runner = StreamRunner(None, {"en": pipeline},
+                          Routes((StreamRef.of("en", "https://en.wikipedia.org/w/api.php",
+                                               "enwiki"),)), store, lambda: at(11))
+    edit_message, _, thanks_message = RECORDED[0], RECORDED[1], RECORDED[2]
+    runner._take(Message("1", edit_message))
+    current[0] = registry(ban(id="IB-A"), ban(id="IB-B"), wikis=("en",))  # IB-B added
+    runner._take(Message("3", thanks_message))
+    runner.flush()
+    (cursors, covered), = store.saved
+    assert set(covered) == {("en", "recentchanges"), ("en", "log:thanks")}
+    assert all(c.ban_ids == {"IB-A"} for c in covered.values())
+    rc = covered[("en", "recentchanges")]
+    assert rc.start == rc.end and Position(*rc.end).format() == cursors[("en", "recentchanges")]
