@@ -24,6 +24,7 @@ from bot.cli.output import print_json
 from bot.errors import DecisionConflict
 from bot.logformat import say
 from bot.review import banlist, stats
+from bot.review import item as itemview
 from bot.review import queue as review
 from bot.storage import query as search
 
@@ -147,19 +148,11 @@ def _list(app: App, args: argparse.Namespace) -> int:
 
 
 def _show(app: App, args: argparse.Namespace) -> int:
-    item = app.store.get_item(args.id)
-    reports = reportcommands.item_reports(app, item)
+    view = itemview.item_view(app, args.id)  # the web item page shows the same view
     if args.format == "json":
-        print_json({**item.to_json(), "reports": [r.to_json() for r in reports]})
-        return 0
-    wiki = app.settings.wiki(item.wiki) if item.wiki in app.gateways else None
-    links = review.links_for(item, wiki.api if wiki else "")
-    current = next((i.current_name for i in app.store.identities(item.wiki)
-                    if item.actor_id and i.user_id == item.actor_id), None)
-    print(review.render_item(item, links, current))
-    extra = reportcommands.render_item_reports(item, reports)
-    if extra:
-        print(extra)
+        print_json(view.to_json())
+    else:
+        print(itemview.render_text(view))
     return 0
 
 

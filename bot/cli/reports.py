@@ -15,7 +15,6 @@ from bot.errors import IbanbotError, UsageError
 from bot.review.reports import list_reports, show_report
 from bot.review.staffintake import MAX_TEXT_BYTES, add_staff_report
 from bot.storage import Report, Version
-from bot.storage.records import NO_BAN_NOTE
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -121,21 +120,4 @@ def render_report(report: Report, versions: Sequence[Version] = ()) -> str:
         out.append(f"  version {n}: by {who}, revision {v.revid or '-'}, "
                    f"{v.seen_at:%Y-%m-%d %H:%M} UTC{flag}")
         out += ["    | " + line for line in (v.text or "(empty)").splitlines()]
-    return "\n".join(out)
-
-
-def item_reports(app: App, item: Any) -> list[Report]:
-    return app.store.reports.for_item(item.id)
-
-
-def render_item_reports(item: Any, reports: list[Report]) -> str:
-    """What `queue show` adds: the no-ban note and each report (reporter and full text)."""
-    out = [f"Note: {NO_BAN_NOTE}"] if not item.ban_id else []
-    if reports:
-        out.append(f"Reports ({len(reports)}):")
-        for n, report in enumerate(reports):
-            label = "reported by" if n == 0 else "also reported by"
-            out.append(f"  - {report.reference} {label} {report.reporter or '(unknown)'} "
-                       f"({report.origin}, {report.received_at:%Y-%m-%d %H:%M} UTC)")
-            out += ["      | " + line for line in (report.text or "(empty)").splitlines()]
     return "\n".join(out)

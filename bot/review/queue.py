@@ -158,7 +158,7 @@ def reviewer_name(given: str, accounts: list) -> str:
     return match
 
 
-def _ts(value: datetime | None) -> str:
+def render_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
@@ -192,7 +192,7 @@ def render_item(item: Any, links: Links, current_actor: str | None = None) -> st
            f"  target:   {item.target}", f"  page:     {item.page}",
            f"  event:    "
            f"{'revision ' + str(item.revid) if item.revid else 'log ' + str(item.logid)}"
-           f" at {_ts(item.timestamp)}", f"  detected: {_ts(item.detected_at)}",
+           f" at {render_time(item.timestamp)}", f"  detected: {render_time(item.detected_at)}",
            f"  diff:     {links.diff}", f"  page url: {links.page}",
            f"  actor:    {links.actor}", "Findings:"]
     for f in item.findings:
@@ -201,8 +201,8 @@ def render_item(item: Any, links: Links, current_actor: str | None = None) -> st
     decisions = getattr(item, "decisions", ())
     if decisions:
         out.append("Decisions:")
-        out += [f"  - {_ts(d.at)} {d.reviewer}: {d.decision}" + (f" ({d.note})" if d.note else "")
-                for d in decisions]
+        out += [f"  - {render_time(d.at)} {d.reviewer}: {d.decision}"
+                + (f" ({d.note})" if d.note else "") for d in decisions]
     return "\n".join(out)
 
 

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from bot.app import App
 from bot.errors import DecisionConflict, IbanbotError, NotFound, UsageError
 from bot.review import cases
+from bot.review import item as itemview
 from bot.review import queue as review
 from bot.review.timeline import format_gap
 from bot.storage import query as search
@@ -241,26 +242,21 @@ def _recorded(app: App, item_id: int | None) -> Any:
 
 @bp.get("/items/<int:item_id>")
 def item(item_id: int) -> str:
+    """The item's page: the ItemView `queue show` prints too, with the diff and the triage
+    links of the list the reviewer came from."""
     app, filters = ibanbot(), queue_filters()
-    found = app.store.get_item(item_id)
+    view = itemview.item_view(app, item_id)
     previous, following = queue_neighbours(item_id)
-    wiki = next((w for w in app.settings.wikis if w.name == found.wiki), None)
-    links = review.links_for(found, wiki.api if wiki else "")
-    index = review.index_url(wiki.api) if wiki else ""
-    current = next((i.current_name for i in app.store.identities(found.wiki)
-                    if found.actor_id and i.user_id == found.actor_id), None)
-    diff, diff_error, summary = _diff(app, found)
+    diff, diff_error, summary = _diff(app, view.item)
     return render_template(
-        "item.html", item=found, links=links, index=index, current_actor=current,
-        ban=next((b for b in app.bans if b.id == found.ban_id), None), diff=diff,
-        diff_error=diff_error, summary=summary, decisions=review.DECISIONS,
-        audit=app.store.audit(limit=200, item_id=item_id),
-        reports=app.store.reports.for_item(item_id),
-        user_url=lambda name: review.user_url(index, name),
-        timeline_start=(found.timestamp - timedelta(days=30)).strftime("%Y-%m-%d"),
+        "item.html", view=view, item=view.item, links=view.links, index=view.index,
+        current_actor=view.current_actor, ban=view.ban, diff=diff, diff_error=diff_error,
+        summary=summary, decisions=review.DECISIONS, audit=view.audit, reports=view.reports,
+        user_url=lambda name: review.user_url(view.index, name),
+        timeline_start=view.timeline_start.strftime("%Y-%m-%d"),
         filters=filters, previous=previous, following=following,
         recorded=_recorded(app, request.args.get("recorded", type=int)),
-        last=request.args.get("last") == "1", case=cases.case_of(app.store, _window(), found))
+        last=request.args.get("last") == "1", case=view.case)
 
 
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:

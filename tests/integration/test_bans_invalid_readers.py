@@ -36,6 +36,8 @@ def test_queue_and_status_work_with_a_broken_bans_file(tmp_path, local_wiki):
         shown = bot.cli("queue", "show", str(item), "--format", fmt)
         assert shown.code == 0 and str(revid) in shown.out, shown.err
         assert len(bans_lines(shown.err)) == 1, shown.err
+        # the ban is unknown, not gone: not "no longer in the bans file"
+        assert fmt == "json" or "the bans file cannot be read now" in shown.out, shown.out
 
     table = bot.cli("status")
     assert table.code == 1, (table.out, table.err)  # a problem for the monitoring check

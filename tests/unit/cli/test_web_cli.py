@@ -154,5 +154,5 @@ def test_item_page_when_the_wiki_is_down(tmp_path):
     started = time.monotonic()
     html = client.get(f"/items/{item_id}").get_data(as_text=True)
     assert "could not fetch the diff (wiki devwiki: compare failed (ConnectionError))" in html
-    assert "edited Bob&#39;s talk page" in html and "This ban is no longer in the bans file" in html
+    assert "edited Bob&#39;s talk page" in html and "this ban is no longer in the bans file" in html
     assert time.monotonic() - started < 30
