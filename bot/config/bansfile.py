@@ -30,7 +30,8 @@ from bot.config.tomlfile import Invalid, first_error, parse_toml, read_toml
 from detectors.bans import ALL_WIKIS, Ban
 from detectors.model import normalize_user_name
 
-BAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}")
+MAX_BAN_ID = 100  # characters; every database column holding a ban id takes this many
+BAN_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:/-]{{0,{MAX_BAN_ID - 1}}}")
 _ILLEGAL_IN_NAMES = set("#<>[]|{}")
 _TZ_EXAMPLE = "e.g. 2026-11-01T00:00:00Z"
 

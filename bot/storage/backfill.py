@@ -31,6 +31,7 @@ from bot.storage.cursors import set_setting
 from bot.storage.engine import storage_errors
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
+    BAN,
     KEY,
     MYSQL_TABLE,
     NAME,
@@ -45,7 +46,7 @@ from bot.storage.schema import (
 backfill_state = Table(
     "backfill_state", metadata,
     Column("wiki", String(WIKI), primary_key=True),
-    Column("ban_id", String(KEY), primary_key=True),
+    Column("ban_id", String(BAN), primary_key=True),
     Column("stream", String(KEY), primary_key=True),
     Column("fingerprint", String(KEY), nullable=False),
     Column("position", String(KEY), nullable=False),
@@ -59,7 +60,7 @@ staff_warnings = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("wiki", String(WIKI), nullable=False),
     Column("kind", String(KEY), nullable=False),
-    Column("ban_id", String(KEY), nullable=True),
+    Column("ban_id", String(BAN), nullable=True),
     Column("message", long_text(), nullable=False),
     Column("created_at", utc_datetime(), nullable=False),
     Column("acknowledged_by", String(NAME), nullable=True),

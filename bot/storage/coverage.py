@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import (
+    BAN,
     KEY,
     MYSQL_TABLE,
     WIKI,
@@ -56,7 +57,7 @@ ban_coverage = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("wiki", String(WIKI), nullable=False),
     Column("stream", String(KEY), nullable=False),
-    Column("ban_id", String(KEY), nullable=False),
+    Column("ban_id", String(BAN), nullable=False),
     Column("start_at", utc_datetime(), nullable=False),
     Column("start_id", BigInteger, nullable=False),
     Column("end_at", utc_datetime(), nullable=False),
@@ -86,7 +87,7 @@ coverage_run_bans = Table(
     "coverage_run_bans", metadata,
     Column("run_id", Integer, ForeignKey("coverage_runs.id", ondelete="CASCADE"),
            primary_key=True),
-    Column("ban_id", String(KEY), primary_key=True),
+    Column("ban_id", String(BAN), primary_key=True),
     **MYSQL_TABLE,
 )
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bot.errors import StorageError
 from bot.storage.engine import storage_errors
@@ -48,12 +50,40 @@ def current_revision(engine: Engine) -> str | None:
 
 def _run(engine: Engine, what: str, action: str, revision: str) -> None:
     config = alembic_config()
-    with storage_errors(engine, what), engine.begin() as conn:
-        config.attributes["connection"] = conn
-        try:
-            getattr(command, action)(config, revision)
-        except CommandError as exc:
-            raise StorageError(f"{what}: {str(exc).splitlines()[0]}") from exc
+    with storage_errors(engine, what), engine.connect() as conn, _no_cascades(conn):
+        with conn.begin():
+            config.attributes["connection"] = conn
+            try:
+                getattr(command, action)(config, revision)
+            except CommandError as exc:
+                raise StorageError(f"{what}: {str(exc).splitlines()[0]}") from exc
+            _check_references(conn, what)
+
+
+@contextmanager
+def _no_cascades(conn: Connection) -> Iterator[None]:
+    """SQLite alters a column by rebuilding its table, and dropping the old table with
+    foreign keys on deletes every row that refers to it (ON DELETE CASCADE). Foreign keys are
+    off while migrations run (a pragma that only takes effect outside a transaction), and
+    checked before the migration commits (_check_references)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # nosec B101: an open connection has its DBAPI connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_references(conn: Connection, what: str) -> None:
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise StorageError(f"{what}: {len(broken)} row(s) of table {broken[0][0]} refer "
+                               "to rows that do not exist; nothing was changed")
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
+from bot.config.bansfile import MAX_BAN_ID
 from bot.errors import StorageError
 
 
@@ -50,7 +51,8 @@ MYSQL_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf
                "mysql_engine": "InnoDB"}
 
 WIKI = 64  # our name for a wiki
-KEY = 64  # ban ids, event keys, streams, statuses, kinds, actions
+KEY = 64  # event keys, streams, statuses, kinds, actions
+BAN = MAX_BAN_ID  # ban ids: as long as the bans file allows (migration 0013_ban_id_length)
 NAME = 255  # MediaWiki user names (255 bytes)
 TITLE = 512  # page titles with their namespace prefix (never indexed)
 INDEXED_NAME = 191  # a user name that is part of a key
@@ -72,7 +74,7 @@ queue_items = Table(
     "queue_items", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("wiki", String(WIKI), nullable=False),
-    Column("ban_id", String(KEY), nullable=False),
+    Column("ban_id", String(BAN), nullable=False),
     Column("event_key", String(KEY), nullable=False),
     Column("actor", String(NAME), nullable=False),
     Column("actor_id", BigInteger, nullable=False),

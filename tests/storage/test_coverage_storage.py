@@ -62,8 +62,8 @@ def test_no_cursor_no_coverage(store: Store):
 
 
 def test_coverage_is_saved_with_the_batch_or_not_at_all(store: Store):
-    too_long = cov("X" * 65, a=0, b=5)
-    with pytest.raises(StorageError, match="ban_id is longer than 64"):
+    too_long = cov("X" * 101, a=0, b=5)
+    with pytest.raises(StorageError, match="ban_id is longer than 100"):
         store.save_batch("w", "recentchanges", "c9", [detection()], T0, covered=too_long)
     assert store.get_cursor("w", "recentchanges") is None
     assert store.list_items() == [] and store.coverage("w") == {}

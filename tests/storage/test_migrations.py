@@ -60,3 +60,48 @@ def test_one_step_down_and_up_again_keeps_the_queue(store: Store):
     store.upgrade()
     assert store.current_revision() == head
     assert store.get_item(item_id).decisions[0].reviewer == "Reviewer head"
+
+
+def _insert(store: Store, table: str, **given: object) -> None:
+    """A row at whatever revision the database is at: the given values, and a plain value of
+    its type for every other required column."""
+    from sqlalchemy import Boolean, DateTime, Integer, MetaData, String, Table
+    reflected = Table(table, MetaData(), autoload_with=store.engine)
+    row = dict(given)
+    for column in reflected.columns:
+        if column.name in row or column.nullable or column.autoincrement is True:
+            continue
+        kind = column.type
+        row[column.name] = (False if isinstance(kind, Boolean) else T0.replace(tzinfo=None)
+                            if isinstance(kind, DateTime) else 1 if isinstance(kind, Integer)
+                            else "x" if isinstance(kind, String) else "text")
+    with store.engine.begin() as conn:
+        conn.execute(reflected.insert().values(**row))
+
+
+def test_rebuilt_tables_keep_the_rows_that_refer_to_them(empty_store: Store):
+    """SQLite alters a column by rebuilding its table; with foreign keys on, dropping the old
+    table deleted every row referring to it (ON DELETE CASCADE): 0009 lost the links of
+    reports to their items. Migrations now run with foreign keys off, checked at the end."""
+    empty_store.upgrade("0008_report_retention")
+    item_id = _write(empty_store, "links")
+    _insert(empty_store, "reports", id=5, reference="R-5", wiki="devwiki", diffs="7",
+            problems="", purged_at=None)
+    _insert(empty_store, "report_items", report_id=5, item_id=item_id)
+    empty_store.upgrade()
+    assert empty_store.reports.get("R-5").item_ids == (item_id,)
+    assert empty_store.get_item(item_id).decisions[0].reviewer == "Reviewer links"
+
+
+def test_widening_the_ban_ids_keeps_what_refers_to_queue_items(empty_store: Store):
+    """0013 rebuilds queue_items on SQLite: its findings, decisions and reports stay."""
+    empty_store.upgrade("0012_ban_coverage")
+    item_id = _write(empty_store, "wide")
+    _insert(empty_store, "reports", id=6, reference="R-6", wiki="devwiki", diffs="7",
+            problems="", purged_at=None)
+    _insert(empty_store, "report_items", report_id=6, item_id=item_id)
+    empty_store.upgrade()
+    item = empty_store.get_item(item_id)
+    assert [f.kind.value for f in item.findings] == ["reply"]
+    assert item.decisions[0].reviewer == "Reviewer wide"
+    assert empty_store.reports.get("R-6").item_ids == (item_id,)

@@ -344,8 +344,8 @@ def test_invalid_url_is_a_storage_error() -> None:
 
 def test_over_long_strings_fail_the_batch_alike_everywhere(store: Store) -> None:
     store.save_batch("devwiki", "rc", "c1", [detection("rev:1")], T0)
-    bad = [detection("rev:2"), detection("rev:3", ban_id="IB-" + "9" * 70)]
-    with pytest.raises(StorageError, match="detection rev:3: ban_id is longer than 64 characters"):
+    bad = [detection("rev:2"), detection("rev:3", ban_id="IB-" + "9" * 98)]
+    with pytest.raises(StorageError, match="detection rev:3: ban_id is longer than 100 characters"):
         store.save_batch("devwiki", "rc", "c2", bad, T0)
     assert [i.event_key for i in store.list_items()] == ["rev:1"]
     assert store.get_cursor("devwiki", "rc") == "c1"
