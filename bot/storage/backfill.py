@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Column,
-    Connection,
     Index,
     Integer,
     String,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 from bot.errors import NotFound
 from bot.storage.audit import record_audit
 from bot.storage.cursors import set_setting
-from bot.storage.engine import storage_errors
+from bot.storage.engine import storage_errors, writing
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
     BAN,
@@ -40,6 +39,7 @@ from bot.storage.schema import (
     long_text,
     metadata,
     new_id,
+    upsert,
     utc_datetime,
 )
 
@@ -123,15 +123,15 @@ class Ledger:
                   "updated_at": to_db_time(at)}
         key = {"wiki": wiki, "ban_id": ban_id, "stream": stream}
         check_lengths("backfill_state", {**key, **values}, f"backfill state {stream[:64]}")
-        with storage_errors(self.engine, "saving backfill state"), self.engine.begin() as conn:
-            _upsert(conn, key, values)
+        with storage_errors(self.engine, "saving backfill state"), writing(self.engine) as conn:
+            upsert(conn, backfill_state, key, values)
 
     # -- staff warnings ---------------------------------------------------------------------
     def add_warning(self, wiki: str, kind: str, message: str, at: datetime,
                     ban_id: str | None = None) -> int:
         check_lengths("staff_warnings", {"wiki": wiki, "kind": kind, "ban_id": ban_id},
                       "staff warning")
-        with storage_errors(self.engine, "saving a staff warning"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "saving a staff warning"), writing(self.engine) as conn:
             result = conn.execute(insert(staff_warnings).values(
                 wiki=wiki, kind=kind, ban_id=ban_id, message=message,
                 created_at=to_db_time(at)))
@@ -143,7 +143,7 @@ class Ledger:
         insert comes first: the transaction writes from its start, so no other writer's commit
         can make it fail as "database is locked")."""
         check_lengths("staff_warnings", {"wiki": wiki, "kind": kind}, "staff warning")
-        with storage_errors(self.engine, "saving a staff warning"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "saving a staff warning"), writing(self.engine) as conn:
             result = conn.execute(insert(staff_warnings).values(
                 wiki=wiki, kind=kind, ban_id=None, message=message, created_at=to_db_time(at)))
             warning_id = new_id(result)
@@ -181,7 +181,7 @@ class Ledger:
         nothing and adds no audit row."""
         c = staff_warnings.c
         with storage_errors(self.engine, f"acknowledging warning {warning_id}"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             changed = conn.execute(update(staff_warnings).where(
                 c.id == warning_id, c.acknowledged_at.is_(None)).values(
                 acknowledged_by=reviewer, acknowledged_at=to_db_time(at))).rowcount
@@ -192,16 +192,6 @@ class Ledger:
                 record_audit(conn, reviewer, "acknowledge", None,
                              f"staff warning {warning_id} ({row.kind}, wiki {row.wiki})", at)
             return _warning(row)
-
-
-def _upsert(conn: Connection, key: dict[str, str], values: dict[str, object]) -> None:
-    c = backfill_state.c
-    where = (c.wiki == key["wiki"], c.ban_id == key["ban_id"], c.stream == key["stream"])
-    exists = conn.execute(select(c.wiki).where(*where).with_for_update()).first()
-    if exists:
-        conn.execute(update(backfill_state).where(*where).values(values))
-    else:
-        conn.execute(insert(backfill_state).values(**key, **values))
 
 
 def _warning(r) -> StaffWarning:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from bot.storage.records import to_db_time
-from bot.storage.schema import check_lengths, cursors, settings
+from bot.storage.schema import check_lengths, cursors, settings, upsert
 
 
 def get_cursor(conn: Connection, wiki: str, stream: str) -> str | None:
@@ -37,10 +37,5 @@ def get_setting(conn: Connection, key: str) -> str | None:
 
 
 def set_setting(conn: Connection, key: str, value: str) -> None:
-    s = settings.c
     check_lengths("settings", {"key": key}, f"setting {key[:40]!r}")
-    exists = conn.execute(select(s.key).where(s.key == key).with_for_update()).first()
-    if exists:
-        conn.execute(update(settings).where(s.key == key).values(value=value))
-    else:
-        conn.execute(insert(settings).values(key=key, value=value))
+    upsert(conn, settings, {"key": key}, {"value": value})

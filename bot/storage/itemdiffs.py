@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Engine, ForeignKey, Integer, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.engine import storage_errors
+from bot.storage.engine import storage_errors, writing
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import MYSQL_TABLE, long_text, metadata, queue_items, utc_datetime
 
@@ -55,7 +55,7 @@ class ItemDiffStore:
         """Keep it, unless one is kept already (also by another process at the same time)."""
         with storage_errors(self.engine, f"keeping the diff of item {diff.item_id}"):
             try:
-                with self.engine.begin() as conn:
+                with writing(self.engine) as conn:
                     kept = conn.execute(select(item_diffs.c.item_id).where(
                         item_diffs.c.item_id == diff.item_id)).first()
                     item = conn.execute(select(queue_items.c.id).where(

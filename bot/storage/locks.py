@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.errors import LockLost, StorageError
-from bot.storage.engine import one_line, safe_url, storage_errors
+from bot.storage.engine import one_line, safe_url, storage_errors, writing
 from bot.storage.ops import leases
 from bot.storage.records import to_db_time
 from bot.storage.schema import check_lengths
@@ -265,7 +265,7 @@ class Locks:
                 return
             self._held.discard(name)
             try:
-                with self.engine.begin() as conn:
+                with writing(self.engine) as conn:
                     conn.execute(delete(leases).where(leases.c.wiki == name,
                                                       leases.c.holder == self.holder))
             except SQLAlchemyError:
@@ -342,7 +342,7 @@ class Locks:
             return sorted(before)
         for name in sorted(before):
             try:
-                with self.engine.begin() as conn:
+                with writing(self.engine) as conn:
                     self.fence(conn, name)
             except LockLost:
                 self._forget(name)
@@ -383,7 +383,7 @@ class Locks:
                 live += 1
             elif self._call("checking a polling process", self.backend.is_free, name):
                 with storage_errors(self.engine, "removing a dead polling process"), \
-                        self.engine.begin() as conn:
+                        writing(self.engine) as conn:
                     conn.execute(delete(leases).where(leases.c.wiki == name,
                                                       leases.c.holder == holder))
                 self._discard(name)
@@ -398,12 +398,12 @@ class Locks:
                   "expires_at": to_db_time(now + timedelta(seconds=self.lease_seconds))}
         with storage_errors(self.engine, f"taking the polling lease of {name}"):
             for _ in range(3):
-                with self.engine.begin() as conn:
+                with writing(self.engine) as conn:
                     if conn.execute(update(leases).where(leases.c.wiki == name)
                                     .values(values)).rowcount:
                         return
                 try:
-                    with self.engine.begin() as conn:
+                    with writing(self.engine) as conn:
                         conn.execute(insert(leases).values(wiki=name, **values))
                     return
                 except IntegrityError:  # a dead holder's row came back meanwhile: update it

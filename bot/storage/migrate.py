@@ -14,7 +14,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine
 
 from bot.errors import StorageError
-from bot.storage.engine import storage_errors
+from bot.storage.engine import WRITE_OPTION, storage_errors
 
 
 def migrations_dir() -> Path:
@@ -51,6 +51,7 @@ def current_revision(engine: Engine) -> str | None:
 def _run(engine: Engine, what: str, action: str, revision: str) -> None:
     config = alembic_config()
     with storage_errors(engine, what), engine.connect() as conn, _no_cascades(conn):
+        conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             config.attributes["connection"] = conn
             try:

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 from bot.storage import audit as _audit
-from bot.storage.engine import storage_errors
+from bot.storage.engine import storage_errors, writing
 from bot.storage.itemdiffs import item_diffs
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import (
@@ -130,7 +130,7 @@ class Ops:
             values = {"last_attempt": to_db_time(at), "failures": c.failures + 1,
                       "last_error": error[:2000], "last_error_at": to_db_time(at)}
         with storage_errors(self.engine, f"recording poll health of {wiki}/{stream}"):
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 if conn.execute(update(poll_health).where(*key).values(values)).rowcount:
                     return
                 first = {**values, "failures": 0 if error is None else 1}
@@ -148,7 +148,7 @@ class Ops:
     def purge_decided(self, cutoff: datetime, now: datetime) -> PurgeResult:
         """Delete decided items whose last decision is older than `cutoff`; audit each one."""
         with storage_errors(self.engine, "purging decided queue items"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             rows = _purgeable(conn, cutoff)
             ids = [r["id"] for r in rows]
             for r in rows:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from bot.errors import NotFound, StorageError
 from bot.storage import queue as _queue
 from bot.storage.audit import record_audit
-from bot.storage.engine import storage_errors
+from bot.storage.engine import storage_errors, writing
 from bot.storage.records import from_db_time, json_time, to_db_time
 from bot.storage.schema import (
     KEY,
@@ -240,7 +240,7 @@ class ReportStore:
         values = _values(report)
         check_lengths("reports", values, f"report {report.reference}")
         with storage_errors(self.engine, f"saving report {report.reference}"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             report_id = _upsert(conn, report, values)
             for d in detections:
                 item_id = (_queue.insert_detection(conn, d, detected_at)  # None: queued before
@@ -255,7 +255,7 @@ class ReportStore:
         if not references:
             return
         with storage_errors(self.engine, "marking reports acknowledged"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             conn.execute(update(reports).where(reports.c.reference.in_(list(references)))
                          .values(acknowledged_at=to_db_time(at)))
 
@@ -268,7 +268,7 @@ class ReportStore:
         stmt = select(r.id, r.reference, r.wiki, r.outcome).where(
             r.purged_at.is_(None), r.received_at < to_db_time(cutoff),
             r.id.not_in(select(report_items.c.report_id))).order_by(r.id)
-        with storage_errors(self.engine, "purging reports"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "purging reports"), writing(self.engine) as conn:
             rows = conn.execute(stmt).all()
             for row in rows:
                 record_audit(conn, actor, "purge", None, f"retention purge: report "
@@ -321,7 +321,7 @@ class ReportStore:
                   "text": version.text, "seen_at": to_db_time(version.seen_at)}
         check_lengths("report_versions", values, f"a version of report {reference}")
         with storage_errors(self.engine, f"saving a version of report {reference}"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             report_id = conn.execute(select(reports.c.id).where(
                 reports.c.reference == reference)).scalar_one_or_none()
             if report_id is None:
@@ -344,7 +344,7 @@ class ReportStore:
         `revid` on the first call for that page (a new page name starts anew)."""
         p = report_pages.c
         with storage_errors(self.engine, "reading where report intake began"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             row = conn.execute(select(report_pages).where(p.wiki == wiki)
                                .with_for_update()).mappings().first()
             if row is not None and row["page"] == page:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 
 from bot.errors import NotFound, UsageError
 from bot.storage import audit as _audit
-from bot.storage.engine import storage_errors
+from bot.storage.engine import storage_errors, writing
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.schema import (
     INDEXED_NAME,
@@ -139,7 +139,7 @@ class ReviewerStore:
         values = {"name": name, "password_hash": password_hash, "created_at": to_db_time(at),
                   "disabled_at": None}
         check_lengths("reviewers", values, f"reviewer {name[:40]!r}")
-        with storage_errors(self.engine, "adding a reviewer"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "adding a reviewer"), writing(self.engine) as conn:
             if _get(conn, name) is not None:
                 raise UsageError(f"reviewer {name!r} already exists")
             conn.execute(insert(reviewers).values(values))
@@ -157,7 +157,7 @@ class ReviewerStore:
 
     def set_password(self, name: str, password_hash: str,
                      note: AuditNote | None = None) -> None:
-        with storage_errors(self.engine, "changing a password"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "changing a password"), writing(self.engine) as conn:
             _require(conn, name)
             conn.execute(update(reviewers).where(reviewers.c.name == name)
                          .values(password_hash=password_hash))
@@ -166,7 +166,7 @@ class ReviewerStore:
 
     def disable(self, name: str, at: datetime, note: AuditNote | None = None) -> None:
         """Disable the account and end every session it has."""
-        with storage_errors(self.engine, "disabling a reviewer"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "disabling a reviewer"), writing(self.engine) as conn:
             _require(conn, name)
             conn.execute(update(reviewers).where(reviewers.c.name == name)
                          .values(disabled_at=to_db_time(at)))
@@ -174,7 +174,7 @@ class ReviewerStore:
             _note(conn, note)
 
     def enable(self, name: str, note: AuditNote | None = None) -> None:
-        with storage_errors(self.engine, "enabling a reviewer"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "enabling a reviewer"), writing(self.engine) as conn:
             _require(conn, name)
             conn.execute(update(reviewers).where(reviewers.c.name == name)
                          .values(disabled_at=None))
@@ -183,7 +183,7 @@ class ReviewerStore:
     # -- login attempts -----------------------------------------------------------------
     def record_attempt(self, name: str, remote: str, ok: bool, at: datetime) -> None:
         with storage_errors(self.engine, "recording a login attempt"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             conn.execute(insert(login_attempts).values(
                 name=name[:INDEXED_NAME], remote=remote[:64], ok=ok, at=to_db_time(at)))
 
@@ -194,19 +194,19 @@ class ReviewerStore:
         `settle_attempt` marks it a success, `drop_attempt` removes one refused unchecked.
         """
         with storage_errors(self.engine, "recording a login attempt"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             return new_id(conn.execute(insert(login_attempts).values(
                 name=name[:INDEXED_NAME], remote=remote[:64], ok=False, at=to_db_time(at))))
 
     def settle_attempt(self, attempt_id: int) -> None:
         with storage_errors(self.engine, "recording a login attempt"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             conn.execute(update(login_attempts).where(login_attempts.c.id == attempt_id)
                          .values(ok=True))
 
     def drop_attempt(self, attempt_id: int) -> None:
         with storage_errors(self.engine, "recording a login attempt"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             conn.execute(delete(login_attempts).where(login_attempts.c.id == attempt_id))
 
     def failures_since(self, since: datetime, name: str | None = None,
@@ -226,7 +226,7 @@ class ReviewerStore:
         """Forget sign-in attempts (names, addresses) made before `before`, and sessions that
         expired before `now`; how many attempts went."""
         with storage_errors(self.engine, "purging sign-in records"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < to_db_time(now)))
             return int(conn.execute(delete(login_attempts).where(
                 login_attempts.c.at < to_db_time(before))).rowcount or 0)
@@ -234,7 +234,7 @@ class ReviewerStore:
     # -- sessions -----------------------------------------------------------------------
     def open_session(self, token: str, reviewer: str, csrf: str, at: datetime,
                      lifetime: timedelta, note: AuditNote | None = None) -> None:
-        with storage_errors(self.engine, "opening a session"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "opening a session"), writing(self.engine) as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < to_db_time(at)))
             conn.execute(insert(web_sessions).values(
                 token_hash=token_hash(token), reviewer=reviewer, csrf=csrf,
@@ -255,7 +255,7 @@ class ReviewerStore:
                           from_db_time(row["expires_at"]))
 
     def close_session(self, token: str, note: AuditNote | None = None) -> None:
-        with storage_errors(self.engine, "closing a session"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "closing a session"), writing(self.engine) as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
             _note(conn, note)
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     CursorResult,
     DateTime,
     Double,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from bot.config.bansfile import MAX_BAN_ID
 from bot.errors import StorageError
@@ -164,3 +165,17 @@ def check_lengths(table_name: str, values: dict[str, Any], label: str) -> None:
         value = values.get(column.name)
         if length and isinstance(value, str) and len(value) > length:
             raise StorageError(f"{label}: {column.name} is longer than {length} characters")
+
+
+def upsert(conn: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Insert the row of `key`, or update its `values` when it exists: one statement, so two
+    writers of a new key at once cannot both insert (a SELECT ... FOR UPDATE locks no row
+    that does not exist yet)."""
+    dialect = conn.dialect.name
+    if dialect in ("mysql", "mariadb"):
+        mine = mysql.insert(table).values(**key, **values)
+        conn.execute(mine.on_duplicate_key_update(**values))
+        return
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values(**key, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values))

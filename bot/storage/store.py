@@ -23,7 +23,7 @@ from bot.storage import ops as _ops  # its tables join schema.metadata (migratio
 from bot.storage import queue as _queue
 from bot.storage import search as _search
 from bot.storage import stats as _stats
-from bot.storage.engine import make_engine, safe_url, storage_errors
+from bot.storage.engine import make_engine, safe_url, storage_errors, writing
 from bot.storage.itemdiffs import ItemDiffStore
 from bot.storage.query import Search
 from bot.storage.records import DECISIONS, SOURCES, AuditEntry, ItemKey, QueueItem
@@ -134,7 +134,7 @@ class Store:
                 raise ValueError(f"detection {d.event_key}: unknown source {d.source!r}")
         new: list[int] = []
         with storage_errors(self.engine, f"saving a batch for {wiki}/{stream}"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             if cursor is not None:
                 self._fence(conn, (wiki,))
             for d in detections:
@@ -154,7 +154,7 @@ class Store:
         """Like save_batch, but moves several (wiki, stream) cursors in the same transaction
         (and records the coverage of those in `covered`)."""
         new: list[int] = []
-        with storage_errors(self.engine, "saving a stream batch"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "saving a stream batch"), writing(self.engine) as conn:
             self._fence(conn, (wiki for wiki, _ in cursors))
             for d in detections:
                 item_id = _queue.insert_detection(conn, d, detected_at)
@@ -176,17 +176,17 @@ class Store:
     def record_coverage(self, wiki: str, stream: str, covered: _coverage.Covered,
                         at: datetime) -> None:
         """A backfill of these bans over [start, end] of the stream finished."""
-        with storage_errors(self.engine, "saving coverage"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "saving coverage"), writing(self.engine) as conn:
             for ban_id in sorted(covered.ban_ids):
                 _coverage.add_span(conn, wiki, stream, ban_id, covered, at)
 
     def set_cursor(self, wiki: str, stream: str, value: str, at: datetime) -> None:
-        with storage_errors(self.engine, "saving a cursor"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "saving a cursor"), writing(self.engine) as conn:
             _cursors.set_cursor(conn, wiki, stream, value, at)
 
     # -- identities ------------------------------------------------------------------------
     def save_identity(self, identity: Identity, resolved_at: datetime) -> None:
-        with storage_errors(self.engine, "saving an identity"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "saving an identity"), writing(self.engine) as conn:
             _audit.save_identity(conn, identity, resolved_at)
 
     def identities(self, wiki: str | None = None) -> list[Identity]:
@@ -259,7 +259,7 @@ class Store:
             raise UsageError("a decision needs a reviewer name")
         reviewer, note = reviewer.strip(), note or ""
         with storage_errors(self.engine, f"deciding queue item {item_id}"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             old = _queue.record_decision(conn, item_id, decision, reviewer, note, at,
                                          seen=seen, force=force)
             _audit.record_audit(conn, reviewer, "decide", item_id,
@@ -284,7 +284,7 @@ class Store:
         if not reviewer or not reviewer.strip():
             raise UsageError("a decision needs a reviewer name")
         reviewer, note, done = reviewer.strip(), note or "", []
-        with storage_errors(self.engine, "deciding queue items"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "deciding queue items"), writing(self.engine) as conn:
             for item_id, old in _queue.lock_statuses(conn, item_ids).items():
                 wanted = seen.get(item_id) if seen is not None else None
                 if old == decision and wanted in (None, old):
@@ -304,7 +304,7 @@ class Store:
 
     def record_audit(self, actor: str, action: str, item_id: int | None, detail: str,
                      at: datetime) -> AuditEntry:
-        with storage_errors(self.engine, "writing the audit log"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "writing the audit log"), writing(self.engine) as conn:
             return _audit.record_audit(conn, actor, action, item_id, detail, at)
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
@@ -313,5 +313,5 @@ class Store:
         return default if value is None else value
 
     def set_setting(self, key: str, value: str) -> None:
-        with storage_errors(self.engine, "saving a setting"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "saving a setting"), writing(self.engine) as conn:
             _cursors.set_setting(conn, key, value)

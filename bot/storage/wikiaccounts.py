@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFound, UsageError
 from bot.storage.cursors import get_setting
-from bot.storage.engine import storage_errors
+from bot.storage.engine import storage_errors, writing
 from bot.storage.records import from_db_time, to_db_time
 from bot.storage.reviewers import AuditNote, _note, _require, reviewers, token_hash
 from bot.storage.schema import (
@@ -85,7 +85,7 @@ class WikiAccountStore:
                   "central_id": central_id, "linked_at": to_db_time(at)}
         check_lengths("reviewer_wiki_accounts", values, f"wiki account {username[:40]!r}")
         a = reviewer_wiki_accounts.c
-        with storage_errors(self.engine, "linking a wiki account"), self.engine.begin() as conn:
+        with storage_errors(self.engine, "linking a wiki account"), writing(self.engine) as conn:
             _require(conn, reviewer)
             taken = conn.execute(select(a.reviewer).where(
                 a.wiki == wiki, (a.username == username) | (a.central_id == central_id))
@@ -102,7 +102,7 @@ class WikiAccountStore:
     def unlink(self, reviewer: str, wiki: str, note: AuditNote | None = None) -> None:
         a = reviewer_wiki_accounts.c
         with storage_errors(self.engine, "unlinking a wiki account"), \
-                self.engine.begin() as conn:
+                writing(self.engine) as conn:
             gone = conn.execute(delete(reviewer_wiki_accounts).where(
                 a.wiki == wiki, a.reviewer == reviewer)).rowcount
             if not gone:
@@ -143,7 +143,7 @@ class WikiAccountStore:
                 found = get_setting(conn, STATE_KEY)
             if found is None:
                 try:
-                    with self.engine.begin() as conn:
+                    with writing(self.engine) as conn:
                         conn.execute(insert(settings).values(key=STATE_KEY,
                                                              value=secrets.token_hex(32)))
                 except IntegrityError:
@@ -160,11 +160,11 @@ class WikiAccountStore:
         """
         o = oauth_requests.c
         with storage_errors(self.engine, "recording a wiki sign-in"):
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 conn.execute(delete(oauth_requests).where(
                     o.created_at < to_db_time(stale_before)))
             try:
-                with self.engine.begin() as conn:
+                with writing(self.engine) as conn:
                     conn.execute(insert(oauth_requests).values(
                         state_hash=token_hash(state), wiki=wiki, verifier="",
                         created_at=to_db_time(at)))
