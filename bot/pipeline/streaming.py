@@ -59,6 +59,21 @@ class _Batch:
     opened: float = field(default_factory=time.monotonic)
     loaded: dict[str, frozenset[str]] = field(default_factory=dict)  # wiki -> bans loaded for
     # every event of it in the batch (coverage)
+    seen: dict[str, frozenset[str]] = field(default_factory=dict)  # wiki -> the ban ids last
+    # folded into `loaded` (the same object while the registry stays: nothing to intersect)
+
+    def load(self, wiki: str, ids: frozenset[str]) -> None:
+        """An event of `wiki` was read with these bans loaded: O(1) while they stay."""
+        if self.seen.get(wiki) is ids:
+            return
+        held = self.loaded.get(wiki)
+        self.loaded[wiki] = ids if held is None else held & ids
+        self.seen[wiki] = ids
+
+    def loaded_now(self, wiki: str, ids: frozenset[str]) -> frozenset[str]:
+        """The bans loaded for every event of `wiki` in the batch and still loaded (`ids`)."""
+        held = self.loaded.get(wiki, frozenset())
+        return held if self.seen.get(wiki) is ids else held & ids
 
 
 class StreamRunner:
@@ -204,7 +219,7 @@ class StreamRunner:
             pipeline.on_rename(event)
         registry = pipeline.registry()
         ids = pipeline.ban_ids(registry)
-        batch.loaded[event.wiki] = batch.loaded.get(event.wiki, ids) & ids
+        batch.load(event.wiki, ids)
         watched = registry.is_watched(event.wiki, event.actor)
         if watched:
             self.result.watched += 1
@@ -274,7 +289,7 @@ class StreamRunner:
             if until is None or since is None:
                 continue
             pipeline = self.pipelines[key[0]]
-            loaded = batch.loaded.get(key[0], frozenset()) & pipeline.ban_ids(pipeline.registry())
+            loaded = batch.loaded_now(key[0], pipeline.ban_ids(pipeline.registry()))
             out[key] = Covered(loaded, (since.timestamp, since.last_id),
                                (until.timestamp, until.last_id))
         return out
