@@ -249,14 +249,13 @@ def item(item_id: int) -> str:
     previous, following = queue_neighbours(item_id)
     diff, diff_error, summary = _diff(app, view.item)
     return render_template(
-        "item.html", view=view, item=view.item, links=view.links, index=view.index,
-        current_actor=view.current_actor, ban=view.ban, diff=diff, diff_error=diff_error,
-        summary=summary, decisions=review.DECISIONS, audit=view.audit, reports=view.reports,
+        "item.html", view=view, item=view.item, diff=diff, diff_error=diff_error,
+        summary=summary, decisions=review.DECISIONS,
         user_url=lambda name: review.user_url(view.index, name),
         timeline_start=view.timeline_start.strftime("%Y-%m-%d"),
         filters=filters, previous=previous, following=following,
         recorded=_recorded(app, request.args.get("recorded", type=int)),
-        last=request.args.get("last") == "1", case=view.case)
+        last=request.args.get("last") == "1")
 
 
 def _diff(app: App, found: Any) -> tuple[Markup | None, str, str | None]:
