@@ -1,20 +1,40 @@
-"""Subcommands `backfill` and `warnings`, staff warnings above the queue, `bans check` progress."""
+"""`ibanbot backfill` (a ban checked from its start, with progress) and `ibanbot warnings
+list|ack` (staff warnings: gaps in what the bot could read).
+
+bot.app and the pipeline are imported when a command runs, so that `ibanbot --help` stays fast.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot import logformat
-from bot.app import App, utcnow
 from bot.cli.output import print_json
 from bot.errors import UsageError
-from bot.pipeline.backfill import ban_label
-from bot.pipeline.progress import Counts, Progress
-from bot.review import identities
 from bot.review import warnings as staffwarnings
-from detectors.bans import Ban
+
+if TYPE_CHECKING:
+    from bot.pipeline.progress import Counts, Progress
+    from detectors.bans import Ban
+
+
+def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
+    bf = sub.add_parser("backfill", help="check a ban from its start (or --since) against the "
+                                         "restricted users' contributions and logs")
+    bf.add_argument("--ban", required=True, metavar="ID", help="the ban's id in the bans file")
+    bf.add_argument("--since", metavar="DATE", help="2026-11-01 or 2026-11-01T12:00:00Z "
+                    "(default: the ban's start, resuming where the last backfill stopped)")
+    bf.add_argument("--wiki", help="only this wiki (its [[wikis]] name)")
+    warn = sub.add_parser("warnings", help="staff warnings (gaps in what the bot could read)")
+    wsub = warn.add_subparsers(dest="warnings_command", required=True, parser_class=parser_class)
+    lst = wsub.add_parser("list", help="unacknowledged warnings, oldest first")
+    lst.add_argument("--all", action="store_true", help="acknowledged ones too")
+    lst.add_argument("--format", choices=["table", "json"], default="table", help="output format")
+    ack = wsub.add_parser("ack", help="mark a warning as read")
+    ack.add_argument("id", type=int, help="the warning's id")
+    ack.add_argument("--reviewer", required=True, metavar="NAME", help="who read it")
 
 
 def parse_since(text: str) -> datetime:
@@ -33,6 +53,8 @@ def parse_since(text: str) -> datetime:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
+    from bot.app import App
+
     since = parse_since(args.since) if args.since else None
     app = App.load(args.config)
     ban = next((b for b in app.bans if b.id == args.ban), None)
@@ -59,12 +81,17 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def _bar(ban: Ban, wiki: str) -> Progress:
+    from bot.pipeline.backfill import ban_label
+    from bot.pipeline.progress import Progress
+
     tty = sys.stderr.isatty() and not logformat.is_json()  # on a terminal (staff) the id; in
     label = ban.id if tty else ban_label(ban)              # logs, never a confidential one
     return Progress(f"backfill {label} on {wiki}", tty=tty, fields={"wiki": wiki})
 
 
 def cmd_warnings(args: argparse.Namespace) -> int:
+    from bot.app import App, utcnow
+
     app = App.load(args.config, need_bans=False)
     app.store.check_schema()
     if args.warnings_command == "ack":
@@ -83,44 +110,9 @@ def cmd_warnings(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_warnings_above_queue(app: App) -> None:
-    """Unacknowledged staff warnings on stderr, so `queue list --format json` stays an array."""
-    found = staffwarnings.listing(app.store)
-    for w in found:
-        logformat.say("warning", f"staff warning {w.id}: {w.message}")
-    if found:
-        logformat.say("info", f"({len(found)} staff warning(s); `ibanbot warnings ack ID "
-                              "--reviewer NAME` when read)")
+COMMANDS = {"backfill": cmd_backfill, "warnings": cmd_warnings}  # the top-level commands this
+# group owns, and their functions
 
 
-def resolve_with_progress(app: App, chunk: int = 50) -> list[identities.NameCheck]:
-    """`App.resolve_identities` in chunks of about `chunk` names, with a progress bar."""
-    checks: list[identities.NameCheck] = []
-    for wiki, gateway in app.gateways.items():
-        bans = [b for b in app.bans if b.covers_wiki(wiki)]
-        total = len(identities.names_on(bans, wiki))
-        bar = Progress(f"bans check: {wiki}", fields={"wiki": wiki})
-        done: set[str] = set()
-        for group in _chunks(bans, wiki, chunk):
-            found, group_checks = identities.resolve(group, gateway, app.store.identities(wiki))
-            for ident in found:
-                app.store.save_identity(ident, app.now())
-            checks.extend(group_checks)
-            done.update(identities.names_on(group, wiki))
-            bar.update(len(done), total, "names resolved")
-        bar.finish(f"{len(done)} name(s) resolved")
-    app.replace_bans(app.bans)  # rebuild the registry with the new identities
-    return checks
-
-
-def _chunks(bans: Iterable[Ban], wiki: str, size: int) -> Iterator[list[Ban]]:
-    group: list[Ban] = []
-    names = 0
-    for ban in bans:
-        group.append(ban)
-        names += len(identities.names_on([ban], wiki))
-        if names >= size:
-            yield group
-            group, names = [], 0
-    if group:
-        yield group
+def dispatch(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)

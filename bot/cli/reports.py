@@ -1,23 +1,59 @@
-"""`ibanbot report add|list|show` (staff) and the reports shown by `queue show`.
+"""`ibanbot report add|list|show`: community reports (staff intake and review).
 
-Staff commands: they print reporters and report texts, which nothing else prints.
+Staff commands: they print reporters and report texts, which nothing else prints. bot.app and
+the intake are imported when a command runs, so that `ibanbot --help` stays fast.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.app import App
+from bot.cli.argtypes import positive_int
 from bot.cli.output import print_json
 from bot.errors import IbanbotError, UsageError
 from bot.review.reports import list_reports, show_report
-from bot.review.staffintake import MAX_TEXT_BYTES, add_staff_report
 from bot.storage import Report, Version
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+
+def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
+    report = sub.add_parser("report", help="community reports (staff intake and review)"
+                            ).add_subparsers(dest="report_command", required=True,
+                                             parser_class=parser_class)
+    add = report.add_parser("add", help="enter a report received off-wiki (no on-wiki edit)")
+    add.add_argument("--wiki", required=True, help="the wiki (its [[wikis]] name)")
+    add.add_argument("--diff", required=True, action="append", metavar="N",
+                     help="a revision id or diff link; repeat for several")
+    who = add.add_mutually_exclusive_group(required=True)
+    who.add_argument("--reporter", metavar="TEXT",
+                     help="who reported it (kept private); '-' reads it from stdin. Text given "
+                          "here is visible in ps and shell history: prefer --reporter-file")
+    who.add_argument("--reporter-file", metavar="PATH",
+                     help="read who reported it from this file (one line; '-' is stdin)")
+    text = add.add_mutually_exclusive_group()
+    text.add_argument("--note", metavar="TEXT",
+                      help="the report's text, e.g. the e-mail; '-' reads it from stdin. Text "
+                           "given here is visible in ps and shell history: prefer --note-file")
+    text.add_argument("--note-file", metavar="PATH",
+                      help="read the report's text from this file ('-' is stdin)")
+    lst = report.add_parser("list", help="reports received, newest first (accepted or not)")
+    lst.add_argument("--wiki", help="only reports on this wiki")
+    lst.add_argument("--outcome", choices=["queued", "rejected"],
+                     help="only reports with this outcome")
+    lst.add_argument("--limit", type=positive_int, metavar="N", help="at most N reports")
+    lst.add_argument("--format", choices=["table", "json"], default="table", help="output format")
+    show = report.add_parser("show", help="one report: reporter, full text, queue items")
+    show.add_argument("reference", help="the report's reference (R-...)")
+    show.add_argument("--format", choices=["text", "json"], default="text", help="output format")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from bot.app import App
+
     app = App.load(args.config, need_bans=args.report_command == "add")  # add checks bans
     app.store.check_schema()
     if args.report_command == "add":
@@ -36,6 +72,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add(app: App, args: argparse.Namespace) -> int:
+    from bot.review.staffintake import add_staff_report
+
     reporter, note = private_texts(args)
     report = add_staff_report(app, args.wiki, args.diff, reporter, note)
     if report.outcome != "queued":
@@ -45,8 +83,6 @@ def _add(app: App, args: argparse.Namespace) -> int:
     print(f"report {report.reference}: queue item(s) {items}"
           + (f"; not used: {'; '.join(report.problems)}" if report.problems else ""))
     return 0
-
-
 
 
 def private_texts(args: argparse.Namespace) -> tuple[str, str]:
@@ -60,6 +96,8 @@ def private_texts(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _text(option: str, value: str | None, path: str | None) -> str:
+    from bot.review.staffintake import MAX_TEXT_BYTES
+
     if path is None and value != "-":
         return value or ""
     label = f"{option}-file {path}" if path is not None else f"{option} - (stdin)"
@@ -121,3 +159,10 @@ def render_report(report: Report, versions: Sequence[Version] = ()) -> str:
                    f"{v.seen_at:%Y-%m-%d %H:%M} UTC{flag}")
         out += ["    | " + line for line in (v.text or "(empty)").splitlines()]
     return "\n".join(out)
+
+
+COMMANDS = {"report": cmd_report}  # the top-level commands this group owns, and their functions
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)

@@ -131,3 +131,11 @@ def _list(app: App) -> int:
         print(f"{r.name}\t{state}\tsince {r.created_at:%Y-%m-%d}"
               + (f"\t{sign_in}" if sign_in else ""))
     return 0
+
+
+COMMANDS = {"web": cmd_web, "reviewers": cmd_reviewers}  # the top-level commands this group
+# owns, and their functions
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)

@@ -27,7 +27,7 @@ PLANTED = [
     ("bot/wiki/planted.py", "import bot.review.cases", LAYERS),
     ("bot/config/planted.py", "import bot.storage", LAYERS),
     ("bot/config/planted.py", "import bot.wiki", LAYERS),
-    ("bot/run/planted.py", "import bot.cli.commands", LAYERS),
+    ("bot/run/planted.py", "import bot.cli.queue", LAYERS),
     ("bot/run/planted.py", "import bot.web", LAYERS),
 ]
 

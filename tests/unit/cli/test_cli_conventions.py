@@ -3,11 +3,15 @@
 `--version`; a bare `ibanbot` (or command group) prints usage and exits 2; every `--help`
 shows the allowed values and defaults; global options go before or after the command; one
 error style (`Error: ...` on stderr; exit 2 usage/configuration, 1 runtime); warnings on
-stderr; no line twice.
+stderr; no line twice. Issue 15: one convention, one module per command group (GROUPS), each
+with add_parsers, COMMANDS and dispatch, which only bot.cli.entry imports; `--help` imports
+neither the app nor the wiki, the pipeline or the web UI.
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import importlib
 import subprocess
 import sys
 from importlib.metadata import version
@@ -15,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.entry import GLOBAL_OPTIONS, build_parser, main
+from bot.cli import entry
+from bot.cli.entry import GLOBAL_OPTIONS, GROUPS, build_parser, main
 from tests.harness import Outcome
 
 REPO = Path(__file__).resolve().parents[3]
@@ -132,3 +137,83 @@ def test_real_process_stderr_one_error_line_no_line_twice(config):
     bare = subprocess.run([sys.executable, "-m", "bot.cli"], cwd=REPO, capture_output=True,
                           text=True, timeout=60)
     assert bare.returncode == 2 and bare.stdout == "" and bare.stderr.startswith("usage:")
+
+
+CLI = REPO / "bot" / "cli"
+HELPERS = {"__init__", "__main__", "entry", "argtypes", "output"}  # the rest: command groups
+
+
+def test_every_cli_module_is_a_shared_helper_or_a_command_group():
+    modules = {path.stem for path in CLI.glob("*.py")}
+    groups = {group.__name__.rpartition(".")[2] for group in GROUPS}
+    assert modules - HELPERS == groups and len(groups) == len(GROUPS)
+    for name in groups:
+        group = importlib.import_module(f"bot.cli.{name}")
+        assert callable(group.add_parsers) and callable(group.dispatch), name
+        assert isinstance(group.COMMANDS, dict) and group.COMMANDS, name
+        assert (group.__doc__ or "").strip(), name
+
+
+def test_every_top_level_command_is_owned_by_exactly_one_group():
+    top = argparse.ArgumentParser()
+    sub = top.add_subparsers(dest="command")
+    owners: dict[str, str] = {}
+    for group in GROUPS:
+        before = set(sub.choices)
+        group.add_parsers(sub, argparse.ArgumentParser)
+        added = set(sub.choices) - before
+        assert added == set(group.COMMANDS), group.__name__  # it parses what it dispatches
+        for command in added:
+            assert command not in owners, command
+            owners[command] = group.__name__
+    everything = next(a for a in build_parser()._actions
+                      if isinstance(a, argparse._SubParsersAction)).choices
+    assert list(sub.choices) == list(everything)  # the same commands, in --help order
+    assert sorted(c for g in GROUPS for c in g.COMMANDS) == sorted(everything)
+
+
+def test_dispatch_goes_to_the_group_that_owns_the_command(monkeypatch):
+    seen = []
+    for group in GROUPS:
+        monkeypatch.setattr(group, "dispatch", lambda args, g=group: seen.append(g) or 0)
+    for group in GROUPS:
+        for command in group.COMMANDS:
+            seen.clear()
+            assert entry.dispatch(argparse.Namespace(command=command)) == 0
+            assert seen == [group], command
+
+
+def _imported(path: Path) -> set[str]:
+    """The bot.cli modules that a module imports (`import bot.cli.x`, `from bot.cli import x`,
+    `from bot.cli.x import y`), at its top or in a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("bot.cli."))
+        elif isinstance(node, ast.ImportFrom) and node.module == "bot.cli":
+            found.update(f"bot.cli.{a.name}" for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.cli."):
+            found.add(node.module or "")
+    return found
+
+
+def test_only_entry_imports_the_command_groups():
+    groups = {group.__name__ for group in GROUPS}
+    for path in CLI.glob("*.py"):
+        if path.stem != "entry":
+            assert _imported(path) & groups == set(), path.name
+    assert _imported(CLI / "entry.py") >= groups
+
+
+HEAVY = ["bot.app", "bot.run", "bot.pipeline", "bot.wiki", "bot.web", "pywikibot", "requests",
+         "flask", "werkzeug", "apscheduler"]
+
+
+def test_help_imports_neither_the_app_nor_the_adapters():
+    """`ibanbot --help` builds the parser from every group without importing what the commands
+    need to run (imported in the functions or under TYPE_CHECKING), so that it stays fast."""
+    code = ("import sys; from bot.cli.entry import build_parser; build_parser().format_help(); "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "[]\n", done.stdout + done.stderr
