@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, utcnow
-from bot.web import accounts, create_app
+from bot.review import accounts
+from bot.web import create_app
+from bot.web.passwords import hash_password
 from tests.harness import Bot, ban, people
 
 PASSWORD = "Correct-horse-battery-9"
@@ -72,5 +74,5 @@ def review_env(tmp_path_factory, local_wiki) -> ReviewEnv:
         fh.write("[web]\npage_size = 2\nlogin_attempts = 3\npage_wait_seconds = 10\n")
     env = ReviewEnv(settings, alice, bob, "Rita Reviewer", hostile, Clock())
     app = env.app()
-    accounts.add(app.store, env.reviewer, PASSWORD, utcnow())
+    accounts.add(app.store, env.reviewer, hash_password(PASSWORD), utcnow())
     return env

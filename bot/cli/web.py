@@ -89,7 +89,8 @@ def read_password(name: str) -> str:
 
 def cmd_reviewers(args: argparse.Namespace) -> int:
     from bot.app import App, utcnow
-    from bot.web import accounts
+    from bot.review import accounts
+    from bot.web.passwords import hash_password
 
     app = App.load(args.config, need_bans=False)
     app.ensure_schema()
@@ -97,7 +98,7 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
     if command == "list":
         return _list(app)
     if command == "add":
-        password = None if args.no_password else read_password(args.name)
+        password = None if args.no_password else hash_password(read_password(args.name))
         accounts.add(app.store, accounts.check_name(args.name), password, now)
     elif command in ("link", "unlink"):
         app.settings.wiki(args.wiki)  # a ConfigError names the configured wikis
@@ -107,7 +108,8 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
         else:
             accounts.unlink(app.store, args.name, args.wiki, now)
     elif command == "password":
-        accounts.set_password(app.store, args.name, read_password(args.name), now)
+        accounts.set_password(app.store, args.name, hash_password(read_password(args.name)),
+                              now)
     elif command == "disable":
         accounts.disable(app.store, args.name, now)
     else:
@@ -117,7 +119,7 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
 
 
 def _list(app: App) -> int:
-    from bot.web import accounts
+    from bot.review import accounts
 
     linked: dict[str, list[str]] = {}
     for account in accounts.wiki_accounts(app.store):

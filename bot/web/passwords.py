@@ -4,18 +4,18 @@ from __future__ import annotations
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.errors import UsageError
+from bot.review.accounts import PasswordHash
 
 MIN_LENGTH = 12
-# stored as the hash of a reviewer who signs in with a wiki account only (never verifies)
-NO_PASSWORD = ""  # nosec B105
 METHOD = "scrypt"  # werkzeug's scrypt:32768:8:1 with a 16-byte salt
 # Checked against when the name is unknown, so the answer takes as long as for a real account.
 _DUMMY = generate_password_hash("not a password of anyone", method=METHOD)
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str) -> PasswordHash:
+    """The password checked for strength and hashed, for bot.review.accounts to store."""
     check_strength(password)
-    return generate_password_hash(password, method=METHOD)
+    return PasswordHash(generate_password_hash(password, method=METHOD))
 
 
 def check_strength(password: str) -> None:

@@ -19,7 +19,9 @@ import pytest
 import requests
 
 from bot.app import App, utcnow
-from bot.web import accounts, create_app
+from bot.review import accounts
+from bot.web import create_app
+from bot.web.passwords import hash_password
 from bot.wiki.gateway import RC_PROPS
 from bot.wiki.normalize import event_from_rc
 from localwiki.client import WikiClient
@@ -125,7 +127,7 @@ def sign_in(client, name: str):
 def _item_page(bot: Bot, item_id: int) -> str:
     """The review web UI's item page (Flask's test client, a reviewer signed in)."""
     app = App.load(bot.folder / "settings.toml")
-    accounts.add(app.store, "Rita Reviewer", PASSWORD, utcnow())
+    accounts.add(app.store, "Rita Reviewer", hash_password(PASSWORD), utcnow())
     client = create_app(app, secure_cookies=False).test_client()
     assert sign_in(client, "Rita Reviewer").status_code == 302
     return client.get(f"/items/{item_id}").get_data(as_text=True)

@@ -18,8 +18,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from bot.app import App
-from bot.review import stats
-from bot.web import accounts, create_app
+from bot.review import accounts, stats
+from bot.web import create_app
 from localwiki.process import free_port
 from localwiki.testing import WikiUser, make_user
 from localwiki.wiki import ADMIN

@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from bot.app import utcnow
-from bot.web import accounts
+from bot.review import accounts
+from bot.web.passwords import hash_password
 from tests.harness import Bot, ban, people
 from tests.integration.test_web_browser import browser_page  # noqa: F401
 from tests.web_fixtures import PASSWORD, Clock, ReviewEnv
@@ -45,7 +46,7 @@ def triage_env(tmp_path_factory, local_wiki) -> ReviewEnv:
     with settings.open("a", encoding="utf-8") as fh:
         fh.write("[web]\npage_size = 50\n")
     env = ReviewEnv(settings, ann, ben, "Tess Triage", "", Clock())
-    accounts.add(env.app().store, env.reviewer, PASSWORD, utcnow())
+    accounts.add(env.app().store, env.reviewer, hash_password(PASSWORD), utcnow())
     return env
 
 

@@ -17,8 +17,9 @@ import pytest
 
 from bot.app import App
 from bot.cli.entry import main
+from bot.review import accounts
 from bot.storage import ReviewerStore
-from bot.web import accounts, create_app
+from bot.web import create_app
 from bot.web.auth import SESSION_COOKIE
 from localwiki import oauth as wiki_oauth
 from localwiki.testing import WikiUser, make_user

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.errors import NotFound, StorageError, UsageError
+from bot.review import accounts
 from bot.review.timeline import build, format_gap
 from bot.storage import ReviewerStore, Store, WikiAccountStore
-from bot.web import accounts, passwords
+from bot.web import passwords
 from bot.web.html import sanitize_diff
+from bot.web.passwords import hash_password
 from detectors.model import UserRef
 from tests.storage_fixtures import T0, later
 
@@ -20,13 +22,13 @@ PASSWORD = "Correct-horse-battery-9"
 @pytest.mark.db
 def test_reviewers_sessions_and_attempts(store: Store) -> None:
     reviewers = ReviewerStore(store.engine)
-    ann = accounts.add(store, "Ann Ünïcødé", PASSWORD, T0)
+    ann = accounts.add(store, "Ann Ünïcødé", hash_password(PASSWORD), T0)
     assert ann.active and ann.password_hash.startswith("scrypt:")
     assert PASSWORD not in ann.password_hash
     assert passwords.verify(reviewers.get("Ann Ünïcødé").password_hash, PASSWORD)
     assert reviewers.get("ann Ünïcødé") is None, "names compare exactly"
     with pytest.raises(UsageError, match="already exists"):
-        accounts.add(store, "Ann Ünïcødé", PASSWORD, T0)
+        accounts.add(store, "Ann Ünïcødé", hash_password(PASSWORD), T0)
     with pytest.raises(StorageError, match="longer than 191"):
         reviewers.add("x" * 192, "hash", T0)
     reviewers.open_session("token-1", "Ann Ünïcødé", "csrf-1", T0, timedelta(hours=1))
@@ -105,7 +107,7 @@ class WikiUsers:
 def test_wiki_accounts_allow_list_and_pending_sign_ins(store: Store) -> None:
     wikis = WikiAccountStore(store.engine)
     accounts.add(store, "Ann", None, T0)
-    accounts.add(store, "Ben", PASSWORD, T0)
+    accounts.add(store, "Ben", hash_password(PASSWORD), T0)
     assert not ReviewerStore(store.engine).get("Ann").has_password
     assert not passwords.verify(ReviewerStore(store.engine).get("Ann").password_hash, "")
     users = WikiUsers({"Ann": 17, "Ann the reviewer": 17, "Ben": 5, "Ben 2": 6})

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import UsageError
+from bot.review import accounts
 from bot.storage import Store
-from bot.web import accounts
+from bot.web.passwords import hash_password
 from tests.unit.cli.test_cli import config, filled, run  # noqa: F401
 
 PASSWORD = "Correct-horse-battery-9"
@@ -44,9 +45,9 @@ def test_needs_info_is_decided_freely(filled, capsys):
 
 def test_reviewer_must_be_an_account_when_accounts_exist(filled, capsys):
     store, now = _store(filled), datetime.now(UTC)
-    accounts.add(store, "Rita Reviewer", PASSWORD, now)
-    accounts.add(store, "Sam Staff", PASSWORD, now)
-    accounts.add(store, "Old Timer", PASSWORD, now)
+    accounts.add(store, "Rita Reviewer", hash_password(PASSWORD), now)
+    accounts.add(store, "Sam Staff", hash_password(PASSWORD), now)
+    accounts.add(store, "Old Timer", hash_password(PASSWORD), now)
     accounts.disable(store, "Old Timer", now)
     for name in ("Sam", "Old Timer"):
         unknown = _decide(filled, capsys, "confirmed", name)
@@ -63,7 +64,7 @@ def test_reviewer_must_be_an_account_when_accounts_exist(filled, capsys):
 
 def test_a_second_spelling_of_a_reviewer_is_refused(filled, capsys):
     store, now = _store(filled), datetime.now(UTC)
-    accounts.add(store, "Rita Reviewer", PASSWORD, now)
+    accounts.add(store, "Rita Reviewer", hash_password(PASSWORD), now)
     with pytest.raises(UsageError, match="already exists as 'Rita Reviewer'"):
-        accounts.add(store, "rita REVIEWER", PASSWORD, now)
+        accounts.add(store, "rita REVIEWER", hash_password(PASSWORD), now)
     assert [r.name for r in accounts.all_reviewers(store)] == ["Rita Reviewer"]

@@ -136,7 +136,9 @@ def test_item_page_when_the_wiki_is_down(tmp_path):
     from datetime import datetime
 
     from bot.app import App
-    from bot.web import accounts, create_app
+    from bot.review import accounts
+    from bot.web import create_app
+    from bot.web.passwords import hash_password
     from detectors.model import Detection, Finding, Kind, UserRef
 
     config = settings(tmp_path)
@@ -146,7 +148,7 @@ def test_item_page_when_the_wiki_is_down(tmp_path):
     (item_id,) = app.store.save_batch("devwiki", "rc", None, [Detection(
         "devwiki", "IB-1", "rev:5", UserRef(3, "Alice"), "Bob", "User talk:Bob", when,
         (Finding(Kind.USERSPACE, 1.0, "edited Bob's talk page", "Bob"),), revid=5)], when)
-    accounts.add(app.store, "Ann Admin", PASSWORD, when)
+    accounts.add(app.store, "Ann Admin", hash_password(PASSWORD), when)
     client = create_app(app, secure_cookies=False).test_client()
     page = client.get("/login").get_data(as_text=True)
     csrf = page.split('name="csrf" value="')[1].split('"')[0]

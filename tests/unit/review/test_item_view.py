@@ -14,9 +14,11 @@ import pytest
 
 from bot.app import App
 from bot.cli.entry import main
+from bot.review import accounts
 from bot.review import item as itemview
 from bot.storage import Store
-from bot.web import accounts, create_app
+from bot.web import create_app
+from bot.web.passwords import hash_password
 from tests.search_fixtures import LABELS, T0, fill
 
 PASSWORD = "Correct-horse-battery-9"
@@ -35,7 +37,7 @@ def env(tmp_path_factory):
     store = Store(f"sqlite:///{folder / 'ibanbot.sqlite3'}")
     store.upgrade()
     ids = fill(store)
-    accounts.add(store, "Rita Reviewer", PASSWORD, T0)
+    accounts.add(store, "Rita Reviewer", hash_password(PASSWORD), T0)
     store.close()
     return folder / "settings.toml", ids
 

@@ -7,9 +7,11 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from bot.review import accounts
 from bot.storage import ReviewerStore, Store
-from bot.web import accounts, passwords
+from bot.web import passwords
 from bot.web.auth import Auth, AuthPolicy, SignInRefused
+from bot.web.passwords import hash_password
 from tests.storage_fixtures import T0
 
 PASSWORD = "Correct-horse-battery-9"
@@ -18,7 +20,7 @@ PASSWORD = "Correct-horse-battery-9"
 @pytest.mark.db
 def test_concurrent_wrong_passwords_cannot_exceed_the_limit(store: Store, monkeypatch) -> None:
     """Guesses arriving at once are counted against each other before any is verified."""
-    accounts.add(store, "Ann Admin", PASSWORD, T0)
+    accounts.add(store, "Ann Admin", hash_password(PASSWORD), T0)
     policy = AuthPolicy(lifetime=timedelta(hours=1), attempts=2, window=timedelta(minutes=15),
                         secure_cookies=False)
     auth = Auth(store, policy, lambda: T0 + timedelta(minutes=1))
@@ -132,7 +134,7 @@ def test_sign_in_works_when_the_ui_is_served_below_a_prefix(tmp_path) -> None:
                       encoding="utf-8")
     app = App.load(config)
     app.ensure_schema()
-    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(UTC))
+    accounts.add(app.store, "Ann Admin", hash_password(PASSWORD), datetime.now(UTC))
     client = create_app(app, secure_cookies=False).test_client()
     base = "http://localhost/review/"
     form = client.get("/login", base_url=base)
@@ -177,7 +179,7 @@ def test_out_of_range_numbers_are_usage_errors_or_not_found(tmp_path, capsys) ->
             app.store.get_item(item_id)
         with pytest.raises(NotFound):
             app.store.decide(item_id, "confirmed", "Rita", "", datetime.now(UTC))
-    accounts.add(app.store, "Ann Admin", PASSWORD, datetime.now(UTC))
+    accounts.add(app.store, "Ann Admin", hash_password(PASSWORD), datetime.now(UTC))
     client = create_app(app, secure_cookies=False).test_client()
     page = client.get("/login").get_data(as_text=True)
     csrf = page.split('name="csrf" value="')[1].split('"')[0]
@@ -218,7 +220,7 @@ def test_account_changes_and_their_audit_rows_are_one_transaction(store: Store,
     from bot.errors import StorageError
     from bot.storage import audit as audit_module
 
-    accounts.add(store, "Ann Admin", PASSWORD, T0)
+    accounts.add(store, "Ann Admin", hash_password(PASSWORD), T0)
     real = audit_module.record_audit
 
     def audit_fails(*args, **kwargs):
@@ -226,7 +228,7 @@ def test_account_changes_and_their_audit_rows_are_one_transaction(store: Store,
 
     monkeypatch.setattr(audit_module, "record_audit", audit_fails)
     with pytest.raises(StorageError, match="disk full"):
-        accounts.add(store, "Bea Boss", PASSWORD, T0)
+        accounts.add(store, "Bea Boss", hash_password(PASSWORD), T0)
     with pytest.raises(StorageError, match="disk full"):
         accounts.disable(store, "Ann Admin", T0)
     policy = AuthPolicy(lifetime=timedelta(hours=1), attempts=3, window=timedelta(minutes=15),
@@ -260,3 +262,15 @@ def test_warnings_ack_needs_a_reviewer_name(tmp_path, capsys) -> None:
     assert main(["--config", str(config), "db", "upgrade"]) == 0
     code = main(["--config", str(config), "warnings", "ack", "1", "--reviewer", "  "])
     assert code == 2 and "--reviewer" in capsys.readouterr().err
+
+
+def test_a_plain_password_is_never_stored(store: Store) -> None:
+    """The reviewer use cases take a PasswordHash (bot.web.passwords makes it), never a
+    password: a plain string is refused before anything is written."""
+    with pytest.raises(TypeError, match="hashed"):
+        accounts.add(store, "Plain Pat", PASSWORD, T0)  # type: ignore[arg-type]
+    assert [r.name for r in accounts.all_reviewers(store)] == []
+    accounts.add(store, "Hashed Hal", hash_password(PASSWORD), T0)
+    with pytest.raises(TypeError, match="hashed"):
+        accounts.set_password(store, "Hashed Hal", "Another-password-42", T0)  # type: ignore
+    assert repr(hash_password(PASSWORD)) == "PasswordHash(...)"  # no hash in a traceback

@@ -12,9 +12,11 @@ import pytest
 from bot.app import App
 from bot.cli.entry import main
 from bot.errors import UsageError
+from bot.review import accounts
 from bot.storage import Store
 from bot.storage import query as search
-from bot.web import accounts, create_app
+from bot.web import create_app
+from bot.web.passwords import hash_password
 from tests.search_fixtures import T0, fill, labels
 
 PASSWORD = "Correct-horse-battery-9"
@@ -191,7 +193,7 @@ def queue_config(tmp_path_factory):
     store = Store(f"sqlite:///{folder / 'ibanbot.sqlite3'}")
     store.upgrade()
     ids = fill(store)
-    accounts.add(store, "Rita Reviewer", PASSWORD, T0)
+    accounts.add(store, "Rita Reviewer", hash_password(PASSWORD), T0)
     store.close()
     return folder / "settings.toml", ids
 

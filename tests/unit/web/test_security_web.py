@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, utcnow
-from bot.web import accounts, create_app
+from bot.review import accounts
+from bot.web import create_app
+from bot.web.passwords import hash_password
 from bot.wiki.writer import use_password_file
 from localwiki.testing import make_user
 from tests.faultproxy import FaultProxy
@@ -60,7 +62,7 @@ def env(tmp_path_factory, local_wiki):
     text = settings.read_text(encoding="utf-8").replace(local_wiki.api_url, proxy.api_url)
     settings.write_text(text + f'user = "{name}"\n', encoding="utf-8")
     app = App.load(settings)
-    accounts.add(app.store, "Rita Reviewer", PASSWORD, utcnow())
+    accounts.add(app.store, "Rita Reviewer", hash_password(PASSWORD), utcnow())
     yield settings, proxy
     proxy.stop()
     Path(pywikibot.config.datafilepath(f"pywikibot-{name}.lwp")).unlink(missing_ok=True)

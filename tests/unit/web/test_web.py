@@ -8,8 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.web import accounts
+from bot.review import accounts
 from bot.web.auth import LOGIN_COOKIE, SESSION_COOKIE
+from bot.web.passwords import hash_password
 from tests.web_fixtures import PASSWORD
 
 pytestmark = pytest.mark.wiki
@@ -85,7 +86,8 @@ def test_sign_in_refusals_and_rate_limit(review_env):
     assert wrong.status_code == 401 and "wrong name or password" in wrong.get_data(as_text=True)
     assert sign_in(client, "Nobody at all", PASSWORD).status_code == 401
     assert client.get("/").status_code == 302
-    accounts.add(review_env.app().store, "Limited Larry", PASSWORD, review_env.clock())
+    accounts.add(review_env.app().store, "Limited Larry", hash_password(PASSWORD),
+                 review_env.clock())
     for _ in range(3):  # login_attempts = 3 in the fixture's [web] settings
         assert sign_in(client, "Limited Larry", "nope nope nope").status_code == 401
     refused = sign_in(client, "Limited Larry", PASSWORD)
@@ -193,7 +195,7 @@ def test_sign_out_expiry_and_disable_end_sessions(review_env):
     finally:
         review_env.clock.offset = timedelta(0)
     store = review_env.app().store
-    accounts.add(store, "Temp Tess", PASSWORD, review_env.clock())
+    accounts.add(store, "Temp Tess", hash_password(PASSWORD), review_env.clock())
     client = review_env.flask().test_client()
     assert sign_in(client, "Temp Tess").status_code == 302 and client.get("/").status_code == 200
     accounts.disable(store, "Temp Tess", review_env.clock())

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from bot.web import accounts
+from bot.review import accounts
+from bot.web.passwords import hash_password
 from tests.unit.web.test_web import first_item_id, sign_in, signed_in
 from tests.web_fixtures import PASSWORD
 
@@ -21,7 +22,7 @@ def _form(html: str, action: str) -> dict[str, str]:
 
 
 def _second_reviewer(env, name: str):
-    accounts.add(env.app().store, name, PASSWORD, env.clock())
+    accounts.add(env.app().store, name, hash_password(PASSWORD), env.clock())
     client = env.flask().test_client()
     assert sign_in(client, name).status_code == 302
     return client

@@ -66,8 +66,9 @@ def test_a_warning_is_shown_on_every_page_and_acknowledged(review_env):
         (review_env.reviewer, f"staff warning {first} (unanalysed, wiki testwiki)")]
     # a second acknowledgment (another reviewer, or the CLI) changes nothing
     other = create_app(review_env.app(), secure_cookies=False).test_client()
-    from bot.web import accounts
-    accounts.add(store, "Otto Other", PASSWORD, review_env.clock())
+    from bot.review import accounts
+    from bot.web.passwords import hash_password
+    accounts.add(store, "Otto Other", hash_password(PASSWORD), review_env.clock())
     assert sign_in(other, "Otto Other").status_code == 302
     csrf = csrf_of(other.get("/warnings").get_data(as_text=True))
     assert other.post(f"/warnings/{first}/ack", data={"csrf": csrf}).status_code == 302

@@ -1,17 +1,45 @@
-"""Reviewer accounts: the use cases behind `ibanbot reviewers add|list|disable|enable|password`."""
+"""Reviewer accounts: the use cases behind `ibanbot reviewers add|list|link|unlink|password|
+disable|enable`, for any entry point.
+
+A password reaches them hashed (`PasswordHash`, made by bot.web.passwords, the one place that
+hashes and checks passwords): the use cases never see a password, and a plain string passed
+for one is refused.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.errors import UsageError
 from bot.storage import AuditNote, Reviewer, Store, WikiAccount
-from bot.web import passwords
 from detectors.model import UserRef, normalize_user_name
 
 NAME = re.compile(r"[^\s<>&\"'/][^<>&\"'/]{0,62}[^\s<>&\"'/]|[^\s<>&\"'/]")
 CLI_ACTOR = "cli"
+# stored as the hash of a reviewer who signs in with a wiki account only (never verifies)
+NO_PASSWORD = ""  # nosec B105
+
+
+@dataclass(frozen=True, repr=False)
+class PasswordHash:
+    """A password as stored (bot.web.passwords.hash_password makes it); never shown."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, str) or not self.value:
+            raise TypeError("a PasswordHash holds a hash made by bot.web.passwords")
+
+    def __repr__(self) -> str:
+        return "PasswordHash(...)"
+
+
+def _stored(password: PasswordHash) -> str:
+    if not isinstance(password, PasswordHash):  # a plain password must never be stored
+        raise TypeError("reviewer passwords reach the use cases hashed (PasswordHash)")
+    return password.value
 
 
 def check_name(name: str) -> str:
@@ -21,7 +49,7 @@ def check_name(name: str) -> str:
     return name
 
 
-def add(store: Store, name: str, password: str | None, at: datetime) -> Reviewer:
+def add(store: Store, name: str, password: PasswordHash | None, at: datetime) -> Reviewer:
     """A new reviewer; with no password, one who signs in with a linked wiki account only."""
     how = "" if password is not None else " (no password: wiki sign-in only)"
     same = next((r.name for r in store.reviewers.all()
@@ -29,8 +57,7 @@ def add(store: Store, name: str, password: str | None, at: datetime) -> Reviewer
     if same is not None:  # the audit must never hold two spellings of one reviewer
         raise UsageError(f"reviewer {name!r} already exists as {same!r}")
     return store.reviewers.add(
-        check_name(name), passwords.hash_password(password) if password is not None
-        else passwords.NO_PASSWORD, at,
+        check_name(name), _stored(password) if password is not None else NO_PASSWORD, at,
         AuditNote(CLI_ACTOR, "reviewer-add", f"reviewer {name} added{how}", at))
 
 
@@ -67,9 +94,9 @@ def wiki_accounts(store: Store) -> list[WikiAccount]:
     return store.wiki_accounts.accounts()
 
 
-def set_password(store: Store, name: str, password: str, at: datetime) -> None:
+def set_password(store: Store, name: str, password: PasswordHash, at: datetime) -> None:
     store.reviewers.set_password(
-        name, passwords.hash_password(password),
+        name, _stored(password),
         AuditNote(CLI_ACTOR, "reviewer-password",
                   f"reviewer {name}: password changed, sessions ended", at))
 
