@@ -4,6 +4,10 @@ pywikibot reads its configuration when first imported, so `load_pywikibot` sets 
 environment first: PYWIKIBOT_DIR (where an operator's user-config.py and user-password.py
 live) and, when there is no user-config.py there, PYWIKIBOT_NO_USER_CONFIG so that
 anonymous reading works with no file at all.
+
+pywikibot caches one site per family name (the wiki's name here) in a process, whatever its URL;
+`make_site` drops that site when the name is opened again at another api.php (the tests do;
+`ibanbot` reads its settings once per process), so that it never reads the wrong wiki.
 """
 from __future__ import annotations
 
