@@ -27,18 +27,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.pipeline import coverage
 from bot.pipeline.coverage import Span
 from bot.pipeline.join import RECENT_CHANGES, STREAMS, queued_kinds
+from bot.pipeline.metrics import NoMetrics
+from bot.pipeline.ports import BackfillApp
 from bot.pipeline.progress import Counts
-from bot.storage.backfill import Ledger
+from bot.storage.backfill import Ledger, StreamState
 from bot.storage.coverage import Covered
 from bot.wiki.cursor import Position, format_ts
 from bot.wiki.gateway import Page
 from bot.wiki.history import UserHistory
-from detectors.bans import Ban
+from detectors.bans import Ban, Person
 
 log = logging.getLogger(__name__)
 DONE = "ban"                     # the ledger stream marking a whole ban done
@@ -70,9 +71,10 @@ class Window:
 
 
 class Backfills:
-    """Backfills for one App (duck-typed: gateways, store, registry, pipeline(), now, bans)."""
+    """Backfills for one app (`BackfillApp`: gateways, store, registry, pipeline(), now, bans,
+    metrics)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: BackfillApp) -> None:
         self.app = app
         self.ledger = Ledger(app.store)
         self._spans: dict[str, timedelta] = {}  # wiki -> how far back recent changes reached
@@ -250,16 +252,14 @@ class Backfills:
 
     # -- the work ---------------------------------------------------------------------------
     def run_window(self, window: Window, on_progress: OnProgress | None = None) -> Counts:
-        metrics = getattr(self.app, "metrics", None)
-        if metrics is None:
-            return self._run_window(window, on_progress, None)
+        metrics = self.app.metrics
         metrics.backfill(window.wiki, running=1)
         try:
             return self._run_window(window, on_progress, metrics)
         finally:
             metrics.backfill(window.wiki, running=-1)
 
-    def _run_window(self, window: Window, on_progress: OnProgress | None, metrics: Any
+    def _run_window(self, window: Window, on_progress: OnProgress | None, metrics: NoMetrics
                     ) -> Counts:
         counts = Counts()
         states = self.ledger.states(window.wiki, window.ban.id) if window.resume else {}
@@ -268,9 +268,8 @@ class Backfills:
             for page in pages:
                 before = (counts.events, counts.queued)
                 self._save_page(window, page, counts)
-                if metrics is not None:
-                    metrics.backfill(window.wiki, counts.events - before[0],
-                                     counts.queued - before[1])
+                metrics.backfill(window.wiki, counts.events - before[0],
+                                 counts.queued - before[1])
                 self.ledger.save_state(window.wiki, window.ban.id, stream, fp,
                                        page.position.format(), False, self.app.now())
                 if on_progress:
@@ -279,7 +278,8 @@ class Backfills:
             on_progress(window.wiki, counts)
         return counts
 
-    def _streams(self, window: Window, states: dict, fp: str) -> Iterator[tuple[str, Iterator]]:
+    def _streams(self, window: Window, states: dict[str, StreamState], fp: str
+                 ) -> Iterator[tuple[str, Iterator[Page]]]:
         history = UserHistory(self.app.gateways[window.wiki])
         until = min(window.until, window.ban.expires or window.until)
         for person in self._restricted(window):
@@ -293,7 +293,7 @@ class Backfills:
                 else:
                     yield stream, history.log_actions(person.name, pos, until)
 
-    def _restricted(self, window: Window) -> list:
+    def _restricted(self, window: Window) -> list[Person]:
         ban, registry = window.ban, self.app.registry
         names = ban.banned + (ban.protected if ban.two_way else ())
         people = [registry.person(window.wiki, n, ban) for n in names]
@@ -313,9 +313,7 @@ class Backfills:
             new = self.app.store.save_batch(wiki, f"backfill:{ban_id}", None, detections,
                                             self.app.now())
             counts.queued += len(new)
-            metrics = getattr(self.app, "metrics", None)
-            if metrics is not None:
-                metrics.queued(wiki, queued_kinds(self.app.store, detections, new))
+            self.app.metrics.queued(wiki, queued_kinds(self.app.store, detections, new))
 
 
 def gap_message(wiki: str, since: datetime, until: datetime, bans: int, counts: Counts) -> str:

@@ -21,10 +21,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from bot.pipeline.join import STREAMS
 from bot.wiki.cursor import Position, format_ts
+
+if TYPE_CHECKING:
+    from bot.pipeline.ports import CoverageApp
+    from bot.storage import Store
+    from detectors.bans import Ban
 
 
 class _Ordered(Protocol):
@@ -129,9 +134,9 @@ class Hole:
         return f"{who}{secret} not watched from {format_ts(self.start)} to {format_ts(self.end)}"
 
 
-def open_holes(app: Any, wiki: str | None = None) -> list[Hole]:
+def open_holes(app: CoverageApp, wiki: str | None = None) -> list[Hole]:
     """Every hole still open for the bans in force (the web UI's bans page calls this):
-    `app` is a bot.app.App (its bans, settings and store)."""
+    `app` is what it reads of the app (its bans, settings and store)."""
     out: list[Hole] = []
     for name in [w.name for w in app.settings.wikis if wiki in (None, w.name)]:
         for ban, stream, span in ban_holes(app.store, app.bans, name):
@@ -140,8 +145,8 @@ def open_holes(app: Any, wiki: str | None = None) -> list[Hole]:
     return out
 
 
-def ban_holes(store: Any, bans: Iterable[Any], wiki: str
-              ) -> list[tuple[Any, str, Span[Position]]]:
+def ban_holes(store: Store, bans: Iterable[Ban], wiki: str
+              ) -> list[tuple[Ban, str, Span[Position]]]:
     """(ban, stream, hole) for every ban covering `wiki`, from the store's coverage rows."""
     rows = store.coverage(wiki)
     out = []
@@ -160,7 +165,7 @@ def ban_holes(store: Any, bans: Iterable[Any], wiki: str
     return out
 
 
-def watched_at_last_save(store: Any, wikis: Iterable[str]) -> set[str]:
+def watched_at_last_save(store: Store, wikis: Iterable[str]) -> set[str]:
     """The ids of the bans loaded when each stream's cursor was last saved: their coverage
     reaches the cursor (what `run` watched before it stopped)."""
     out: set[str] = set()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.pipeline.guard import Guard
 from bot.storage.coverage import Covered
@@ -26,6 +26,9 @@ from detectors import exceptions
 from detectors.bans import BanRegistry, Person, Restriction
 from detectors.base import Context, Detector, DetectorLimits, Need
 from detectors.model import Detection, Event, EventType, Revision, SiteInfo, UserRef
+
+if TYPE_CHECKING:
+    from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +112,7 @@ class Work:
 
 
 class Pipeline:
-    def __init__(self, gateway: Gateway, store, registry: Callable[[], BanRegistry],
+    def __init__(self, gateway: Gateway, store: Store, registry: Callable[[], BanRegistry],
                  detectors: Sequence[Detector], limits: DetectorLimits,
                  now: Callable[[], datetime], on_rename: Callable[[Event], None] | None = None,
                  guard: Guard | None = None,
@@ -273,7 +276,8 @@ class Pipeline:
             findings=tuple(findings), revid=event.revid, logid=event.logid)
 
 
-def queued_kinds(store, detections: Sequence[Detection], new: Sequence[int]) -> Counter:
+def queued_kinds(store: Store, detections: Sequence[Detection], new: Sequence[int]
+                 ) -> Counter[str]:
     """The new items per finding kind (an item counts once for each kind it has)."""
     if not new:
         return Counter()

@@ -16,14 +16,21 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.config.settings import load_bans
 from bot.config.tomlfile import read_toml
 from bot.errors import ConfigError, IbanbotError
 from bot.pipeline import coverage
-from bot.storage.backfill import Ledger
+from bot.pipeline.ports import WatchedApp
+from bot.storage.backfill import Ledger, StaffWarning
+from detectors.bans import Ban
+
+if TYPE_CHECKING:
+    from bot.storage import Store
 
 log = logging.getLogger(__name__)
 RESTORED_BY = "ibanbot (the bans came back)"
@@ -43,9 +50,10 @@ def file_digest(path: Path) -> str | None:
 
 
 class BansWatcher:
-    """Call `check()` periodically (a scheduler job); it never raises."""
+    """Call `check()` periodically (a scheduler job); it never raises. `app`: what the watcher
+    needs of the app (`WatchedApp`: settings, store, bans, replace_bans, prepare_wiki, ...)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: WatchedApp) -> None:
         self.app = app
         self.path = Path(app.settings.bans.file)
         self.digest = file_digest(self.path)  # the version the app loaded
@@ -88,7 +96,7 @@ class BansWatcher:
             log.exception("bans file %s: reload or backfill failed; will retry", self.path.name)
             self.digest = None  # try again at the next check
 
-    def _apply(self, bans: tuple) -> None:
+    def _apply(self, bans: tuple[Ban, ...]) -> None:
         before = {b.id: b for b in self.app.bans}
         self.app.replace_bans(bans)
         changed = [b for b in bans if before.get(b.id) != b]
@@ -116,7 +124,8 @@ class BansWatcher:
             log.warning("bans file %s: not compared with the bans watched before: %s",
                         self.path.name, exc)
 
-    def _drops(self, before: dict, bans: tuple, how: str = "reloaded") -> None:
+    def _drops(self, before: Mapping[str, object], bans: tuple[Ban, ...],
+               how: str = "reloaded") -> None:
         """A reload that drops more than half of the bans, or all: an ERROR and a staff
         warning, until a later reload brings them back (or staff acknowledge it)."""
         loaded = {b.id for b in bans}
@@ -155,16 +164,16 @@ class BanDrops:
     KEY = "bans_dropped"
     KIND = "bans-dropped"
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store, self.ledger = store, Ledger(store)
 
-    def add(self, dropped: list[str], message: str, at: Any) -> int:
+    def add(self, dropped: list[str], message: str, at: datetime) -> int:
         entries = self._open()
         return self.ledger.add_noted_warning(
             "*", self.KIND, message, at, self.KEY,
             lambda warning: json.dumps([*entries, {"warning": warning, "ids": dropped}]))
 
-    def restored(self, loaded: set[str], at: Any) -> None:
+    def restored(self, loaded: set[str], at: datetime) -> None:
         """Acknowledge (as `ibanbot`) each warning whose bans are all loaded again."""
         entries, keep = self._open(), []
         if not entries:
@@ -193,12 +202,12 @@ class BanDrops:
         self.store.set_setting(self.KEY, json.dumps(entries))
 
 
-def open_drop_warnings(store: Any) -> list:
+def open_drop_warnings(store: Store) -> list[StaffWarning]:
     """The dropped-bans staff warnings nobody has acknowledged (`status` exits 1)."""
     return [w for w in Ledger(store).warnings() if w.kind == BanDrops.KIND]
 
 
-def confidential_ids(path: Path, bans: Any) -> set[str]:
+def confidential_ids(path: Path, bans: Iterable[Ban]) -> set[str]:
     """Ids of the confidential bans loaded before and of those the file (as TOML) marks so."""
     ids = {b.id for b in bans if b.confidential}
     try:

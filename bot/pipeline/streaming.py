@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.errors import IbanbotError
 from bot.pipeline.join import RECENT_CHANGES, THANKS, Fetched, Pipeline, PollResult
@@ -31,6 +32,9 @@ from bot.storage.coverage import Covered
 from bot.wiki.cursor import OVERLAP, Position
 from bot.wiki.eventstreams import Message, Routes, StreamClient, event_from_stream, rc_id
 from detectors.model import Detection, Event, EventType
+
+if TYPE_CHECKING:
+    from bot.storage import Store
 
 log = logging.getLogger(__name__)
 STREAM_KEY = ("*eventstreams", "recentchange")  # the cursor row holding the last event id
@@ -78,10 +82,10 @@ class _Batch:
 
 class StreamRunner:
     def __init__(self, client: StreamClient, pipelines: Mapping[str, Pipeline], routes: Routes,
-                 store, now: Callable[[], datetime], batch_seconds: float = 1.0,
+                 store: Store, now: Callable[[], datetime], batch_seconds: float = 1.0,
                  reconnect_seconds: float = 5.0, stop: threading.Event | None = None,
                  fill: Callable[[str], PollResult | None] | None = None,
-                 alive: Callable[[], None] | None = None, metrics=None,
+                 alive: Callable[[], None] | None = None, metrics: NoMetrics | None = None,
                  holding: Callable[[], bool] | None = None) -> None:
         """`fill(wiki)` polls one wiki (default: its Pipeline; `ibanbot run` passes the
         Supervisor's, with locks and health); None or an error means the gap stays open.

@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app import App
 from bot.errors import IbanbotError
 from bot.pipeline.reload import BansWatcher
+from bot.pipeline.streaming import StreamRunner
 from bot.review.operations import purge_decided
 from bot.run.supervisor import Supervisor
 
@@ -50,7 +51,7 @@ def _poll_now(scheduler: BackgroundScheduler, wiki: str) -> None:
         job.modify(next_run_time=datetime.now(UTC))
 
 
-def _read_stream(runner, supervisor: Supervisor, stop: threading.Event) -> None:
+def _read_stream(runner: StreamRunner, supervisor: Supervisor, stop: threading.Event) -> None:
     """Read EventStreams while this process holds the stream's lock (the others stand by)."""
     while not stop.is_set():
         if supervisor.reading:

@@ -4,6 +4,10 @@ pywikibot reads its configuration when first imported, so `load_pywikibot` sets 
 environment first: PYWIKIBOT_DIR (where an operator's user-config.py and user-password.py
 live) and, when there is no user-config.py there, PYWIKIBOT_NO_USER_CONFIG so that
 anonymous reading works with no file at all.
+
+pywikibot caches one site per family name (the wiki's name here) in a process, whatever its URL;
+`make_site` drops that site when the name is opened again at another api.php (the tests do;
+`ibanbot` reads its settings once per process), so that it never reads the wrong wiki.
 """
 from __future__ import annotations
 
@@ -84,6 +88,8 @@ def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
     """A site from the API URL alone (pywikibot's AutoFamily), logged in when `user` is set."""
     if user:
         credentials.warn_about_password_file(_password_file(pwb))
+    if _APIS.get(name, api) != api:  # the name was opened at another api.php in this process
+        _forget(pwb, name)
     _APIS[name] = api
     try:
         site = pwb.Site(url=api, fam=name, user=user) if user else pwb.Site(url=api, fam=name)
@@ -93,6 +99,16 @@ def make_site(pwb: ModuleType, name: str, api: str, user: str | None) -> Any:
     except Exception as exc:  # pywikibot raises many unrelated types here
         plain = None if _first_contact(exc, name) else _plain(exc, name)
         raise WikiError(plain or f"wiki {name}: cannot open {api}: {_short(exc)}") from None
+
+
+def _forget(pwb: ModuleType, name: str) -> None:
+    """pywikibot keeps one site per family name (and code, user) in a process, whatever its
+    URL: drop the sites of the wiki `name` so that the next one is made for its new api.php.
+    The gateways holding an old site keep it; that api.php has not answered the new one yet."""
+    cache = pwb._sites  # pywikibot.Site()'s cache: 'APISite:family:code:user' -> site
+    for key in [k for k, site in cache.items() if str(site.family) == name]:
+        del cache[key]
+    _ANSWERED.discard(name)
 
 
 def _first_contact(exc: BaseException, wiki: str) -> bool:
