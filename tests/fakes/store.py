@@ -8,14 +8,15 @@ scenarios on both):
 
 - a detection whose (wiki, event_key, ban_id) is queued already is left as it is: a save
   returns the ids of NEW items only, numbered from 1 in the order saved;
-- save_batch moves the cursor (and records the coverage claim) only when given a cursor;
-  save_batch_cursors moves every cursor given, with the claims of those in `covered`;
+- save_batch moves the cursor only when given one; save_batch_cursors moves every cursor
+  given (the real store records the coverage claims of the cursors it moves);
 - a new item has status "new" and its detection's findings in order;
 - save_identity replaces the identity of the same (wiki, name); identities() lists them by
   wiki, then name.
 
 It does not merge coverage into spans (bot.storage.coverage): `batches` keeps every save as
-a SavedBatch (its cursors, detections, new ids and claims), for tests to read. Failing saves:
+a SavedBatch (the cursors it moved, the detections and coverage claims it was given, the ids
+of the items it added), for tests to read. Failing saves:
 set `fail` to the exception the next saves raise.
 """
 from __future__ import annotations
@@ -35,7 +36,8 @@ StreamKey = tuple[str, str]  # (wiki, stream)
 
 @dataclass(frozen=True)
 class SavedBatch:
-    """One save: the cursors it moved, what it was given, the ids of the items it added."""
+    """One save: the cursors it moved, the detections and claims (`covered`, by stream) it
+    was given, the ids of the items it added."""
     cursors: Mapping[StreamKey, str]
     detections: tuple[Detection, ...]
     new: tuple[int, ...]
@@ -62,14 +64,13 @@ class MemoryStore:
                    detections: Sequence[Detection], detected_at: datetime,
                    covered: Covered | None = None) -> list[int]:
         moved = {(wiki, stream): cursor} if cursor is not None else {}
-        claims = {(wiki, stream): covered} if cursor is not None and covered is not None else {}
+        claims = {(wiki, stream): covered} if covered is not None else {}
         return self._save(moved, detections, detected_at, claims)
 
     def save_batch_cursors(self, cursors: Mapping[StreamKey, str],
                            detections: Sequence[Detection], detected_at: datetime,
                            covered: Mapping[StreamKey, Covered] | None = None) -> list[int]:
-        claims = {k: c for k, c in (covered or {}).items() if k in cursors}
-        return self._save(dict(cursors), detections, detected_at, claims)
+        return self._save(dict(cursors), detections, detected_at, dict(covered or {}))
 
     def _save(self, cursors: dict[StreamKey, str], detections: Sequence[Detection],
               detected_at: datetime, covered: dict[StreamKey, Covered]) -> list[int]:

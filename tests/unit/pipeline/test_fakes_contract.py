@@ -88,9 +88,9 @@ def test_memory_store_keeps_each_save_and_its_coverage_claims():
     store = MemoryStore()
     covered = Covered(frozenset({"IB-1"}), (at(9), 1), (at(10), 2))
     store.save_batch("devwiki", "recentchanges", "c1", [], T0, covered)
-    store.save_batch("devwiki", "recentchanges", None, [], T0, covered)  # no cursor: no claim
-    assert [dict(b.covered) for b in store.batches] == [
-        {("devwiki", "recentchanges"): covered}, {}]
+    store.save_batch("devwiki", "recentchanges", None, [], T0)
+    assert [(dict(b.cursors), dict(b.covered)) for b in store.batches] == [
+        ({("devwiki", "recentchanges"): "c1"}, {("devwiki", "recentchanges"): covered}), ({}, {})]
     store.fail = WikiError("x")
     with pytest.raises(WikiError):
         store.save_batch("devwiki", "recentchanges", "c2", [], T0)
