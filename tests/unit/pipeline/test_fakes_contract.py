@@ -2,12 +2,14 @@
 the real Store (SQLite), and FakeGateway answers the pipeline's capability checks as told."""
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.errors import NotFound, WikiError
-from bot.pipeline.join import Batching, CombinedLookup, ContributorLookup
+from bot.pipeline.join import Batching, CombinedLookup, ContributorLookup, Gateway
 from bot.storage import Store
 from bot.storage.coverage import Covered
 from bot.wiki.cursor import Position
@@ -120,3 +122,35 @@ def test_fake_gateway_pages_prefilter_and_records_calls():
     assert [c[0] for c in gateway.requests()] == ["recent_changes", "revisions", "page_creator"]
     assert gateway.called("revisions") == [("revisions", (5,), False)]
     assert UserRef(0, "x") not in gateway.users.values()
+
+
+def _parameters(function) -> list[tuple[str, object]]:
+    return [(p.name, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+@pytest.mark.parametrize("protocol", [Gateway, Batching, ContributorLookup, CombinedLookup])
+def test_fake_gateway_methods_are_the_protocols_own(protocol):
+    """Same parameters, same defaults as the Protocol declares (mypy checks the types)."""
+    methods = [m for m in protocol.__dict__ if callable(protocol.__dict__[m])
+               and not m.startswith("_")]
+    assert methods
+    for method in methods:
+        assert _parameters(getattr(FakeGateway, method)) == \
+            _parameters(getattr(protocol, method)), method
+
+
+def test_memory_store_methods_are_the_real_stores():
+    methods = [m for m in vars(MemoryStore) if not m.startswith("_") and callable(
+        vars(MemoryStore)[m])]
+    assert "save_batch_cursors" in methods
+    for method in methods:
+        assert _parameters(getattr(MemoryStore, method)) == \
+            _parameters(getattr(Store, method)), method
+
+
+def test_the_real_wiki_and_databases_are_tested_without_fakes():
+    """Integration, wiki and storage tests run against the real MediaWiki and databases."""
+    tests = Path(__file__).parents[2]
+    users = [p for folder in ("integration", "wiki", "storage")
+             for p in (tests / folder).rglob("*.py") if "tests.fakes" in p.read_text("utf-8")]
+    assert users == []
