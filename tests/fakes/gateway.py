@@ -12,12 +12,12 @@ identity resolution calls (users_by_name, users_by_id, renamed_to). Configure it
 - `revisions`: revid -> Revision, or a function (revid, with_text) -> Revision | None
   (`every_revision(...)` answers every id); without text the Revision comes back text=None.
 - `histories` (title -> revisions), `contributors` (title -> users; None: too busy to tell),
-  `creators` (title -> name), `users` (name -> UserRef), `renames` (old name -> new name).
+  `creators` (title -> name), `users` (name -> UserRef; users_by_id answers from them too),
+  `renames` (old name -> new name).
 - `capabilities`: which of "batch_size", "contributors", "revisions_with_contributors" it
   has (none by default, like a minimal gateway); the others are blocked (the instance is of
   a subclass that sets them to None), so that isinstance against the capability Protocols is
-  False, as for a gateway without them. `batch`: the
-  batch size it reports.
+  False, as for a gateway without them. `batch`: the batch size it reports.
 - `fail`: method name -> the WikiError it raises (or just names: a generic WikiError).
 
 `calls` lists every call as (method, *arguments); `requests()` the same without site_info
@@ -40,9 +40,7 @@ PAGE_START = datetime(2026, 11, 10, 12, tzinfo=UTC)  # tests.core_helpers.at(10)
 
 Keep = Callable[[UserRef, str], bool]
 RevisionSource = Mapping[int, Revision] | Callable[[int, bool], Revision | None]
-
-
-ALICE = UserRef(2, "Alice")
+ALICE = UserRef(2, "Alice")  # tests.core_helpers.USERS
 
 
 def every_revision(user: UserRef = ALICE, when: datetime = PAGE_START,
@@ -55,6 +53,8 @@ def every_revision(user: UserRef = ALICE, when: datetime = PAGE_START,
 
 
 class FakeGateway:
+    """A wiki made of the data given (see the module docstring); every call is in `calls`."""
+
     def __new__(cls, *args: Any, capabilities: Iterable[str] = (), **kwargs: Any) -> FakeGateway:
         return super().__new__(_without(cls, frozenset(CAPABILITIES) - set(capabilities)))
 
