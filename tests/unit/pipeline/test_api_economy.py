@@ -12,41 +12,18 @@ from bot.pipeline.join import Contents, Pipeline
 from bot.pipeline.streaming import StreamRunner
 from bot.wiki.cursor import Position
 from bot.wiki.eventstreams import Routes
-from bot.wiki.gateway import Page, WikiConfig, WikiGateway
+from bot.wiki.gateway import WikiConfig, WikiGateway
 from detectors.bans import Person
 from detectors.base import DetectorLimits, Need
-from detectors.model import Event, EventType, Kind, Revision, SiteInfo, UserRef
+from detectors.model import Event, EventType, Kind, UserRef
 from tests.core_helpers import WIKI, log_event, registry
 from tests.core_helpers import ban as core_ban
 from tests.core_helpers import edit as core_edit
+from tests.fakes import FakeGateway, MemoryStore, every_revision
 from tests.harness import Bot, ban, people
 
 T = datetime(2026, 11, 27, tzinfo=UTC)
 BOB = Person(7, "Bob")
-
-
-class Recorder:
-    name = "w"
-
-    def __init__(self, contributors=None):
-        self.calls: list[tuple] = []
-        self._contributors = contributors
-
-    def revisions(self, revids, with_text=True):
-        self.calls.append(("revisions", tuple(revids)))
-        return {}
-
-    def history(self, title, from_revid, limit, with_text=False, max_bytes=0):
-        self.calls.append(("history", title))
-        return ()
-
-
-class Lookup(Recorder):
-    """A gateway that can tell who edited pages (bot.pipeline.join.ContributorLookup)."""
-
-    def contributors(self, titles):
-        self.calls.append(("contributors", tuple(titles)))
-        return self._contributors
 
 
 def edit(title: str, revid: int) -> Event:
@@ -61,7 +38,8 @@ def edit(title: str, revid: int) -> Event:
     ({}, False, ["Talk:A", "Talk:B"]),  # a gateway that cannot tell
 ])
 def test_histories_only_on_pages_a_protected_user_edited(contributors, has_lookup, histories):
-    gateway = (Lookup if has_lookup else Recorder)(contributors)
+    gateway = FakeGateway("w", contributors=contributors,
+                          capabilities=("contributors",) if has_lookup else ())
     events = [edit("Talk:A", 10), edit("Talk:B", 20)]
     Contents(gateway, DetectorLimits(), frozenset({Need.TEXT, Need.HISTORY_TEXT})).prefetch(
         events, {e.key: [BOB] for e in events})
@@ -69,18 +47,13 @@ def test_histories_only_on_pages_a_protected_user_edited(contributors, has_looku
     assert [sorted(c[1]) for c in gateway.calls if c[0] == "revisions"] == [[9, 10, 19, 20]]
 
 
-class Combined(Lookup):
-    def revisions_with_contributors(self, revids):
-        self.calls.append(("both", tuple(revids)))
-        return {}, self._contributors
-
-
 def test_texts_and_contributors_in_one_request_when_the_gateway_can():
-    gateway = Combined({"Talk:A": (UserRef(7, "Bob"),), "Talk:B": ()})
+    gateway = FakeGateway("w", contributors={"Talk:A": (UserRef(7, "Bob"),), "Talk:B": ()},
+                          capabilities=("contributors", "revisions_with_contributors"))
     events = [edit("Talk:A", 10), edit("Talk:B", 20)]
     Contents(gateway, DetectorLimits(), frozenset({Need.TEXT, Need.HISTORY})).prefetch(
         events, {e.key: [BOB] for e in events})
-    assert [c[0] for c in gateway.calls] == ["both", "history"]
+    assert [c[0] for c in gateway.calls] == ["revisions_with_contributors", "history"]
 
 
 class Rows(WikiGateway):
@@ -214,20 +187,6 @@ class TextDetector:
         return []
 
 
-class Revisions(Recorder):
-    """Answers every revision asked for (with its text when asked), recording each read."""
-
-    def revisions(self, revids, with_text=True):
-        ids = tuple(revids)
-        self.calls.append(("revisions", ids, with_text))
-        return {i: Revision(i, i - 1, UserRef(2, "Alice"), T, sha1=f"{i:040x}",
-                            text=f"text {i}" if with_text else None, tags=("t",))
-                for i in ids}
-
-    def site_info(self):
-        return SiteInfo()
-
-
 class CountingRegistry:
     """A BanRegistry that counts its prefilter decisions (is_watched) per actor."""
 
@@ -251,11 +210,10 @@ def stream_edit(revid: int, actor: str = "Alice") -> Event:
 def test_eventstreams_fetches_each_watched_revision_once():
     """Enrichment reads the texts the analysis needs in the same request (issue 15): each
     revision once, and the detectors see the texts."""
-    gateway, detector = Revisions(), TextDetector()
-    gateway.name = WIKI
+    gateway, detector = FakeGateway(WIKI, revisions=every_revision(when=T)), TextDetector()
     pipeline = Pipeline(gateway, None, lambda: registry(core_ban()), [detector], DetectorLimits(),
                         lambda: T)
-    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), Saved(), lambda: T)
+    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), MemoryStore(), lambda: T)
     runner._batch.watched[WIKI].extend([stream_edit(10), stream_edit(20)])
     runner._batch.size = 2
     runner.flush()
@@ -266,41 +224,14 @@ def test_eventstreams_fetches_each_watched_revision_once():
     assert sorted(detector.seen) == [(10, "text 10", "text 9"), (20, "text 20", "text 19")]
 
 
-class Saved:
-    def get_cursor(self, wiki, stream):
-        return None
-
-    def save_batch_cursors(self, cursors, detections, now, covered=None):
-        return []
-
-    def save_batch(self, wiki, stream, cursor, detections, now, covered=None):
-        return []
-
-
-class Pages(Revisions):
-    """Recent changes in one API page; `keep` judges the rows as the real gateway does."""
-
-    name = WIKI
-
-    def __init__(self, rows):
-        super().__init__()
-        self.rows = rows
-
-    def recent_changes(self, position, limit=500, keep=None):
-        events = tuple(e for e in self.rows if keep is None or keep(e.actor, e.log_type or ""))
-        yield Page(events, Position(T, 1), dropped=len(self.rows) - len(events))
-
-    def log_events(self, log_type, position, limit=500, keep=None):
-        return iter(())
-
-
 def test_polling_decides_the_prefilter_once_per_event():
     """The raw-row prefilter's decision is the one the poll and the analysis use: is_watched
     runs once per event, not again for the batch and again in the analysis (issue 15)."""
     rows = [core_edit("Alice", "User talk:Bob"), core_edit("Carol", "Talk:Foo"),
             log_event("Steward", "renameuser", "renameuser", "User:Old")]
     counting = CountingRegistry(registry(core_ban()))
-    pipeline = Pipeline(Pages(rows), Saved(), lambda: counting, [TextDetector()],
+    gateway = FakeGateway(WIKI, recent=[rows], page_start=T, revisions=every_revision(when=T))
+    pipeline = Pipeline(gateway, MemoryStore(), lambda: counting, [TextDetector()],
                         DetectorLimits(), lambda: T)
     result = pipeline.poll(("recentchanges",))
     assert result.watched == 1
@@ -309,11 +240,10 @@ def test_polling_decides_the_prefilter_once_per_event():
 
 def test_eventstreams_decides_the_prefilter_once_per_event():
     counting = CountingRegistry(registry(core_ban()))
-    gateway = Revisions()
-    gateway.name = WIKI
+    gateway = FakeGateway(WIKI, revisions=every_revision(when=T))
     pipeline = Pipeline(gateway, None, lambda: counting, [TextDetector()], DetectorLimits(),
                         lambda: T)
-    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), Saved(), lambda: T)
+    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), MemoryStore(), lambda: T)
     for message_event in (stream_edit(10), stream_edit(30, "Carol")):
         runner._batch.size += 1
         if counting.is_watched(WIKI, message_event.actor):  # what _take decides
@@ -326,23 +256,16 @@ class HistoryDetector(TextDetector):
     name, needs = "history", frozenset({Need.TEXT, Need.HISTORY})
 
 
-class RevisionsAndContributors(Revisions):
-    def revisions_with_contributors(self, revids):
-        ids = tuple(revids)
-        self.calls.append(("both", ids))
-        found = {i: Revision(i, i - 1, UserRef(2, "Alice"), T, text=f"text {i}") for i in ids}
-        return found, {"User talk:Bob": (UserRef(2, "Alice"),)}  # Bob never edited it
-
-
 def test_eventstreams_reads_texts_and_contributors_in_the_enrichment_request():
     """With histories needed, the enrichment's one request brings the pages' contributors
     too: no history is read on a page no protected user edited, and nothing is read twice."""
-    gateway = RevisionsAndContributors()
-    gateway.name = WIKI
+    gateway = FakeGateway(WIKI, revisions=every_revision(when=T),
+                          contributors={"User talk:Bob": (UserRef(2, "Alice"),)},  # no Bob
+                          capabilities=("revisions_with_contributors",))
     pipeline = Pipeline(gateway, None, lambda: registry(core_ban()), [HistoryDetector()],
                         DetectorLimits(), lambda: T)
-    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), Saved(), lambda: T)
+    runner = StreamRunner(None, {WIKI: pipeline}, Routes(()), MemoryStore(), lambda: T)
     runner._batch.watched[WIKI].extend([stream_edit(10), stream_edit(20)])
     runner._batch.size = 2
     runner.flush()
-    assert gateway.calls == [("both", (10, 20, 9, 19))]
+    assert gateway.requests() == [("revisions_with_contributors", (10, 20, 9, 19))]

@@ -12,26 +12,10 @@ from bot.wiki.cursor import Position
 from bot.wiki.eventstreams import Message, Routes, StreamRef
 from detectors.base import DetectorLimits
 from tests.core_helpers import WIKI, at, ban, edit, registry
-from tests.unit.pipeline.test_pipeline_threads import PagedGateway
+from tests.fakes import FakeGateway, MemoryStore
 
 RECORDED = json.loads((Path(__file__).parents[2] / "data" / "eventstreams" / "recentchange.json")
                       .read_text(encoding="utf-8"))
-
-
-class CoverageStore:
-    def __init__(self, cursor: str | None = None):
-        self.cursor, self.saved = cursor, []
-
-    def get_cursor(self, wiki, stream):
-        return self.cursor if stream == "recentchanges" else None
-
-    def save_batch(self, wiki, stream, cursor, detections, now, covered=None):
-        self.saved.append((stream, cursor, covered))
-        return []
-
-    def save_batch_cursors(self, cursors, detections, now, covered=None):
-        self.saved.append((dict(cursors), covered))
-        return []
 
 
 def two_bans():
@@ -42,19 +26,18 @@ def two_bans():
 def test_a_poll_claims_the_bans_loaded_for_every_page_from_its_cursor():
     current = [registry(ban(id="IB-A"), wikis=(WIKI, "otherwiki"))]
     pages = [[edit("Erin", "Sandbox")], [edit("Erin", "Sandbox")], [edit("Erin", "Sandbox")]]
-    store = CoverageStore(cursor=Position(at(9), 5).format())
+    store = MemoryStore({(WIKI, "recentchanges"): Position(at(9), 5).format()})
 
-    class Reloading(PagedGateway):
-        def recent_changes(self, position, limit=500, keep=None):
-            for n, page in enumerate(super().recent_changes(position, limit, keep)):
-                yield page
-                if n == 0:  # the bans file reloaded with IB-B added, after the first page
-                    current[0] = two_bans()
+    def reload(stream, n):
+        if n == 0:  # the bans file reloaded with IB-B added, after the first page
+            current[0] = two_bans()
 
-    gateway = Reloading(pages)
+    gateway = FakeGateway(WIKI, recent=pages, on_page=reload)
     pipeline = Pipeline(gateway, store, lambda: current[0], (), DetectorLimits(), lambda: at(11))
     pipeline.poll(("recentchanges",))
-    (stream, cursor, covered), = store.saved
+    (batch,) = store.batches
+    ((stream, covered),) = batch.covered.items()
+    (cursor,) = batch.cursors.values()
     assert covered.ban_ids == {"IB-A"}  # the first page's rows were judged without IB-B;
     # IB-ELSEWHERE is not in force on this wiki
     assert covered.start == (at(9), 5)  # from the cursor the poll began at ...
@@ -64,10 +47,9 @@ def test_a_poll_claims_the_bans_loaded_for_every_page_from_its_cursor():
 
 def test_a_stream_batch_claims_the_bans_loaded_for_each_wiki():
     current = [registry(ban(id="IB-A"), wikis=("en",))]
-    store = CoverageStore()
-    pipeline = Pipeline(PagedGateway([]), store, lambda: current[0], (), DetectorLimits(),
+    store = MemoryStore()
+    pipeline = Pipeline(FakeGateway("en"), store, lambda: current[0], (), DetectorLimits(),
                         lambda: at(11))
-    pipeline.gateway.name = "en"
     runner = StreamRunner(None, {"en": pipeline},
                           Routes((StreamRef.of("en", "https://en.wikipedia.org/w/api.php",
                                                "enwiki"),)), store, lambda: at(11))
@@ -76,7 +58,8 @@ def test_a_stream_batch_claims_the_bans_loaded_for_each_wiki():
     current[0] = registry(ban(id="IB-A"), ban(id="IB-B"), wikis=("en",))  # IB-B added
     runner._take(Message("3", thanks_message))
     runner.flush()
-    (cursors, covered), = store.saved
+    (batch,) = store.batches
+    cursors, covered = batch.cursors, batch.covered
     assert set(covered) == {("en", "recentchanges"), ("en", "log:thanks")}
     assert all(c.ban_ids == {"IB-A"} for c in covered.values())
     rc = covered[("en", "recentchanges")]

@@ -1,6 +1,6 @@
 """The pipeline and the App under the scheduler's threads: a reload or rename during a poll, the
 registry rebuilt while identities are refreshed, the EventStreams reader surviving a bug
-(no wiki, no network: fakes around the real Pipeline, App and StreamRunner)."""
+(no wiki, no network: tests.fakes around the real Pipeline, App and StreamRunner)."""
 from __future__ import annotations
 
 import threading
@@ -13,46 +13,10 @@ from bot.pipeline.streaming import StreamRunner
 from bot.run.supervisor import Supervisor
 from bot.wiki.cursor import Position
 from bot.wiki.eventstreams import Routes
-from bot.wiki.gateway import Page
 from detectors.base import DetectorLimits
-from detectors.model import SiteInfo, UserRef
+from detectors.model import UserRef
 from tests.core_helpers import WIKI, at, ban, edit, log_event, registry
-
-
-class PagedGateway:
-    """Recent changes in API pages; each page's rows are judged by `keep` as it is read."""
-
-    name = WIKI
-
-    def __init__(self, pages):
-        self.pages = pages  # lists of (Event, raw actor) per page
-
-    def site_info(self):
-        return SiteInfo()
-
-    def recent_changes(self, position, limit=500, keep=None):
-        for n, rows in enumerate(self.pages):
-            events = tuple(e for e in rows if keep is None or keep(e.actor, e.log_type or ""))
-            yield Page(events, Position(at(10) + timedelta(minutes=n), n + 1),
-                       dropped=len(rows) - len(events))
-
-    def log_events(self, log_type, position, keep=None):
-        return iter(())
-
-    def revisions(self, revids, with_text=True):
-        return {}
-
-
-class MemoryStore:
-    def __init__(self):
-        self.saved = []
-
-    def get_cursor(self, wiki, stream):
-        return None
-
-    def save_batch(self, wiki, stream, cursor, detections, now, covered=None):
-        self.saved.append((stream, cursor))
-        return []
+from tests.fakes import FakeGateway, MemoryStore
 
 
 def rename(when_minute: int):
@@ -66,7 +30,7 @@ def test_bans_changed_during_a_poll_count_from_the_next_api_page():
     next poll (their cursor would have moved past them: lost)."""
     before, after = registry(ban()), registry(ban(), ban(id="IB-2", banned=("Carol",)))
     current = [before]
-    gateway = PagedGateway([[rename(0)], [edit("Carol", "Talk:Foo")]])
+    gateway = FakeGateway(WIKI, recent=[[rename(0)], [edit("Carol", "Talk:Foo")]])
     pipeline = Pipeline(gateway, MemoryStore(), lambda: current[0], (), DetectorLimits(),
                         lambda: at(11), on_rename=lambda event: current.__setitem__(0, after))
     result = pipeline.poll(("recentchanges",))
@@ -76,24 +40,16 @@ def test_bans_changed_during_a_poll_count_from_the_next_api_page():
 def test_renames_refresh_identities_once_per_page():
     """Each refresh resolves every name of every ban on the wiki (API calls): once per page."""
     calls = []
-    gateway = PagedGateway([[rename(0), rename(1), rename(2)], [rename(3)]])
+    gateway = FakeGateway(WIKI, recent=[[rename(0), rename(1), rename(2)], [rename(3)]])
     pipeline = Pipeline(gateway, MemoryStore(), lambda: registry(ban()), (), DetectorLimits(),
                         lambda: at(11), on_rename=calls.append)
     result = pipeline.poll(("recentchanges",))
     assert result.renames == 4 and len(calls) == 2
 
 
-class Lookup:
-    name = "w1"
-
-    def users_by_name(self, names):
-        return {n: UserRef(2, n) for n in names}
-
-    def users_by_id(self, ids):
-        return {i: None for i in ids}
-
-    def renamed_to(self, name):
-        return None
+def lookup() -> FakeGateway:
+    """Wiki w1, where the bans' names are accounts."""
+    return FakeGateway("w1", users={"Alice": UserRef(2, "Alice"), "Bob": UserRef(2, "Bob")})
 
 
 def _app(tmp_path) -> App:
@@ -105,7 +61,7 @@ def _app(tmp_path) -> App:
         '[[wikis]]\nname = "w1"\napi = "http://127.0.0.1:9/api.php"\n', encoding="utf-8")
     app = App.load(tmp_path / "s.toml")
     app.ensure_schema()
-    app.gateways = {"w1": Lookup()}
+    app.gateways = {"w1": lookup()}
     return app
 
 
@@ -146,26 +102,16 @@ class BuggyClient:
         pass
 
 
-class NoCursors:
-    def get_cursor(self, wiki, stream):
-        return None
-
-
 def test_the_eventstreams_reader_survives_an_unexpected_error(caplog):
     """`ibanbot run` reads EventStreams in one thread: a bug must be logged and the stream
     reconnected, not end the thread (the bot would go on running and read nothing)."""
     stop = threading.Event()
     client = BuggyClient(stop)
-    runner = StreamRunner(client, {}, Routes(()), NoCursors(), lambda: at(11),
+    runner = StreamRunner(client, {}, Routes(()), MemoryStore(), lambda: at(11),
                           reconnect_seconds=0.01, stop=stop)
     runner.run()
     assert client.reads == 2
     assert "eventstreams: reading failed" in caplog.text
-
-
-class CursorStore(NoCursors):
-    def save_batch_cursors(self, cursors, detections, now, covered=None):
-        return []
 
 
 def test_a_failed_gap_filling_is_retried_while_the_stream_goes_on():
@@ -179,7 +125,7 @@ def test_a_failed_gap_filling_is_retried_while_the_stream_goes_on():
         return answers.pop(0)
 
     runner = StreamRunner(BuggyClient(threading.Event()), {"w1": None}, Routes(()),
-                          CursorStore(), lambda: at(11), reconnect_seconds=0, fill=fill)
+                          MemoryStore(), lambda: at(11), reconnect_seconds=0, fill=fill)
     runner.fill_gap(raise_errors=False)
     runner._batch.size = 1  # a message of another wiki was read
     runner.flush()
@@ -190,12 +136,10 @@ def test_stream_health_does_not_hide_a_failing_gap_filling(tmp_path):
     """While EventStreams delivers, a wiki whose gap filling fails stays FAILING in `status`."""
     app = _app(tmp_path)
     app.backfills.check_gap = lambda wiki: None
-
-    class Failing:
-        def poll(self, streams):
-            raise WikiError("wiki w1: query recentchanges failed: HTTP 500")
-
-    app.pipeline = lambda wiki: Failing()
+    failing = FakeGateway("w1", fail={
+        "recent_changes": WikiError("wiki w1: query recentchanges failed: HTTP 500")})
+    app.pipeline = lambda wiki: Pipeline(failing, MemoryStore(), lambda: app.registry, (),
+                                         DetectorLimits(), app.now)
     supervisor = Supervisor(app)
     assert supervisor.poll("w1") is None
     supervisor.stream_alive()
@@ -268,23 +212,14 @@ def test_thanks_rows_of_unrestricted_users_are_dropped_before_conversion(monkeyp
 
 def test_page_creator_is_read_once_per_title_in_a_batch():
     from bot.pipeline.join import Contents
-    from detectors.base import DetectorLimits
-    from tests.core_helpers import log_event
 
-    class Creators:
-        calls: list[str] = []
-
-        def page_creator(self, title):
-            self.calls.append(title)
-            return "Bob"
-
-    gateway = Creators()
+    gateway = FakeGateway(creators={"Foo": "Bob", "Bar": "Bob"})
     contents = Contents(gateway, DetectorLimits(), frozenset())
     events = [log_event("Alice", "delete", "delete", "Foo"),
               log_event("Alice", "protect", "protect", "Foo"),
               log_event("Alice", "move", "move", "Bar")]
     contents.prefetch(events)
-    assert gateway.calls == ["Foo", "Bar"]
+    assert gateway.requests() == [("page_creator", "Foo"), ("page_creator", "Bar")]
 
 
 def test_bans_reload_loads_the_very_version_it_checked(tmp_path, monkeypatch):

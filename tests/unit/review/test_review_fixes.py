@@ -96,17 +96,16 @@ def test_receipt_of_a_multi_line_link_stays_one_inert_line() -> None:
 def test_rejected_report_problems_survive_the_database_unchanged(store: Store,
                                                                    monkeypatch) -> None:
     """A problem echoing a multi-line link is stored as one problem, not split at its breaks."""
-    from types import SimpleNamespace
-
     from bot.config.settings import WikiSettings
     from bot.pipeline import reportintake as reports
     from bot.storage import ReportStore
     from bot.wiki.reports import Lookup
     from detectors.model import UserRef
+    from tests.fakes import FakeGateway
 
     monkeypatch.setattr(reports.wiki_reports, "reported_revision",
                         lambda gateway, revid: Lookup(revid, problem="missing"))
-    gateway = SimpleNamespace(site_info=lambda: SimpleNamespace(special_aliases={}))
+    gateway = FakeGateway("devwiki")
     wiki = WikiSettings(name="devwiki", api="https://example.org/w/api.php",
                         report_min_edits=0)
     intake = reports.ReportIntake(wiki, gateway, examiner=None, store=ReportStore(store.engine),
