@@ -98,8 +98,9 @@ def cmd_reviewers(args: argparse.Namespace) -> int:
     if command == "list":
         return _list(app)
     if command == "add":
-        password = None if args.no_password else hash_password(read_password(args.name))
-        accounts.add(app.store, accounts.check_name(args.name), password, now)
+        name = accounts.check_new(app.store, args.name)  # before the password is asked for
+        password = None if args.no_password else hash_password(read_password(name))
+        accounts.add(app.store, name, password, now)
     elif command in ("link", "unlink"):
         app.settings.wiki(args.wiki)  # a ConfigError names the configured wikis
         if command == "link":

@@ -49,6 +49,16 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_new(store: Store, name: str) -> str:
+    """The name of a reviewer to add, checked before a password is asked for."""
+    same = next((r.name for r in store.reviewers.all()
+                 if r.name.casefold() == name.casefold()), None)
+    if same is not None:  # the audit must never hold two spellings of one reviewer
+        raise UsageError(f"reviewer {name!r} already exists" +
+                         (f" as {same!r}" if same != name else ""))
+    return check_name(name)
+
+
 def add(store: Store, name: str, password: PasswordHash | None, at: datetime) -> Reviewer:
     """A new reviewer; with no password, one who signs in with a linked wiki account only."""
     how = "" if password is not None else " (no password: wiki sign-in only)"

@@ -97,7 +97,10 @@ def list_cases(store: CaseStore, window: timedelta, *, status: str | None = None
 def case_of(store: CaseStore, window: timedelta, item: Any) -> Case:
     """The case holding `item` (a QueueItem)."""
     keys = store.item_keys(wiki=item.wiki, ban_id=item.ban_id or None, target=item.target)
-    return next(c for c in group(keys, window) if item.id in c.item_ids)
+    found = next((c for c in group(keys, window) if item.id in c.item_ids), None)
+    if found is None:  # purged or changed between the two reads
+        raise NotFound(f"queue item {item.id} does not exist")
+    return found
 
 
 def get_case(store: CaseStore, window: timedelta, case_id: int) -> tuple[Case, list[Any]]:

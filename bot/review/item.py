@@ -22,8 +22,10 @@ from detectors.bans import Ban
 
 TIMELINE_DAYS = 30  # the item's timeline button: this many days up to its event
 AUDIT_LIMIT = 200  # audit rows shown with an item (an item has a handful)
-GONE_NOTE = "this ban is no longer in the bans file"
-UNREAD_NOTE = "the bans file cannot be read now: this ban's terms are not shown"
+GONE_NOTE = ("this ban is no longer in the bans file; it may have been confidential: do not "
+             "mention it on-wiki")
+UNREAD_NOTE = ("the bans file cannot be read now, so this ban's terms are not shown; it may be "
+               "confidential: do not mention it on-wiki")
 CONFIDENTIAL_NOTE = "a confidential ban: do not mention this ban on-wiki"
 
 
@@ -54,9 +56,10 @@ class ItemView:
 
     def to_json(self) -> dict[str, Any]:
         """`queue show --format json`: the DESIGN.md item, its `reports`, and (additive) its
-        `case` (id and item ids, oldest first)."""
+        `case` (id and item ids, oldest first) and the `notes` of the text and web views."""
         return {**self.item.to_json(), "reports": [r.to_json() for r in self.reports],
-                "case": {"id": self.case.id, "item_ids": list(self.case.item_ids)}}
+                "case": {"id": self.case.id, "item_ids": list(self.case.item_ids)},
+                "notes": list(self.notes)}
 
 
 def item_view(app: App, item_id: int) -> ItemView:

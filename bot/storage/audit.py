@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from bot.storage.records import AuditEntry, from_db_time, to_db_time
-from bot.storage.schema import audit_log, check_lengths, identities, new_id
+from bot.storage.schema import audit_log, check_lengths, identities, new_id, upsert
 from detectors.bans import Identity
 
 
@@ -32,16 +32,11 @@ def audit(conn: Connection, limit: int | None = 100,
 
 
 def save_identity(conn: Connection, identity: Identity, resolved_at: datetime) -> None:
-    i = identities.c
-    key = (i.wiki == identity.wiki, i.name == identity.name)
     values = {"user_id": identity.user_id, "current_name": identity.current_name,
               "resolved_at": to_db_time(resolved_at)}
     check_lengths("identities", {"wiki": identity.wiki, "name": identity.name, **values},
                   f"identity {identity.wiki}:{identity.name[:40]}")
-    if conn.execute(select(i.wiki).where(*key).with_for_update()).first():
-        conn.execute(update(identities).where(*key).values(values))
-    else:
-        conn.execute(insert(identities).values(wiki=identity.wiki, name=identity.name, **values))
+    upsert(conn, identities, {"wiki": identity.wiki, "name": identity.name}, values)
 
 
 def list_identities(conn: Connection, wiki: str | None = None) -> list[Identity]:

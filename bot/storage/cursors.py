@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from bot.storage.records import to_db_time
 from bot.storage.schema import check_lengths, cursors, settings, upsert
@@ -20,15 +20,9 @@ def get_cursor(conn: Connection, wiki: str, stream: str) -> str | None:
 
 
 def set_cursor(conn: Connection, wiki: str, stream: str, value: str, at: datetime) -> None:
-    c = cursors.c
     check_lengths("cursors", {"wiki": wiki, "stream": stream}, f"cursor {wiki[:64]}/{stream[:64]}")
-    exists = conn.execute(select(c.wiki).where(c.wiki == wiki, c.stream == stream)
-                          .with_for_update()).first()
-    values = {"value": value, "updated_at": to_db_time(at)}
-    if exists:
-        conn.execute(update(cursors).where(c.wiki == wiki, c.stream == stream).values(values))
-    else:
-        conn.execute(insert(cursors).values(wiki=wiki, stream=stream, **values))
+    upsert(conn, cursors, {"wiki": wiki, "stream": stream},
+           {"value": value, "updated_at": to_db_time(at)})
 
 
 def get_setting(conn: Connection, key: str) -> str | None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,8 @@ from sqlalchemy import Connection, Engine
 
 from bot.errors import StorageError
 from bot.storage.engine import WRITE_OPTION, storage_errors
+
+log = logging.getLogger(__name__)
 
 
 def migrations_dir() -> Path:
@@ -53,12 +57,13 @@ def _run(engine: Engine, what: str, action: str, revision: str) -> None:
     with storage_errors(engine, what), engine.connect() as conn, _no_cascades(conn):
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
+            before = _broken_references(conn)
             config.attributes["connection"] = conn
             try:
                 getattr(command, action)(config, revision)
             except CommandError as exc:
                 raise StorageError(f"{what}: {str(exc).splitlines()[0]}") from exc
-            _check_references(conn, what)
+            _check_references(before, _broken_references(conn), what)
 
 
 @contextmanager
@@ -79,12 +84,27 @@ def _no_cascades(conn: Connection) -> Iterator[None]:
         raw.execute("PRAGMA foreign_keys=ON")
 
 
-def _check_references(conn: Connection, what: str) -> None:
-    if conn.dialect.name == "sqlite":
-        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise StorageError(f"{what}: {len(broken)} row(s) of table {broken[0][0]} refer "
-                               "to rows that do not exist; nothing was changed")
+def _broken_references(conn: Connection) -> Counter[tuple[str, str]]:
+    """SQLite: how many rows of each table refer to a missing row of which table."""
+    if conn.dialect.name != "sqlite":
+        return Counter()
+    rows = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    return Counter((str(r[0]), str(r[2])) for r in rows)
+
+
+def _check_references(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]],
+                      what: str) -> None:
+    """Rows left without what they refer to by this migration undo it; rows that were so
+    before (written with foreign keys off, by hand) are left as they are."""
+    new = after - before
+    if new:
+        (table, parent), count = next(iter(new.items()))
+        raise StorageError(f"{what}: {count} row(s) of table {table} would refer to rows of "
+                           f"{parent} that do not exist; nothing was changed")
+    if before:
+        (table, parent), count = next(iter(before.items()))
+        log.warning("%s: %d row(s) of table %s refer to rows of %s that do not exist (they did "
+                    "before the upgrade; left as they are)", what, count, table, parent)
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:

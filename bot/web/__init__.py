@@ -21,6 +21,7 @@ from bot.web import (  # noqa: F401 (these add their routes to views.bp)  # noqa
     wikisignin,
 )
 from bot.web.auth import Auth, AuthPolicy
+from bot.web.bansfollow import BansFollower
 from bot.web.wikiwait import Waits
 from bot.wiki import reader
 
@@ -48,6 +49,8 @@ def create_app(app: App, secure_cookies: bool | None = None,
         [(w.name, w.api) for w in app.settings.wikis], app.settings.bot.contact,
         web.wiki_timeout_seconds)
     flask.extensions["ibanbot.waits"] = Waits(web.page_wait_seconds)
+    follower = flask.extensions["ibanbot.bans"] = BansFollower(app)
+    flask.before_request(follower.refresh)
 
     flask.register_blueprint(views.bp)
     flask.after_request(_security_headers)

@@ -105,3 +105,21 @@ def test_widening_the_ban_ids_keeps_what_refers_to_queue_items(empty_store: Stor
     assert [f.kind.value for f in item.findings] == ["reply"]
     assert item.decisions[0].reviewer == "Reviewer wide"
     assert empty_store.reports.get("R-6").item_ids == (item_id,)
+
+
+def test_rows_broken_before_the_upgrade_do_not_block_it(tmp_path, caplog):
+    """A row written by hand with foreign keys off (the sqlite3 shell's default) that refers
+    to nothing: the upgrade goes on and says so; only references the upgrade breaks undo it."""
+    import sqlite3
+    path = tmp_path / "old.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade("0012_ban_coverage")
+    item_id = _write(store, "orphan")
+    with sqlite3.connect(path) as raw:  # foreign keys off, as in the sqlite3 shell
+        raw.execute("INSERT INTO decisions (item_id, decision, reviewer, note, decided_at) "
+                    "SELECT 999, decision, reviewer, note, decided_at FROM decisions LIMIT 1")
+    store.upgrade()
+    assert store.current_revision() == chain()[-1]
+    assert "1 row(s) of table decisions refer to rows of queue_items" in caplog.text
+    assert store.get_item(item_id).decisions[0].reviewer == "Reviewer orphan"
+    store.close()

@@ -47,6 +47,8 @@ def test_reviewers_commands(tmp_path):
     assert run(config, "reviewers", "add", "Ann Admin", stdin=PASSWORD + "\n")[0] == 0
     code, _, err = run(config, "reviewers", "add", "Ann Admin", stdin=PASSWORD + "\n")
     assert (code, err) == (2, "Error: reviewer 'Ann Admin' already exists\n")
+    code, _, err = run(config, "reviewers", "add", "ann admin", stdin="short\n")  # the name first
+    assert (code, err) == (2, "Error: reviewer 'ann admin' already exists as 'Ann Admin'\n")
     code, _, err = run(config, "reviewers", "add", "Bob", stdin="short\n")
     assert code == 2 and "at least 12 characters" in err and err.count("\n") == 1
     assert run(config, "reviewers", "add", "Cy", stdin="")[2] == "Error: no password on stdin\n"

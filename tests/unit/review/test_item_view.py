@@ -105,15 +105,16 @@ def test_the_view_says_what_each_ban_state_means(env) -> None:
     assert reported.case.item_ids == (ids["A"], ids["B"])  # one actor, one target, 1 day apart
 
 
-def test_json_is_the_design_item_then_reports_then_case(env, capsys) -> None:
+def test_json_is_the_design_item_then_reports_case_and_notes(env, capsys) -> None:
     config, ids = env
     code, out, _ = show(config, capsys, str(ids["B"]), "--format", "json")
     shown = json.loads(out)
     assert list(shown)[:13] == ["id", "wiki", "ban_id", "actor", "target", "page", "revid",
                                 "logid", "timestamp", "detected_at", "status", "source",
                                 "findings"]
-    assert list(shown)[-2:] == ["reports", "case"]
+    assert list(shown)[-3:] == ["reports", "case", "notes"]
     assert shown["case"] == {"id": ids["A"], "item_ids": [ids["A"], ids["B"]]}
+    assert shown["notes"] == [itemview.CONFIDENTIAL_NOTE]
 
 
 def test_a_missing_item_is_the_same_error_in_both(env, web, capsys) -> None:
@@ -135,3 +136,33 @@ def test_an_unreadable_bans_file_is_said_not_taken_for_a_removed_ban(env, tmp_pa
     code, out, err = show(broken, capsys, str(ids["A"]))
     assert code == 0 and f"Note: {itemview.UNREAD_NOTE}" in out
     assert itemview.GONE_NOTE not in out and "bans file" in err
+    assert "do not mention it on-wiki" in itemview.UNREAD_NOTE  # it may be confidential
+
+
+def test_the_web_ui_follows_the_bans_file(env, tmp_path) -> None:
+    """A web UI serving for weeks shows the bans in force: a ban registered again (here as
+    confidential) shows so on its items, an invalid file keeps the last good bans."""
+    config, ids = env
+    folder = tmp_path
+    (folder / "settings.toml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "bans.toml").write_text(BANS, encoding="utf-8")
+    (folder / "ibanbot.sqlite3").write_bytes((config.parent / "ibanbot.sqlite3").read_bytes())
+    flask = create_app(App.load(folder / "settings.toml"), secure_cookies=False)
+    client = flask.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
+    client.post("/login", data={"csrf": csrf, "name": "Rita Reviewer", "password": PASSWORD})
+    follower, later = flask.extensions["ibanbot.bans"], iter(range(10, 10_000, 10))
+    follower.clock, follower.checked = (lambda: next(later)), 0
+
+    def notes(label: str) -> str:
+        return html.unescape(client.get(f"/items/{ids[label]}").get_data(as_text=True))
+
+    assert itemview.GONE_NOTE in notes("C")
+    (folder / "bans.toml").write_text(BANS + BANS.replace("IB-1", "IB-2").replace(
+        '"Alice"', '"Carol"').replace('"Bob"', '"Dave"'), encoding="utf-8")
+    shown = notes("C")
+    assert itemview.CONFIDENTIAL_NOTE in shown and itemview.GONE_NOTE not in shown
+    (folder / "bans.toml").write_text("[[ban]]\nid = \n", encoding="utf-8")
+    shown = notes("C")
+    assert itemview.CONFIDENTIAL_NOTE in shown  # the last good bans stay in force
