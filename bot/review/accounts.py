@@ -20,6 +20,7 @@ NAME = re.compile(r"[^\s<>&\"'/][^<>&\"'/]{0,62}[^\s<>&\"'/]|[^\s<>&\"'/]")
 CLI_ACTOR = "cli"
 # stored as the hash of a reviewer who signs in with a wiki account only (never verifies)
 NO_PASSWORD = ""  # nosec B105
+HASH = re.compile(r"(scrypt|pbkdf2):[\w:]+\$[^$]+\$[0-9a-f]+")  # werkzeug's method$salt$hash
 
 
 @dataclass(frozen=True, repr=False)
@@ -29,7 +30,7 @@ class PasswordHash:
     value: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.value, str) or not self.value:
+        if not isinstance(self.value, str) or not HASH.fullmatch(self.value):
             raise TypeError("a PasswordHash holds a hash made by bot.web.passwords")
 
     def __repr__(self) -> str:

@@ -273,3 +273,5 @@ def test_a_plain_password_is_never_stored(store: Store) -> None:
     with pytest.raises(TypeError, match="hashed"):
         accounts.set_password(store, "Hashed Hal", "Another-password-42", T0)  # type: ignore
     assert repr(hash_password(PASSWORD)) == "PasswordHash(...)"  # no hash in a traceback
+    with pytest.raises(TypeError, match="hash made by"):
+        accounts.PasswordHash(PASSWORD)  # a password dressed as its hash
