@@ -12,8 +12,11 @@ Carol was renamed Caroline and Dave David (stored identities). Report R-1 names 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from bot.review import accounts
 from bot.storage import NewReport, ReportStore, Store
+from bot.web.passwords import hash_password
 from detectors.bans import Identity
 from detectors.model import Detection, Finding, Kind, UserRef
 
@@ -73,3 +76,20 @@ def labels(ids: dict[str, int], item_ids: list[int]) -> str:
     """Item ids -> their labels in order ("DFCBAE")."""
     back = {v: k for k, v in ids.items()}
     return "".join(back[i] for i in item_ids)
+
+
+REVIEWER = "Rita Reviewer"
+
+
+def queue_folder(folder: Path, settings: str, bans: str,
+                 password: str) -> tuple[Path, dict[str, int]]:
+    """A settings file, a bans file and a database holding the six items and the reviewer
+    REVIEWER with `password`, in `folder`: (the settings path, label -> item id)."""
+    (folder / "settings.toml").write_text(settings, encoding="utf-8")
+    (folder / "bans.toml").write_text(bans, encoding="utf-8")
+    store = Store(f"sqlite:///{folder / 'ibanbot.sqlite3'}")
+    store.upgrade()
+    ids = fill(store)
+    accounts.add(store, REVIEWER, hash_password(password), T0)
+    store.close()
+    return folder / "settings.toml", ids

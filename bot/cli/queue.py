@@ -32,15 +32,20 @@ def add_parsers(sub: argparse._SubParsersAction, parser_class: type) -> None:
     show = queue.add_parser("show", help="one item with its findings and evidence")
     show.add_argument("id", type=positive_int, help="the queue item's id")
     show.add_argument("--format", choices=["text", "json"], default="text", help="output format")
-    dec = queue.add_parser("decide", help="record a reviewer's decision on an item")
-    dec.add_argument("id", type=positive_int, help="the queue item's id")
-    dec.add_argument("--decision", required=True, choices=review.DECISIONS, help="the decision")
-    dec.add_argument("--reviewer", required=True, metavar="NAME",
-                     help="who decides (kept in the audit log)")
-    dec.add_argument("--note", default="", help="why (kept with the decision)")
-    dec.add_argument("--force", action="store_true",
-                     help="change an item already confirmed or dismissed")
+    _decision_options(queue.add_parser("decide", help="record a reviewer's decision on an item"),
+                      "the queue item's id", "why (kept with the decision)",
+                      "change an item already confirmed or dismissed")
     _case_parsers(queue)
+
+
+def _decision_options(p: argparse.ArgumentParser, what: str, note: str, force: str) -> None:
+    """`queue decide` and `queue decide-case`: the same options, said of an item or a case."""
+    p.add_argument("id", type=positive_int, help=what)
+    p.add_argument("--decision", required=True, choices=review.DECISIONS, help="the decision")
+    p.add_argument("--reviewer", required=True, metavar="NAME",
+                   help="who decides (kept in the audit log)")
+    p.add_argument("--note", default="", help=note)
+    p.add_argument("--force", action="store_true", help=force)
 
 
 def _case_parsers(queue: argparse._SubParsersAction) -> None:
@@ -56,14 +61,10 @@ def _case_parsers(queue: argparse._SubParsersAction) -> None:
     case = queue.add_parser("case", help="one case: its items in order with their findings")
     case.add_argument("id", type=positive_int, help="the case's id (its first item's id)")
     case.add_argument("--format", choices=["text", "json"], default="text", help="output format")
-    dec = queue.add_parser("decide-case", help="one decision on every item of a case")
-    dec.add_argument("id", type=positive_int, help="the case's id (its first item's id)")
-    dec.add_argument("--decision", required=True, choices=review.DECISIONS, help="the decision")
-    dec.add_argument("--reviewer", required=True, metavar="NAME",
-                     help="who decides (kept in the audit log)")
-    dec.add_argument("--note", default="", help="why (kept with each item's decision)")
-    dec.add_argument("--force", action="store_true",
-                     help="also change items already confirmed or dismissed")
+    _decision_options(queue.add_parser("decide-case", help="one decision on every item of a case"),
+                      "the case's id (its first item's id)",
+                      "why (kept with each item's decision)",
+                      "also change items already confirmed or dismissed")
 
 
 SEARCH_HELP = {  # `queue list` filters: checked by bot.storage.query.parse, as on the web queue

@@ -19,30 +19,26 @@ if TYPE_CHECKING:
     from detectors.bans import Ban, BanRegistry
 
 
-class CoverageApp(Protocol):
+class _StoreAndBans(Protocol):
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def bans(self) -> tuple[Ban, ...]: ...
+
+
+class CoverageApp(_StoreAndBans, Protocol):
     """What `coverage.open_holes` reads: the wikis configured, the bans in force, the store."""
 
     @property
     def settings(self) -> Settings: ...
 
-    @property
-    def store(self) -> Store: ...
 
-    @property
-    def bans(self) -> tuple[Ban, ...]: ...
-
-
-class BackfillApp(Protocol):
+class BackfillApp(_StoreAndBans, Protocol):
     """What `Backfills` use: the wikis' gateways and pipelines, the bans, the store, the clock."""
 
     @property
     def gateways(self) -> Mapping[str, WikiGateway]: ...
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def bans(self) -> tuple[Ban, ...]: ...
 
     @property
     def registry(self) -> BanRegistry: ...
@@ -56,18 +52,9 @@ class BackfillApp(Protocol):
     def pipeline(self, wiki: str) -> Pipeline: ...
 
 
-class WatchedApp(Protocol):
+class WatchedApp(CoverageApp, Protocol):
     """What the bans watcher (`reload.BansWatcher`) uses: it swaps the bans and prepares the
     wikis already prepared (identities, late bans) again."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def bans(self) -> tuple[Ban, ...]: ...
 
     @property
     def now(self) -> Callable[[], datetime]: ...

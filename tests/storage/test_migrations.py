@@ -79,15 +79,20 @@ def _insert(store: Store, table: str, **given: object) -> None:
         conn.execute(reflected.insert().values(**row))
 
 
+def _report_naming(store: Store, report_id: int, item_id: int) -> None:
+    """Report R-<report_id>, linked to the item, at whatever revision the database is at."""
+    _insert(store, "reports", id=report_id, reference=f"R-{report_id}", wiki="devwiki",
+            diffs="7", problems="", purged_at=None)
+    _insert(store, "report_items", report_id=report_id, item_id=item_id)
+
+
 def test_rebuilt_tables_keep_the_rows_that_refer_to_them(empty_store: Store):
     """SQLite alters a column by rebuilding its table; with foreign keys on, dropping the old
     table deleted every row referring to it (ON DELETE CASCADE): 0009 lost the links of
     reports to their items. Migrations now run with foreign keys off, checked at the end."""
     empty_store.upgrade("0008_report_retention")
     item_id = _write(empty_store, "links")
-    _insert(empty_store, "reports", id=5, reference="R-5", wiki="devwiki", diffs="7",
-            problems="", purged_at=None)
-    _insert(empty_store, "report_items", report_id=5, item_id=item_id)
+    _report_naming(empty_store, 5, item_id)
     empty_store.upgrade()
     assert empty_store.reports.get("R-5").item_ids == (item_id,)
     assert empty_store.get_item(item_id).decisions[0].reviewer == "Reviewer links"
@@ -97,9 +102,7 @@ def test_widening_the_ban_ids_keeps_what_refers_to_queue_items(empty_store: Stor
     """0013 rebuilds queue_items on SQLite: its findings, decisions and reports stay."""
     empty_store.upgrade("0012_ban_coverage")
     item_id = _write(empty_store, "wide")
-    _insert(empty_store, "reports", id=6, reference="R-6", wiki="devwiki", diffs="7",
-            problems="", purged_at=None)
-    _insert(empty_store, "report_items", report_id=6, item_id=item_id)
+    _report_naming(empty_store, 6, item_id)
     empty_store.upgrade()
     item = empty_store.get_item(item_id)
     assert [f.kind.value for f in item.findings] == ["reply"]

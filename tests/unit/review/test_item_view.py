@@ -14,12 +14,9 @@ import pytest
 
 from bot.app import App
 from bot.cli.entry import main
-from bot.review import accounts
 from bot.review import item as itemview
-from bot.storage import Store
 from bot.web import create_app
-from bot.web.passwords import hash_password
-from tests.search_fixtures import LABELS, T0, fill
+from tests.search_fixtures import LABELS, queue_folder
 
 PASSWORD = "Correct-horse-battery-9"
 SETTINGS = ('[[wikis]]\nname = "devwiki"\napi = "http://127.0.0.1:9/api.php"\n'
@@ -31,15 +28,7 @@ BANS = ('[[ban]]\nid = "IB-1"\nbanned = ["Alice"]\nprotected = ["Bob"]\n'
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("itemview")
-    (folder / "settings.toml").write_text(SETTINGS, encoding="utf-8")
-    (folder / "bans.toml").write_text(BANS, encoding="utf-8")
-    store = Store(f"sqlite:///{folder / 'ibanbot.sqlite3'}")
-    store.upgrade()
-    ids = fill(store)
-    accounts.add(store, "Rita Reviewer", hash_password(PASSWORD), T0)
-    store.close()
-    return folder / "settings.toml", ids
+    return queue_folder(tmp_path_factory.mktemp("itemview"), SETTINGS, BANS, PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,10 @@ import pytest
 from bot.app import App
 from bot.cli.entry import main
 from bot.errors import UsageError
-from bot.review import accounts
 from bot.storage import Store
 from bot.storage import query as search
 from bot.web import create_app
-from bot.web.passwords import hash_password
-from tests.search_fixtures import T0, fill, labels
+from tests.search_fixtures import T0, fill, labels, queue_folder
 
 PASSWORD = "Correct-horse-battery-9"
 SETTINGS = ('[[wikis]]\nname = "devwiki"\napi = "http://127.0.0.1:9/api.php"\n'
@@ -187,15 +185,7 @@ def test_defaults_of_the_cli_and_of_the_web() -> None:
 # -- the CLI and the web, over one SQLite database ----------------------------------------
 @pytest.fixture(scope="module")
 def queue_config(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("search")
-    (folder / "settings.toml").write_text(SETTINGS, encoding="utf-8")
-    (folder / "bans.toml").write_text(BANS, encoding="utf-8")
-    store = Store(f"sqlite:///{folder / 'ibanbot.sqlite3'}")
-    store.upgrade()
-    ids = fill(store)
-    accounts.add(store, "Rita Reviewer", hash_password(PASSWORD), T0)
-    store.close()
-    return folder / "settings.toml", ids
+    return queue_folder(tmp_path_factory.mktemp("search"), SETTINGS, BANS, PASSWORD)
 
 
 def cli(config, filters: dict[str, str], capsys, *extra: str):
